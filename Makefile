@@ -1,0 +1,62 @@
+# Partner Portal. `make run` serves the portal with demo data; `make test` runs lint and the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK_DEV := PORTAL_ENV=development $(BIN)/flask --app portal
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup assets run db test lint fmt bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+$(BIN)/flask: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+static/dist/portal.css: node_modules/.package-lock.json build-assets.mjs $(wildcard static/src/*)
+	node build-assets.mjs
+
+setup: $(BIN)/flask static/dist/portal.css ## Create the virtual environment and build the front-end assets
+
+assets: static/dist/portal.css ## Build the front-end assets
+
+db: setup ## Migrate the development database (SQLite in instance/) and load the demo data
+	@mkdir -p instance
+	$(FLASK_DEV) db upgrade
+	$(FLASK_DEV) seed demo
+
+run: db ## Serve the portal on http://127.0.0.1:5000 (PORT overrides) with the outbox worker beside it
+	@mkdir -p instance/mail
+	@echo "Serving on http://127.0.0.1:$(PORT); e-mails are captured in instance/mail (a local SMTP server on 127.0.0.1:1025)"
+	@trap 'kill 0' EXIT; \
+	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox instance/mail & \
+	  $(FLASK_DEV) outbox work & \
+	  $(FLASK_DEV) run --host 127.0.0.1 --port $(PORT)
+
+lint: setup ## ruff, mypy and import-linter
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: setup ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint ## Lint, then the whole suite (unit, integration on SQLite and PostgreSQL, browser)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: setup ## Run the benchmarks and write their figures to bench/results/
+	$(BIN)/python -m bench.directory_search
+
+clean: ## Remove the virtual environment, node modules and built assets
+	rm -rf $(VENV) node_modules static/dist

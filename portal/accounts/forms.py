@@ -1,0 +1,105 @@
+"""Account forms: one per page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from portal.common.roles import Role
+from portal.common.security import password_problem
+
+
+def _new_password(form: FlaskForm, field: PasswordField) -> None:
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+EMAIL_REQUIRED = InputRequired(message="Enter your email address")
+EMAIL_FORMAT = Email(message="Enter an email address in the correct format, like name@example.org")
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, Length(max=254)])
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
+class PasswordResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, EMAIL_FORMAT, Length(max=254)]
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description="Use 8 characters or more. A few unrelated words make a strong password.",
+        validators=[InputRequired(message="Enter a new password"), _new_password],
+    )
+    submit = SubmitField("Save password", widget=GovSubmitInput())
+
+
+class InvitationAcceptForm(NewPasswordForm):
+    password = PasswordField(
+        "Create a password",
+        widget=GovPasswordInput(),
+        description="Use 8 characters or more. A few unrelated words make a strong password.",
+        validators=[InputRequired(message="Enter a password"), _new_password],
+    )
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class InvitationCreateForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter their full name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter their email address"), EMAIL_FORMAT, Length(max=254)],
+    )
+    role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired(message="Select a role")])
+    organisation_id = SelectField(
+        "Organisation (for partners)", widget=GovSelect(), coerce=int, validate_choice=False, default=0
+    )
+    locality_id = SelectField("Locality (for staff)", widget=GovSelect(), coerce=int, validate_choice=False, default=0)
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+    def set_choices(
+        self, *, roles: list[Role], organisations: list[tuple[int, str]], localities: list[tuple[int, str]]
+    ) -> None:
+        self.role.choices = [(r.value, r.label) for r in roles]
+        self.organisation_id.choices = [(0, "Select an organisation")] + organisations
+        self.locality_id.choices = [(0, "Select a locality")] + localities
+
+    def validate_organisation_id(self, field: SelectField) -> None:
+        if self.role.data == Role.PARTNER.value and not field.data:
+            raise ValidationError("Select the partner's organisation")
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Select an organisation from the list")
+
+    def validate_locality_id(self, field: SelectField) -> None:
+        if self.role.data in (Role.PRACTITIONER.value, Role.MANAGER.value) and not field.data:
+            raise ValidationError("Select the locality they work in")
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Select a locality from the list")
+
+
+class UserDisableForm(FlaskForm):
+    submit = SubmitField("Disable account", widget=GovSubmitInput())

@@ -1,0 +1,123 @@
+"""Users, their server-side sessions, invitations and password resets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.common.roles import Role
+from portal.models_base import Base, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from portal.directory.models import Locality, Organisation
+
+
+def role_enum() -> Enum:
+    return Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    role: Mapped[Role] = mapped_column(role_enum())
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # A partner belongs to an organisation; staff work in (and managers manage) a locality.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+    disabled_at: Mapped[datetime | None]
+    last_sign_in_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
+    locality: Mapped[Locality | None] = relationship(foreign_keys=[locality_id])
+
+    # Set by the sign-in service and the user loader for Flask-Login: the session cookie holds this
+    # token, never the user id, so revoking the UserSession row signs the cookie out. Not a column.
+    @property
+    def session_token(self) -> str | None:
+        return self.__dict__.get("_session_token")
+
+    @session_token.setter
+    def session_token(self, value: str | None) -> None:
+        self.__dict__["_session_token"] = value
+
+    # --- Flask-Login protocol -------------------------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.disabled_at is None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    # --- derived ----------------------------------------------------------------------------------
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class UserSession(Base):
+    """A signed-in session; the cookie carries its token. Revoked on sign-out."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """A single-use, expiring link that creates an account with the role the inviter chose."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(role_enum())
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship()
+    locality: Mapped[Locality | None] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+
+class PasswordReset(Base):
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,193 @@
+"""Sign-in, sign-out, password reset, invitations and user administration."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+
+from portal.accounts import services
+from portal.accounts.forms import (
+    InvitationAcceptForm,
+    InvitationCreateForm,
+    NewPasswordForm,
+    PasswordResetRequestForm,
+    SignInForm,
+    SignOutForm,
+    UserDisableForm,
+)
+from portal.common.http import safe_next
+from portal.common.permissions import public, role_required
+from portal.common.roles import Role
+from portal.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+SIGN_IN_FAILED = "Enter a correct email address and password"
+
+
+def _sign_in_limit() -> str:
+    return str(current_app.config["RATELIMIT_SIGN_IN"])
+
+
+def _begin_session(user_token_user: object) -> None:
+    # A fresh cookie on every sign-in: nothing from before sign-in carries over (no session fixation).
+    session.clear()
+    session.permanent = True
+    login_user(user_token_user)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("common.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
+        if user is not None:
+            services.start_session(user, ip_address=request.remote_addr)
+            _begin_session(user)
+            return redirect(safe_next())
+        form.email.errors = [SIGN_IN_FAILED]
+        form.password.errors = [SIGN_IN_FAILED]
+    return render_template("accounts/sign_in.html", form=form, title="Sign in")
+
+
+@bp.route("/sign-out", methods=["POST"])
+@role_required()
+def sign_out() -> ResponseReturnValue:
+    form = SignOutForm()
+    if form.validate_on_submit():
+        services.end_session(current_user)
+        logout_user()
+        session.clear()
+        flash("You have signed out.", "success")
+    return redirect(url_for("common.home"))
+
+
+@bp.route("/account")
+@role_required()
+def account() -> ResponseReturnValue:
+    return render_template("accounts/account.html", title="Your account", sign_out_form=SignOutForm())
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def request_password_reset() -> ResponseReturnValue:
+    form = PasswordResetRequestForm()
+    if form.validate_on_submit():
+        services.request_password_reset(email=form.email.data or "")
+        return render_template("accounts/password_reset_sent.html", title="Check your email", email=form.email.data)
+    return render_template("accounts/password_reset_request.html", form=form, title="Reset your password")
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    reset = services.find_open_reset(token)
+    if reset is None:
+        return render_template("accounts/link_expired.html", title="This link has expired"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(reset, password=form.password.data or "")
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/new_password.html", form=form, title="Choose a new password")
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def accept_invitation(token: str) -> ResponseReturnValue:
+    invitation = services.find_open_invitation(token)
+    if invitation is None:
+        return render_template("accounts/link_expired.html", title="This link has expired"), 404
+    form = InvitationAcceptForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(
+                invitation, password=form.password.data or "", ip_address=request.remote_addr
+            )
+        except services.AccountError as error:
+            form.password.errors = [str(error)]
+        else:
+            _begin_session(user)
+            flash("Your account has been created.", "success")
+            return redirect(url_for("common.home"))
+    return render_template(
+        "accounts/accept_invitation.html", form=form, invitation=invitation, title="Create your account"
+    )
+
+
+@bp.route("/invitations")
+@role_required(Role.ADMIN, Role.MANAGER)
+def invitations() -> ResponseReturnValue:
+    return render_template(
+        "accounts/invitations.html", invitations=services.list_invitations(current_user), title="Invitations"
+    )
+
+
+@bp.route("/invitations/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN, Role.MANAGER)
+def new_invitation() -> ResponseReturnValue:
+    choices = services.invitation_choices(current_user)
+    form = InvitationCreateForm()
+    form.set_choices(
+        roles=choices.roles,
+        organisations=[(o.id, o.name) for o in choices.organisations],
+        localities=[(loc.id, loc.name) for loc in choices.localities],
+    )
+    if len(choices.roles) == 1 and request.method == "GET":
+        form.role.data = choices.roles[0].value
+    if form.validate_on_submit():
+        try:
+            services.invite_user(
+                by=current_user,
+                email=form.email.data or "",
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                organisation_id=form.organisation_id.data or None,
+                locality_id=form.locality_id.data or None,
+            )
+        except services.AccountError as error:
+            form.email.errors = [str(error)]
+        else:
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("accounts.invitations"))
+    return render_template("accounts/new_invitation.html", form=form, title="Invite someone")
+
+
+@bp.route("/users")
+@role_required(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    return render_template("accounts/users.html", users=services.list_users(), form=UserDisableForm(), title="Users")
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@role_required(Role.ADMIN)
+def disable_user(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    form = UserDisableForm()
+    if form.validate_on_submit():
+        try:
+            services.set_user_disabled(user, by=current_user, disabled=True)
+        except services.AccountError as error:
+            flash(str(error), "info")
+        else:
+            flash(f"{user.name}'s account has been disabled.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/enable", methods=["POST"])
+@role_required(Role.ADMIN)
+def enable_user(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    form = UserDisableForm()
+    if form.validate_on_submit():
+        services.set_user_disabled(user, by=current_user, disabled=False)
+        flash(f"{user.name}'s account has been enabled.", "success")
+    return redirect(url_for("accounts.users"))

@@ -1,0 +1,285 @@
+"""Accounts: sign-in and server-side sessions, invitations, password resets, disabling users.
+
+Services flush, never commit: the request's transaction commits once after the view succeeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+from sqlalchemy import func, select
+
+from portal.accounts.models import Invitation, PasswordReset, User, UserSession
+from portal.common import audit, outbox
+from portal.common.permissions import Forbidden, NotFound
+from portal.common.roles import Role
+from portal.common.security import hash_password, hash_token, new_token, verify_password
+from portal.directory.models import Locality, Organisation
+from portal.extensions import db
+from portal.models_base import utcnow
+
+
+class AccountError(Exception):
+    """A rule about accounts was broken; the message is fit to show the user."""
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound
+    return user
+
+
+# --- sign-in and sessions -------------------------------------------------------------------------
+
+
+def authenticate(*, email: str, password: str) -> User | None:
+    """The user when the e-mail and password match an enabled account, else None.
+
+    Every failure (unknown e-mail, wrong password, disabled account) costs one argon2 verification,
+    so neither the answer nor its timing tells them apart.
+    """
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        audit.record_now("sign_in.failed", actor_id=user.id if user else None)
+        return None
+    return user
+
+
+def start_session(user: User, *, ip_address: str | None) -> str:
+    """Open a server-side session for `user`; returns the token the cookie will carry."""
+    token, token_hash = new_token()
+    db.session.add(UserSession(user_id=user.id, token_hash=token_hash, ip_address=ip_address))
+    user.last_sign_in_at = utcnow()
+    user.session_token = token
+    audit.record("sign_in.succeeded", obj=user, actor_id=user.id)
+    db.session.flush()
+    return token
+
+
+def load_user_from_session_token(token: str) -> User | None:
+    """Flask-Login's user loader: the user of a live session, or None (which signs the cookie out).
+
+    A session is live when it is not revoked, not past the absolute timeout, and its user is
+    enabled: disabling a user or signing out takes effect on the next request.
+    """
+    session_row = db.session.scalar(
+        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+    )
+    if session_row is None:
+        return None
+    if utcnow() - session_row.created_at > current_app.config["ABSOLUTE_SESSION_LIFETIME"]:
+        return None
+    user = session_row.user
+    if not user.is_active:
+        return None
+    user.session_token = token
+    return user
+
+
+def end_session(user: User) -> None:
+    """Revoke the current session server side, so a copied cookie stops working too."""
+    if user.session_token:
+        row = db.session.scalar(select(UserSession).where(UserSession.token_hash == hash_token(user.session_token)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()
+    audit.record("sign_out", obj=user, actor_id=user.id)
+    db.session.flush()
+
+
+def _revoke_all_sessions(user: User) -> None:
+    for row in db.session.scalars(
+        select(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+    ):
+        row.revoked_at = utcnow()
+
+
+# --- invitations ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationChoices:
+    roles: list[Role]
+    organisations: list[Organisation]
+    localities: list[Locality]
+
+
+def invitation_choices(inviter: User) -> InvitationChoices:
+    """What `inviter` may invite: admins anyone anywhere; managers partners of their locality."""
+    orgs = select(Organisation).order_by(Organisation.name)
+    if inviter.role is Role.ADMIN:
+        return InvitationChoices(
+            roles=list(Role),
+            organisations=list(db.session.scalars(orgs)),
+            localities=list(db.session.scalars(select(Locality).order_by(Locality.name))),
+        )
+    if inviter.role is Role.MANAGER and inviter.locality_id is not None:
+        return InvitationChoices(
+            roles=[Role.PARTNER],
+            organisations=list(db.session.scalars(orgs.where(Organisation.locality_id == inviter.locality_id))),
+            localities=[],
+        )
+    return InvitationChoices(roles=[], organisations=[], localities=[])
+
+
+def invite_user(
+    *, by: User, email: str, name: str, role: Role, organisation_id: int | None, locality_id: int | None
+) -> tuple[Invitation, str]:
+    """Create an invitation and queue its e-mail; returns it with the link token (shown nowhere else)."""
+    choices = invitation_choices(by)
+    if role not in choices.roles:
+        raise Forbidden
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("There is already an account with this email address")
+    if role is Role.PARTNER:
+        if organisation_id not in {o.id for o in choices.organisations}:
+            raise AccountError("Select the partner's organisation")
+        org = db.session.get(Organisation, organisation_id)
+        locality_id = org.locality_id if org else None
+    else:
+        organisation_id = None
+        if locality_id is not None and locality_id not in {loc.id for loc in choices.localities}:
+            raise AccountError("Select a locality")
+        if role in (Role.PRACTITIONER, Role.MANAGER) and locality_id is None:
+            raise AccountError("Select the locality they work in")
+    token, token_hash = new_token()
+    invitation = Invitation(
+        email=email,
+        name=name.strip(),
+        role=role,
+        organisation_id=organisation_id,
+        locality_id=locality_id,
+        token_hash=token_hash,
+        invited_by_id=by.id,
+        expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"],
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record("invitation.created", obj=invitation, role=role.value)
+    outbox.enqueue(
+        to=email,
+        template="emails/invitation.txt",
+        subject=f"You have been invited to {current_app.config['SERVICE_NAME']}",
+        link=url_for("accounts.accept_invitation", token=token, _external=True),
+        invited_by=by.name,
+        expires_at=invitation.expires_at,
+    )
+    return invitation, token
+
+
+def find_open_invitation(token: str) -> Invitation | None:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        return None
+    return invitation
+
+
+def accept_invitation(invitation: Invitation, *, password: str, ip_address: str | None) -> User:
+    """Create the invited account (once: the link cannot be used again) and sign it in."""
+    if invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise AccountError("This invitation link has expired or has already been used")
+    if find_user_by_email(invitation.email) is not None:
+        raise AccountError("There is already an account with this email address")
+    invitation.accepted_at = utcnow()
+    user = User(
+        email=invitation.email,
+        name=invitation.name,
+        role=invitation.role,
+        organisation_id=invitation.organisation_id,
+        locality_id=invitation.locality_id,
+        password_hash=hash_password(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("invitation.accepted", obj=invitation, actor_id=user.id)
+    start_session(user, ip_address=ip_address)
+    return user
+
+
+def list_invitations(viewer: User) -> list[Invitation]:
+    query = select(Invitation).order_by(Invitation.created_at.desc()).limit(200)
+    if viewer.role is not Role.ADMIN:
+        query = query.where(Invitation.invited_by_id == viewer.id)
+    return list(db.session.scalars(query))
+
+
+# --- password reset -------------------------------------------------------------------------------
+
+
+def request_password_reset(*, email: str) -> None:
+    """Queue a reset link when the address belongs to an enabled account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token, token_hash = new_token()
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=token_hash,
+        expires_at=utcnow() + current_app.config["PASSWORD_RESET_LIFETIME"],
+    )
+    db.session.add(reset)
+    db.session.flush()
+    audit.record("password_reset.requested", obj=user, actor_id=user.id)
+    outbox.enqueue(
+        to=user.email,
+        template="emails/password_reset.txt",
+        subject=f"Reset your {current_app.config['SERVICE_NAME']} password",
+        link=url_for("accounts.reset_password", token=token, _external=True),
+        expires_at=reset.expires_at,
+    )
+
+
+def find_open_reset(token: str) -> PasswordReset | None:
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == hash_token(token)))
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow() or not reset.user.is_active:
+        return None
+    return reset
+
+
+def reset_password(reset: PasswordReset, *, password: str) -> User:
+    """Set the new password, use up the link, and sign out every existing session of the user."""
+    if reset.used_at is not None or reset.expires_at < utcnow():
+        raise AccountError("This link has expired or has already been used")
+    reset.used_at = utcnow()
+    user = reset.user
+    user.password_hash = hash_password(password)
+    _revoke_all_sessions(user)
+    audit.record("password_reset.completed", obj=user, actor_id=user.id)
+    db.session.flush()
+    return user
+
+
+# --- administration -------------------------------------------------------------------------------
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(func.lower(User.name))))
+
+
+def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
+    """Disable or re-enable an account; a disabled user is signed out on their next request."""
+    if user.id == by.id:
+        raise AccountError("You cannot disable your own account")
+    user.disabled_at = utcnow() if disabled else None
+    if disabled:
+        _revoke_all_sessions(user)
+    audit.record("user.disabled" if disabled else "user.enabled", obj=user)
+    db.session.flush()
+
+
+def staff_choices(locality_id: int | None = None) -> list[User]:
+    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
+    if locality_id is not None:
+        query = query.where(User.locality_id == locality_id)
+    return list(db.session.scalars(query))

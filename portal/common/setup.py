@@ -1,0 +1,212 @@
+"""The register_* steps of create_app."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_login import current_user
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from portal.common.permissions import Forbidden, NotFound
+from portal.config import ROOT, get_config
+from portal.extensions import csrf, db, limiter, login_manager, mail, migrate, talisman
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class OutputStrictUndefined(ChainableUndefined):
+    """Fails when an undefined value would be written into a page, the mistake StrictUndefined
+    catches; but lets `{% if x %}`, `x | default(…)` and `params.a.b` through, which the GOV.UK
+    macros rely on for their optional parameters (StrictUndefined breaks them)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        self._fail_with_undefined_error()
+        return ""  # not reached: the line above raises
+
+
+def register_config(app: Flask, config_name: str | None, overrides: dict[str, Any]) -> None:
+    config = get_config(config_name)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    config.validate(app.config)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL lets readers work beside a writer; the busy timeout makes writers wait instead of failing
+    # with "database is locked"; SQLite leaves foreign keys off unless asked.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri.removeprefix("postgresql://")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the server-side UserSession row is the protection
+
+    from portal.accounts.services import load_user_from_session_token
+
+    login_manager.user_loader(load_user_from_session_token)
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    if app.config.get("STRICT_TEMPLATES"):
+        app.jinja_env.undefined = OutputStrictUndefined
+    from govuk_frontend_wtf.main import WTFormsHelpers
+
+    WTFormsHelpers(app)
+    from portal.common import filters, forms
+
+    filters.register(app)
+    forms.register(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {
+            "council_name": app.config["COUNCIL_NAME"],
+            "service_name": app.config["SERVICE_NAME"],
+            "front_door_phone": app.config["FRONT_DOOR_PHONE"],
+            "current_user": current_user,
+        }
+
+
+def register_security(app: Flask) -> None:
+    csp = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": "'self' data:",
+        "font-src": "'self'",
+        "connect-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'none'",
+        "frame-ancestors": "'none'",
+        "form-action": "'self'",
+    }
+    talisman.init_app(
+        app,
+        force_https=app.config["TALISMAN_FORCE_HTTPS"],
+        strict_transport_security=True,
+        strict_transport_security_max_age=63072000,
+        strict_transport_security_include_subdomains=True,
+        content_security_policy=csp,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    @app.after_request
+    def extra_headers(response: Response) -> Response:
+        # Talisman leaves these out. Pages may hold case details: never cache them anywhere.
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_transactions(app: Flask) -> None:
+    """One transaction per request: commit once after a successful state-changing request."""
+
+    @app.after_request
+    def commit_or_rollback(response: Response) -> Response:
+        if request.method in SAFE_METHODS or response.status_code >= 400:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        return response
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts.routes import bp as accounts_bp
+    from portal.common.routes import bp as common_bp
+    from portal.directory.routes import bp as directory_bp
+
+    app.register_blueprint(common_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(directory_bp)
+
+
+def register_errors(app: Flask) -> None:
+    def render_error(status: int) -> tuple[str, int]:
+        return render_template(f"errors/{status}.html"), status
+
+    @app.errorhandler(NotFound)
+    def domain_not_found(error: NotFound) -> tuple[str, int]:
+        return render_error(404)
+
+    @app.errorhandler(Forbidden)
+    def domain_forbidden(error: Forbidden) -> tuple[str, int]:
+        return render_error(403)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[str, int]:
+        log.error("database unavailable: %s", error.__class__.__name__)
+        db.session.rollback()
+        return render_error(503)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code in (403, 404, 429, 503):
+            return render_error(code)
+        if code == 400:
+            return render_error(400)
+        if code >= 500:
+            return render_error(500)
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception) -> tuple[str, int]:
+        log.exception("unhandled error")
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.common.cli import outbox_cli
+    from portal.directory.cli import directory_cli
+    from seeds.cli import seed_cli
+
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(directory_cli)
+    app.cli.add_command(seed_cli)

@@ -1,0 +1,120 @@
+"""Configuration classes, chosen by PORTAL_ENV (production is the default)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Secrets that must never be used in production (development defaults and obvious placeholders).
+WEAK_SECRETS = {"", "dev", "development", "secret", "changeme", "change-me", "test", "insecure-development-key"}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+class Config:
+    """Settings shared by every environment; environment variables override the defaults."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Shire County Council")
+    SERVICE_NAME = "Partner Portal"
+    FRONT_DOOR_PHONE = os.environ.get("FRONT_DOOR_PHONE", "0116 496 0000")
+    FRONT_DOOR_EMAIL = os.environ.get("FRONT_DOOR_EMAIL", "frontdoor@example.org")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Sessions: the signed cookie's timestamp enforces the idle timeout server side (Flask checks
+    # max_age on load and refreshes it on every request); the absolute timeout is checked against
+    # the UserSession row.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")))
+    ABSOLUTE_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("ABSOLUTE_TIMEOUT_HOURS", "12")))
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_REFRESH_EACH_REQUEST = True
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime bounds the token
+
+    INVITATION_LIFETIME = timedelta(days=int(os.environ.get("INVITATION_LIFETIME_DAYS", "7")))
+    PASSWORD_RESET_LIFETIME = timedelta(minutes=int(os.environ.get("PASSWORD_RESET_LIFETIME_MINUTES", "60")))
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10 per minute;50 per hour")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").lower() == "true"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Partner Portal <no-reply@example.org>")
+    MAIL_SUPPRESS_SEND = False
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
+    OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+
+    TALISMAN_FORCE_HTTPS = True
+    STRICT_TEMPLATES = False
+    DEMO_DATA_ALLOWED = False
+
+    @classmethod
+    def validate(cls, config: Mapping[str, Any]) -> None:
+        """Refuse to start with settings that are unsafe for this environment."""
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "insecure-development-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'instance' / 'portal.db'}"
+    SESSION_COOKIE_SECURE = False  # served over plain http on loopback
+    TALISMAN_FORCE_HTTPS = False
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
+    STRICT_TEMPLATES = True
+    DEMO_DATA_ALLOWED = True
+
+
+class TestingConfig(DevelopmentConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105 (tests only; production refuses it)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SERVER_NAME = "localhost"
+    RATELIMIT_SIGN_IN = "10 per minute"
+    OUTBOX_BACKOFF_SECONDS = 0
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+    @classmethod
+    def validate(cls, config: Mapping[str, Any]) -> None:
+        secret = str(config.get("SECRET_KEY") or "")
+        if secret.lower() in WEAK_SECRETS or len(secret) < 32:
+            raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+        if not config.get("SQLALCHEMY_DATABASE_URI"):
+            raise ConfigError("DATABASE_URL must be set in production")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """The configuration class for `name`, else PORTAL_ENV, else production."""
+    key = (name or os.environ.get("PORTAL_ENV") or "production").lower()
+    if key not in CONFIGS:
+        raise ConfigError(f"PORTAL_ENV must be one of {', '.join(CONFIGS)}; got {key!r}")
+    return CONFIGS[key]

@@ -1,0 +1,183 @@
+"""Directory forms: one per page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
+from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, ValidationError
+
+from portal.common.forms import GovDateField
+from portal.directory.models import PodRole
+
+
+def _in_choices(message: str) -> Callable[[FlaskForm, SelectField], None]:
+    def check(form: FlaskForm, field: SelectField) -> None:
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(message)
+
+    return check
+
+
+class DirectorySearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search changes nothing
+
+    q = StringField(
+        "School name, URN or postcode",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter a school name, URN or postcode"),
+            Length(max=100, message="Search must be 100 characters or fewer"),
+        ],
+    )
+
+
+class LocalityForm(FlaskForm):
+    name = StringField(
+        "Locality name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the locality's name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    lead_id = SelectField("Locality lead", widget=GovSelect(), coerce=int, validate_choice=False)
+    manager_id = SelectField("Locality manager", widget=GovSelect(), coerce=int, validate_choice=False)
+    front_door_phone = StringField(
+        "Front Door phone number",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the Front Door's phone number"),
+            Length(max=40, message="Phone number must be 40 characters or fewer"),
+        ],
+    )
+    front_door_email = EmailField(
+        "Front Door email address",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the Front Door's email address"),
+            Email(message="Enter an email address in the correct format, like frontdoor@example.org"),
+            Length(max=254),
+        ],
+    )
+    front_door_hours = StringField(
+        "Front Door opening hours",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the Front Door's opening hours"),
+            Length(max=200, message="Opening hours must be 200 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Save locality", widget=GovSubmitInput())
+
+    def set_staff(self, staff: list[tuple[int, str]]) -> None:
+        self.lead_id.choices = [(0, "No lead yet")] + staff
+        self.manager_id.choices = [(0, "No manager yet")] + staff
+
+    def validate_lead_id(self, field: SelectField) -> None:
+        _in_choices("Select a locality lead from the list")(self, field)
+
+    def validate_manager_id(self, field: SelectField) -> None:
+        _in_choices("Select a locality manager from the list")(self, field)
+
+
+class PodCreateForm(FlaskForm):
+    name = StringField(
+        "Pod name",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired(message="Enter the pod's name"),
+            Length(max=120, message="Name must be 120 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Add pod", widget=GovSubmitInput())
+
+
+class PodMemberAddForm(FlaskForm):
+    user_id = SelectField("Member of staff", widget=GovSelect(), coerce=int, validate_choice=False)
+    pod_role = SelectField(
+        "Role in the pod",
+        widget=GovSelect(),
+        choices=[("", "Select a role")] + [(r.value, r.label) for r in PodRole],
+        validators=[InputRequired(message="Select their role in the pod")],
+    )
+    submit = SubmitField("Add to pod", widget=GovSubmitInput())
+
+    def validate_user_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select a member of staff")
+        _in_choices("Select a member of staff from the list")(self, field)
+
+
+class PodMemberRemoveForm(FlaskForm):
+    submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+class AbsenceForm(FlaskForm):
+    user_id = SelectField("Who will be away", widget=GovSelect(), coerce=int, validate_choice=False)
+    starts_on = GovDateField("First day away", what="the first day away", description="For example, 27 3 2026")
+    ends_on = GovDateField("Last day away", what="the last day away", description="For example, 31 3 2026")
+    cover_id = SelectField(
+        "Who will cover",
+        widget=GovSelect(),
+        coerce=int,
+        validate_choice=False,
+        description="Partners will be told to contact this person instead.",
+    )
+    submit = SubmitField("Save absence", widget=GovSubmitInput())
+
+    def set_people(self, *, away: list[tuple[int, str]], cover: list[tuple[int, str]]) -> None:
+        self.user_id.choices = away if len(away) == 1 else [(0, "Select who will be away")] + away
+        self.cover_id.choices = [(0, "Select who will cover")] + cover
+
+    def validate_user_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select who will be away")
+        _in_choices("Select who will be away from the list")(self, field)
+
+    def validate_cover_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select who will cover")
+        _in_choices("Select who will cover from the list")(self, field)
+        if field.data == self.user_id.data:
+            raise ValidationError("Select someone other than the person who will be away")
+
+    def validate_starts_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the first day away")
+
+    def validate_ends_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the last day away")
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The last day away must be the same as or after the first day away")
+
+
+class AbsenceDeleteForm(FlaskForm):
+    submit = SubmitField("Delete", widget=GovSubmitInput())
+
+
+class DistrictMappingForm(FlaskForm):
+    district = StringField(
+        "District (as GIAS names it)",
+        widget=GovTextInput(),
+        description="For example, North West Leicestershire",
+        validators=[
+            InputRequired(message="Enter the district's name"),
+            Length(max=120, message="District must be 120 characters or fewer"),
+        ],
+    )
+    locality_id = SelectField("Locality", widget=GovSelect(), coerce=int, validate_choice=False)
+    submit = SubmitField("Save mapping", widget=GovSubmitInput())
+
+    def validate_locality_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select a locality")
+        _in_choices("Select a locality from the list")(self, field)
+
+
+class DistrictMappingDeleteForm(FlaskForm):
+    submit = SubmitField("Delete", widget=GovSubmitInput())

@@ -1,0 +1,141 @@
+"""Localities, organisations, pods, staff absences and the district → locality mapping."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models_base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+
+
+def str_enum(cls: type[enum.Enum], length: int = 40) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class OrganisationKind(enum.StrEnum):
+    SCHOOL = "school"
+    HEALTH = "health"
+    POLICE = "police"
+    EARLY_YEARS = "early_years"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"early_years": "Early years"}.get(self.value, self.value.capitalize())
+
+
+class PodRole(enum.StrEnum):
+    TEAM_MANAGER = "team_manager"
+    SENIOR_PRACTITIONER = "senior_practitioner"
+    SOCIAL_WORKER = "social_worker"
+    SUPPORT_AND_ASSESSMENT_WORKER = "support_and_assessment_worker"
+    FAMILY_INTERVENTION_WORKER = "family_intervention_worker"
+    SUPPORT_WORKER = "support_worker"
+    COORDINATOR = "coordinator"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize().replace("Coordinator", "Co-ordinator")
+
+
+class Locality(TimestampMixin, Base):
+    __tablename__ = "locality"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
+    front_door_phone: Mapped[str] = mapped_column(String(40))
+    front_door_email: Mapped[str] = mapped_column(String(254))
+    front_door_hours: Mapped[str] = mapped_column(String(200), default="Monday to Friday, 8:30am to 5pm")
+
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
+    pods: Mapped[list[Pod]] = relationship(back_populates="locality", order_by="Pod.name")
+
+
+class Organisation(TimestampMixin, Base):
+    """A school (with its DfE URN) or a partner agency, in a locality."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrganisationKind] = mapped_column(str_enum(OrganisationKind, 20), index=True)
+    urn: Mapped[int | None] = mapped_column(unique=True)
+    phase: Mapped[str] = mapped_column(String(60), default="")
+    establishment_type: Mapped[str] = mapped_column(String(120), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="", index=True)
+    town: Mapped[str] = mapped_column(String(80), default="")
+    district: Mapped[str] = mapped_column(String(120), default="")
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+
+    locality: Mapped[Locality | None] = relationship()
+
+
+class DistrictMapping(Base):
+    """Which locality the schools of a local authority district (GIAS DistrictAdministrative) belong to."""
+
+    __tablename__ = "district_mapping"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district: Mapped[str] = mapped_column(String(120), unique=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"))
+
+    locality: Mapped[Locality] = relationship()
+
+
+class Pod(TimestampMixin, Base):
+    __tablename__ = "pod"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+    locality: Mapped[Locality] = relationship(back_populates="pods")
+    members: Mapped[list[PodMember]] = relationship(back_populates="pod", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("locality_id", "name"),)
+
+
+class PodMember(Base):
+    __tablename__ = "pod_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pod_id: Mapped[int] = mapped_column(ForeignKey("pod.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    pod_role: Mapped[PodRole] = mapped_column(str_enum(PodRole))
+
+    pod: Mapped[Pod] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("pod_id", "user_id"),)
+
+
+class StaffAbsence(TimestampMixin, Base):
+    """A member of staff is away from `starts_on` to `ends_on` (inclusive); `cover` answers for them."""
+
+    __tablename__ = "staff_absence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    cover_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    cover: Mapped[User] = relationship(foreign_keys=[cover_id])
+
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_in_order"),
+        CheckConstraint("cover_id <> user_id", name="cover_is_someone_else"),
+    )

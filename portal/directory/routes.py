@@ -1,0 +1,255 @@
+"""Find your locality lead; maintain localities, pods, cover and district mappings."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.accounts.services import staff_choices
+from portal.common.permissions import public, role_required
+from portal.common.roles import Role
+from portal.directory import services
+from portal.directory.forms import (
+    AbsenceDeleteForm,
+    AbsenceForm,
+    DirectorySearchForm,
+    DistrictMappingDeleteForm,
+    DistrictMappingForm,
+    LocalityForm,
+    PodCreateForm,
+    PodMemberAddForm,
+    PodMemberRemoveForm,
+)
+from portal.directory.models import PodRole
+
+bp = Blueprint("directory", __name__)
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    from portal.models_base import utcnow
+
+    return utcnow().astimezone(LONDON).date()
+
+
+@bp.route("/schools")
+@public
+def search() -> ResponseReturnValue:
+    form = DirectorySearchForm(request.args)
+    results = services.search_organisations(form.q.data or "") if form.validate() else []
+    return render_template(
+        "directory/search.html",
+        form=form,
+        results=results,
+        title=f"Results for ‘{form.q.data}’" if form.q.data and not form.errors else "Find your locality lead",
+    )
+
+
+@bp.route("/organisations/<int:org_id>")
+@public
+def organisation(org_id: int) -> ResponseReturnValue:
+    org = services.get_organisation(org_id)
+    contacts = services.locality_contacts(org.locality, on=today()) if org.locality else None
+    return render_template("directory/organisation.html", org=org, contacts=contacts, title=org.name)
+
+
+@bp.route("/localities")
+@role_required(Role.MANAGER, Role.ADMIN)
+def localities() -> ResponseReturnValue:
+    return render_template("directory/localities.html", localities=services.list_localities(), title="Localities")
+
+
+@bp.route("/localities/new", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def new_locality() -> ResponseReturnValue:
+    return _locality_form(None)
+
+
+@bp.route("/localities/<int:locality_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MANAGER, Role.ADMIN)
+def edit_locality(locality_id: int) -> ResponseReturnValue:
+    locality = services.get_locality(locality_id)
+    services.ensure_can_manage(current_user, locality)
+    return _locality_form(locality)
+
+
+def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
+    form = LocalityForm(obj=locality)
+    form.set_staff([(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in staff_choices()])
+    if request.method == "GET" and locality is not None:
+        form.lead_id.data = locality.lead_id or 0
+        form.manager_id.data = locality.manager_id or 0
+    if form.validate_on_submit():
+        try:
+            saved = services.save_locality(
+                locality,
+                by=current_user,
+                name=form.name.data or "",
+                front_door_phone=form.front_door_phone.data or "",
+                front_door_email=form.front_door_email.data or "",
+                front_door_hours=form.front_door_hours.data or "",
+                lead_id=form.lead_id.data or None,
+                manager_id=form.manager_id.data or None,
+            )
+        except services.DirectoryError as error:
+            form.name.errors = [str(error)]
+        else:
+            flash(f"{saved.name} has been saved.", "success")
+            return redirect(url_for("directory.locality", locality_id=saved.id))
+    title = f"Edit {locality.name}" if locality else "Add a locality"
+    return render_template("directory/locality_form.html", form=form, locality=locality, title=title)
+
+
+@bp.route("/localities/<int:locality_id>")
+@role_required(Role.MANAGER, Role.ADMIN)
+def locality(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    services.ensure_can_manage(current_user, loc)
+    contacts = services.locality_contacts(loc, on=today())
+    return render_template(
+        "directory/locality.html",
+        locality=loc,
+        contacts=contacts,
+        pod_form=PodCreateForm(),
+        organisations=services.list_organisations(locality_id=loc.id),
+        title=loc.name,
+    )
+
+
+@bp.route("/localities/<int:locality_id>/pods", methods=["POST"])
+@role_required(Role.MANAGER, Role.ADMIN)
+def create_pod(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    services.ensure_can_manage(current_user, loc)
+    form = PodCreateForm()
+    if form.validate_on_submit():
+        try:
+            pod = services.create_pod(loc, by=current_user, name=form.name.data or "")
+        except services.DirectoryError as error:
+            form.name.errors = [str(error)]
+        else:
+            flash(f"{pod.name} has been added.", "success")
+            return redirect(url_for("directory.pod", pod_id=pod.id))
+    contacts = services.locality_contacts(loc, on=today())
+    return render_template(
+        "directory/locality.html",
+        locality=loc,
+        contacts=contacts,
+        pod_form=form,
+        form=form,
+        organisations=services.list_organisations(locality_id=loc.id),
+        title=loc.name,
+    ), 400
+
+
+@bp.route("/pods/<int:pod_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER, Role.ADMIN)
+def pod(pod_id: int) -> ResponseReturnValue:
+    the_pod = services.get_pod(pod_id, by=current_user)
+    form = PodMemberAddForm()
+    form.user_id.choices = [(0, "Select a member of staff")] + [
+        (u.id, u.name) for u in staff_choices(the_pod.locality_id) if u.role is not Role.ADMIN
+    ]
+    if form.validate_on_submit():
+        try:
+            services.add_pod_member(
+                the_pod, by=current_user, user_id=form.user_id.data, pod_role=PodRole(form.pod_role.data)
+            )
+        except services.DirectoryError as error:
+            form.user_id.errors = [str(error)]
+        else:
+            flash("Pod member added.", "success")
+            return redirect(url_for("directory.pod", pod_id=the_pod.id))
+    return render_template(
+        "directory/pod.html", pod=the_pod, form=form, remove_form=PodMemberRemoveForm(), title=the_pod.name
+    )
+
+
+@bp.route("/pods/<int:pod_id>/members/<int:member_id>/remove", methods=["POST"])
+@role_required(Role.MANAGER, Role.ADMIN)
+def remove_pod_member(pod_id: int, member_id: int) -> ResponseReturnValue:
+    the_pod = services.get_pod(pod_id, by=current_user)
+    if PodMemberRemoveForm().validate_on_submit():
+        services.remove_pod_member(the_pod, by=current_user, member_id=member_id)
+        flash("Pod member removed.", "success")
+    return redirect(url_for("directory.pod", pod_id=the_pod.id))
+
+
+@bp.route("/absences")
+@role_required(Role.PRACTITIONER, Role.MANAGER, Role.ADMIN)
+def absences() -> ResponseReturnValue:
+    return render_template(
+        "directory/absences.html",
+        absences=services.list_absences(current_user, from_date=today()),
+        delete_form=AbsenceDeleteForm(),
+        title="Absence and cover",
+    )
+
+
+@bp.route("/absences/new", methods=["GET", "POST"])
+@role_required(Role.PRACTITIONER, Role.MANAGER, Role.ADMIN)
+def new_absence() -> ResponseReturnValue:
+    form = AbsenceForm()
+    form.set_people(
+        away=[(u.id, u.name) for u in services.absence_people(current_user)],
+        cover=[(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in services.cover_people(current_user)],
+    )
+    if form.validate_on_submit() and form.starts_on.data and form.ends_on.data:
+        try:
+            services.record_absence(
+                by=current_user,
+                user_id=form.user_id.data,
+                cover_id=form.cover_id.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            )
+        except services.DirectoryError as error:
+            form.user_id.errors = [str(error)]
+        else:
+            flash("Absence saved. Partners will be told who covers.", "success")
+            return redirect(url_for("directory.absences"))
+    return render_template("directory/absence_form.html", form=form, title="Record an absence")
+
+
+@bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
+@role_required(Role.PRACTITIONER, Role.MANAGER, Role.ADMIN)
+def delete_absence(absence_id: int) -> ResponseReturnValue:
+    absence = services.get_absence(absence_id, by=current_user)
+    if AbsenceDeleteForm().validate_on_submit():
+        services.delete_absence(absence, by=current_user)
+        flash("Absence deleted.", "success")
+    return redirect(url_for("directory.absences"))
+
+
+@bp.route("/districts", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def districts() -> ResponseReturnValue:
+    form = DistrictMappingForm()
+    form.locality_id.choices = [(0, "Select a locality")] + [(loc.id, loc.name) for loc in services.list_localities()]
+    if form.validate_on_submit():
+        services.set_district_mapping(
+            by=current_user, district=form.district.data or "", locality_id=form.locality_id.data
+        )
+        flash("District mapping saved.", "success")
+        return redirect(url_for("directory.districts"))
+    return render_template(
+        "directory/districts.html",
+        form=form,
+        mappings=services.list_district_mappings(),
+        delete_form=DistrictMappingDeleteForm(),
+        title="Districts and localities",
+    )
+
+
+@bp.route("/districts/<int:mapping_id>/delete", methods=["POST"])
+@role_required(Role.ADMIN)
+def delete_district(mapping_id: int) -> ResponseReturnValue:
+    if DistrictMappingDeleteForm().validate_on_submit():
+        services.delete_district_mapping(by=current_user, mapping_id=mapping_id)
+        flash("District mapping deleted.", "success")
+    return redirect(url_for("directory.districts"))

@@ -1,0 +1,352 @@
+"""The directory: find a school's locality and who to contact today; maintain localities, pods and cover."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.common import audit
+from portal.common.permissions import Forbidden, NotFound
+from portal.common.roles import Role
+from portal.directory.models import (
+    DistrictMapping,
+    Locality,
+    Organisation,
+    Pod,
+    PodMember,
+    PodRole,
+    StaffAbsence,
+)
+from portal.directory.search import IndexCache, Row, SearchIndex
+from portal.extensions import db
+
+
+class DirectoryError(Exception):
+    """A directory rule was broken; the message is fit to show the user."""
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+_index_cache = IndexCache()
+
+
+def _index_rows() -> list[Row]:
+    rows = db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.urn, Organisation.postcode, Organisation.town)
+    )
+    return [tuple(r) for r in rows]
+
+
+def search_index() -> SearchIndex:
+    fingerprint = tuple(
+        db.session.execute(select(func.count(Organisation.id), func.max(Organisation.updated_at))).one()
+    )
+    return _index_cache.current(fingerprint, _index_rows)
+
+
+def search_organisations(query: str, *, limit: int = 20) -> list[Organisation]:
+    """Organisations matching a school name, URN or postcode, best first, with their localities."""
+    ids = search_index().search(query, limit=limit)
+    if not ids:
+        return []
+    found = {
+        org.id: org
+        for org in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(ids)).options(selectinload(Organisation.locality))
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def get_organisation(org_id: int) -> Organisation:
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound
+    return org
+
+
+def list_organisations(*, locality_id: int | None = None) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.name)
+    if locality_id is not None:
+        query = query.where(Organisation.locality_id == locality_id)
+    return list(db.session.scalars(query))
+
+
+# --- who to contact -------------------------------------------------------------------------------
+
+
+def current_absence(user: User, *, on: date) -> StaffAbsence | None:
+    return db.session.scalar(
+        select(StaffAbsence)
+        .where(StaffAbsence.user_id == user.id, StaffAbsence.starts_on <= on, StaffAbsence.ends_on >= on)
+        .order_by(StaffAbsence.starts_on.desc())
+        .limit(1)
+    )
+
+
+def who_is_in(user: User, *, on: date, fallback: User | None = None) -> tuple[User | None, StaffAbsence | None]:
+    """The person to contact in place of `user` on `on`: themselves, their cover (or the cover's
+    cover), else `fallback`. Returns (person, the absence of `user` if any)."""
+    first_absence = current_absence(user, on=on)
+    person: User | None = user
+    absence = first_absence
+    seen = {user.id}
+    while absence is not None and person is not None:
+        person = absence.cover
+        if person.id in seen or not person.is_active:
+            person = fallback
+            break
+        seen.add(person.id)
+        absence = current_absence(person, on=on)
+        if absence is not None and len(seen) > 5:
+            person = fallback
+            break
+    if person is not None and not person.is_active:
+        person = fallback
+    return person, first_absence
+
+
+@dataclass(frozen=True)
+class LocalityContacts:
+    locality: Locality
+    lead: User | None
+    lead_absence: StaffAbsence | None
+    contact: User | None  # who to contact today: the lead, or who covers
+    manager: User | None
+    pods: list[Pod]
+
+
+def locality_contacts(locality: Locality, *, on: date) -> LocalityContacts:
+    lead = locality.lead
+    contact: User | None = None
+    absence: StaffAbsence | None = None
+    if lead is not None:
+        contact, absence = who_is_in(lead, on=on, fallback=locality.manager)
+    pods = list(
+        db.session.scalars(
+            select(Pod)
+            .where(Pod.locality_id == locality.id)
+            .options(selectinload(Pod.members).selectinload(PodMember.user))
+            .order_by(Pod.name)
+        )
+    )
+    return LocalityContacts(locality, lead, absence, contact, locality.manager, pods)
+
+
+# --- localities -----------------------------------------------------------------------------------
+
+
+def list_localities() -> list[Locality]:
+    return list(db.session.scalars(select(Locality).order_by(Locality.name)))
+
+
+def get_locality(locality_id: int) -> Locality:
+    locality = db.session.get(Locality, locality_id)
+    if locality is None:
+        raise NotFound
+    return locality
+
+
+def ensure_can_manage(user: User, locality: Locality) -> None:
+    """Admins manage every locality; a manager only their own (another's is a 404, not a 403)."""
+    if user.role is Role.ADMIN:
+        return
+    if user.role is Role.MANAGER and user.locality_id == locality.id:
+        return
+    raise NotFound
+
+
+def _check_staff(user_id: int | None, *, label: str) -> User | None:
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_staff:
+        raise DirectoryError(f"Select a member of staff as the {label}")
+    return user
+
+
+def save_locality(
+    locality: Locality | None,
+    *,
+    by: User,
+    name: str,
+    front_door_phone: str,
+    front_door_email: str,
+    front_door_hours: str,
+    lead_id: int | None,
+    manager_id: int | None,
+) -> Locality:
+    """Create (admins only) or update a locality."""
+    if locality is None:
+        if by.role is not Role.ADMIN:
+            raise Forbidden
+        locality = Locality(name=name.strip(), front_door_phone="", front_door_email="")
+        db.session.add(locality)
+    else:
+        ensure_can_manage(by, locality)
+    clash = db.session.scalar(select(Locality).where(func.lower(Locality.name) == name.strip().lower()))
+    if clash is not None and clash is not locality:
+        raise DirectoryError("There is already a locality with this name")
+    _check_staff(lead_id, label="locality lead")
+    _check_staff(manager_id, label="locality manager")
+    locality.name = name.strip()
+    locality.front_door_phone = front_door_phone.strip()
+    locality.front_door_email = front_door_email.strip().lower()
+    locality.front_door_hours = front_door_hours.strip()
+    locality.lead_id = lead_id
+    locality.manager_id = manager_id
+    db.session.flush()
+    audit.record("locality.saved", obj=locality)
+    return locality
+
+
+# --- pods -----------------------------------------------------------------------------------------
+
+
+def get_pod(pod_id: int, *, by: User) -> Pod:
+    pod = db.session.get(Pod, pod_id)
+    if pod is None:
+        raise NotFound
+    ensure_can_manage(by, pod.locality)
+    return pod
+
+
+def create_pod(locality: Locality, *, by: User, name: str) -> Pod:
+    ensure_can_manage(by, locality)
+    if db.session.scalar(
+        select(Pod).where(Pod.locality_id == locality.id, func.lower(Pod.name) == name.strip().lower())
+    ):
+        raise DirectoryError("This locality already has a pod with this name")
+    pod = Pod(locality_id=locality.id, name=name.strip())
+    db.session.add(pod)
+    db.session.flush()
+    audit.record("pod.created", obj=pod)
+    return pod
+
+
+def add_pod_member(pod: Pod, *, by: User, user_id: int, pod_role: PodRole) -> PodMember:
+    ensure_can_manage(by, pod.locality)
+    member_user = _check_staff(user_id, label="pod member")
+    if member_user is None:
+        raise DirectoryError("Select a member of staff")
+    if any(m.user_id == user_id for m in pod.members):
+        raise DirectoryError(f"{member_user.name} is already in this pod")
+    member = PodMember(pod=pod, user_id=user_id, pod_role=pod_role)
+    db.session.add(member)
+    db.session.flush()
+    audit.record("pod.member_added", obj=pod, user_id=user_id, pod_role=pod_role.value)
+    return member
+
+
+def remove_pod_member(pod: Pod, *, by: User, member_id: int) -> None:
+    ensure_can_manage(by, pod.locality)
+    member = next((m for m in pod.members if m.id == member_id), None)
+    if member is None:
+        raise NotFound
+    pod.members.remove(member)
+    db.session.flush()
+    audit.record("pod.member_removed", obj=pod, user_id=member.user_id)
+
+
+# --- absences and cover ---------------------------------------------------------------------------
+
+
+def absence_people(by: User) -> list[User]:
+    """Whose absence `by` may record: admins anyone's; managers their locality's staff; others their own."""
+    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
+    if by.role is Role.ADMIN:
+        return list(db.session.scalars(query))
+    if by.role is Role.MANAGER:
+        return list(db.session.scalars(query.where(User.locality_id == by.locality_id)))
+    return [by]
+
+
+def cover_people(by: User) -> list[User]:
+    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
+    return list(db.session.scalars(query))
+
+
+def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:
+    query = (
+        select(StaffAbsence)
+        .where(StaffAbsence.ends_on >= from_date)
+        .options(selectinload(StaffAbsence.user), selectinload(StaffAbsence.cover))
+        .order_by(StaffAbsence.starts_on)
+    )
+    if by.role is Role.MANAGER:
+        query = query.join(User, User.id == StaffAbsence.user_id).where(User.locality_id == by.locality_id)
+    elif by.role is not Role.ADMIN:
+        query = query.where(StaffAbsence.user_id == by.id)
+    return list(db.session.scalars(query))
+
+
+def record_absence(*, by: User, user_id: int, cover_id: int, starts_on: date, ends_on: date) -> StaffAbsence:
+    """Record that a member of staff is away and who covers."""
+    if user_id not in {u.id for u in absence_people(by)}:
+        raise DirectoryError("Select who will be away")
+    if cover_id == user_id:
+        raise DirectoryError("Select someone else to cover")
+    if cover_id not in {u.id for u in cover_people(by)}:
+        raise DirectoryError("Select who will cover")
+    if ends_on < starts_on:
+        raise DirectoryError("The last day of the absence must be the same as or after the first day")
+    absence = StaffAbsence(
+        user_id=user_id, cover_id=cover_id, starts_on=starts_on, ends_on=ends_on, created_by_id=by.id
+    )
+    db.session.add(absence)
+    db.session.flush()
+    audit.record("absence.recorded", obj=absence, user_id=user_id, cover_id=cover_id)
+    return absence
+
+
+def get_absence(absence_id: int, *, by: User) -> StaffAbsence:
+    absence = db.session.get(StaffAbsence, absence_id)
+    if absence is None or absence.user_id not in {u.id for u in absence_people(by)}:
+        raise NotFound
+    return absence
+
+
+def delete_absence(absence: StaffAbsence, *, by: User) -> None:
+    audit.record("absence.deleted", obj=absence, user_id=absence.user_id)
+    db.session.delete(absence)
+    db.session.flush()
+
+
+# --- district mapping -----------------------------------------------------------------------------
+
+
+def list_district_mappings() -> list[DistrictMapping]:
+    return list(
+        db.session.scalars(
+            select(DistrictMapping).options(selectinload(DistrictMapping.locality)).order_by(DistrictMapping.district)
+        )
+    )
+
+
+def set_district_mapping(*, by: User, district: str, locality_id: int) -> DistrictMapping:
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    get_locality(locality_id)
+    mapping = db.session.scalar(
+        select(DistrictMapping).where(func.lower(DistrictMapping.district) == district.strip().lower())
+    )
+    if mapping is None:
+        mapping = DistrictMapping(district=district.strip(), locality_id=locality_id)
+        db.session.add(mapping)
+    else:
+        mapping.locality_id = locality_id
+    db.session.flush()
+    audit.record("district_mapping.saved", obj=mapping, district=mapping.district)
+    return mapping
+
+
+def delete_district_mapping(*, by: User, mapping_id: int) -> None:
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    if db.session.execute(delete(DistrictMapping).where(DistrictMapping.id == mapping_id)).rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound
+    audit.record("district_mapping.deleted", object_id=mapping_id)

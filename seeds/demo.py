@@ -1,0 +1,223 @@
+"""Demo data: the localities and eleven schools of the seed paper's table, four locality leads with
+their pods, a Front Door, and one account per role. Every person is invented, on example.org.
+
+Refuses to load in production.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.common.roles import Role
+from portal.common.security import hash_password
+from portal.directory.models import DistrictMapping, Locality, Organisation, OrganisationKind, Pod, PodMember, PodRole
+from portal.extensions import db
+
+DEMO_PASSWORD = "demo-pass-2026"
+FRONT_DOOR_PHONE = "0116 496 0000"  # Ofcom's range for drama: never a real line
+FRONT_DOOR_EMAIL = "frontdoor@example.org"
+
+
+class DemoDataRefused(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoSchool:
+    name: str
+    urn: int
+    phase: str
+    town: str
+    postcode: str
+    lead: str  # A, B, C or D as in the seed paper's table
+
+
+# The seed paper's school → locality lead table (contacts withheld there; invented here).
+SCHOOLS = [
+    DemoSchool("Desford Primary School", 990001, "Primary", "Desford", "LE9 9ZA", "A"),
+    DemoSchool("All saint C of E Primary School", 990002, "Primary", "Coalville", "LE67 9ZB", "A"),
+    DemoSchool("Hall Orchard", 990003, "Primary", "Barrow upon Soar", "LE12 9ZC", "A"),
+    DemoSchool("DeLisle College", 990004, "Secondary", "Loughborough", "LE11 9ZD", "A"),
+    DemoSchool("Whitwick St John the Baptist Primary", 990005, "Primary", "Whitwick", "LE67 9ZE", "B"),
+    DemoSchool("St Denys Infant School", 990006, "Primary", "Ibstock", "LE67 9ZF", "B"),
+    DemoSchool("Broom Leys Primary School", 990007, "Primary", "Coalville", "LE67 9ZG", "C"),
+    DemoSchool("St Clare's Primary School", 990008, "Primary", "Coalville", "LE67 9ZH", "C"),
+    DemoSchool("Loughborough Sacred Heart", 990009, "Primary", "Loughborough", "LE11 9ZJ", "B"),
+    DemoSchool("Oakthorpe Primary school", 990010, "Primary", "Oakthorpe", "DE12 9ZK", "C"),
+    DemoSchool("Castle Rock High School", 990011, "Secondary", "Coalville", "LE67 9ZL", "D"),
+]
+
+# One locality per lead, named after the area most of its schools are in.
+LOCALITIES = {
+    "A": ("Charnwood South and Desford", "Charnwood"),
+    "B": ("Charnwood North and Ibstock", "Hinckley and Bosworth"),
+    "C": ("North West Leicestershire", "North West Leicestershire"),
+    "D": ("Coalville", "Melton"),
+}
+
+# Invented staff: (name, e-mail local part, job title).
+LEADS = {
+    "A": ("Amara Okafor", "amara.okafor", "Locality lead"),
+    "B": ("Ben Hartley", "ben.hartley", "Locality lead"),
+    "C": ("Chloe Marsh", "chloe.marsh", "Locality lead"),
+    "D": ("Dev Sandhu", "dev.sandhu", "Locality lead"),
+}
+MANAGERS = {
+    "A": ("Morgan Reyes", "manager", "Locality manager"),  # the demo manager account
+    "B": ("Helen Brightwater", "helen.brightwater", "Locality manager"),
+    "C": ("Isaac Fenwick", "isaac.fenwick", "Locality manager"),
+    "D": ("Joanna Keele", "joanna.keele", "Locality manager"),
+}
+POD_STAFF = [
+    ("Senior practitioner", PodRole.SENIOR_PRACTITIONER),
+    ("Social worker", PodRole.SOCIAL_WORKER),
+    ("Social worker", PodRole.SOCIAL_WORKER),
+    ("Family intervention worker", PodRole.FAMILY_INTERVENTION_WORKER),
+    ("Co-ordinator", PodRole.COORDINATOR),
+]
+INVENTED_NAMES = [
+    "Kit Adeyemi",
+    "Lena Marsh-Tully",
+    "Omar Haddad",
+    "Priya Raman",
+    "Quinn Ashdown",
+    "Rosa Delgado",
+    "Sam Whitfield",
+    "Tomasz Nowicki",
+    "Una Byrne",
+    "Victor Lamb",
+    "Wren Castell",
+    "Yusuf Idris",
+    "Zara Holt",
+    "Aled Price",
+    "Bea Okonjo",
+    "Cal Vickers",
+    "Dina Farrow",
+    "Eli Stroud",
+    "Fay Linton",
+    "Gus Tennant",
+]
+
+
+@dataclass(frozen=True)
+class DemoSignIn:
+    role: Role
+    email: str
+    password: str
+
+
+def _user(
+    name: str,
+    local: str,
+    role: Role,
+    *,
+    job_title: str = "",
+    locality: Locality | None = None,
+    organisation: Organisation | None = None,
+) -> User:
+    user = User(
+        name=name,
+        email=f"{local}@example.org",
+        role=role,
+        job_title=job_title,
+        password_hash=_demo_password_hash(),
+        locality=locality,
+        organisation=organisation,
+        phone="0116 496 0" + str(100 + len(db.session.new))[-3:],
+    )
+    db.session.add(user)
+    return user
+
+
+def load_demo() -> list[DemoSignIn]:
+    """Load the demo data once (a second run changes nothing) and return the demo sign-ins."""
+    if not current_app.config.get("DEMO_DATA_ALLOWED"):
+        raise DemoDataRefused("Demo data cannot be loaded in production")
+    sign_ins = [
+        DemoSignIn(Role.PARTNER, "partner@example.org", DEMO_PASSWORD),
+        DemoSignIn(Role.PRACTITIONER, "amara.okafor@example.org", DEMO_PASSWORD),
+        DemoSignIn(Role.MANAGER, "manager@example.org", DEMO_PASSWORD),
+        DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD),
+    ]
+    if db.session.scalar(select(User).where(User.email == "admin@example.org")) is not None:
+        return sign_ins
+
+    localities: dict[str, Locality] = {}
+    names = iter(INVENTED_NAMES)
+    for key, (locality_name, district) in LOCALITIES.items():
+        loc = Locality(name=locality_name, front_door_phone=FRONT_DOOR_PHONE, front_door_email=FRONT_DOOR_EMAIL)
+        db.session.add(loc)
+        localities[key] = loc
+        db.session.add(DistrictMapping(district=district, locality=loc))
+        lead_name, lead_local, lead_title = LEADS[key]
+        lead = _user(lead_name, lead_local, Role.PRACTITIONER, job_title=lead_title, locality=loc)
+        manager_name, manager_local, manager_title = MANAGERS[key]
+        manager = _user(manager_name, manager_local, Role.MANAGER, job_title=manager_title, locality=loc)
+        db.session.flush()
+        loc.lead_id, loc.manager_id = lead.id, manager.id
+        pod = Pod(locality=loc, name=f"{locality_name} pod")
+        db.session.add(pod)
+        pod.members.append(PodMember(user=manager, pod_role=PodRole.TEAM_MANAGER))
+        pod.members.append(PodMember(user=lead, pod_role=PodRole.SENIOR_PRACTITIONER))
+        for title, pod_role in POD_STAFF[1:]:
+            name = next(names)
+            member = _user(
+                name, name.lower().replace(" ", ".").replace("-", ""), Role.PRACTITIONER, job_title=title, locality=loc
+            )
+            pod.members.append(PodMember(user=member, pod_role=pod_role))
+
+    orgs: dict[str, Organisation] = {}
+    for school in SCHOOLS:
+        org = Organisation(
+            name=school.name,
+            kind=OrganisationKind.SCHOOL,
+            urn=school.urn,
+            phase=school.phase,
+            town=school.town,
+            postcode=school.postcode,
+            establishment_type="Community school",
+            district=LOCALITIES[school.lead][1],
+            locality=localities[school.lead],
+        )
+        db.session.add(org)
+        orgs[school.name] = org
+    health = Organisation(
+        name="Shire Community Health – School Nursing",
+        kind=OrganisationKind.HEALTH,
+        town="Coalville",
+        postcode="LE67 9ZZ",
+        locality=localities["D"],
+    )
+    police = Organisation(
+        name="Shire Police – Child Abuse Investigation Unit",
+        kind=OrganisationKind.POLICE,
+        town="Loughborough",
+        postcode="LE11 9ZY",
+        locality=localities["A"],
+    )
+    db.session.add_all([health, police])
+
+    _user(
+        "Pat Ellison",
+        "partner",
+        Role.PARTNER,
+        job_title="SENCO",
+        organisation=orgs["Castle Rock High School"],
+        locality=localities["D"],
+    )
+    _user(
+        "Noor Sadiq",
+        "noor.sadiq",
+        Role.PARTNER,
+        job_title="Designated safeguarding lead",
+        organisation=orgs["St Clare's Primary School"],
+        locality=localities["C"],
+    )
+    _user("Ade Admin", "admin", Role.ADMIN, job_title="System administrator")
+    db.session.flush()
+    return sign_ins

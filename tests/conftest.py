@@ -1,0 +1,193 @@
+"""Fixtures: the app on a real database (SQLite, and PostgreSQL that the suite starts), a real SMTP
+server, a test client that checks every page it renders, and one signed-in client per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.test import TestResponse
+
+from portal import create_app
+from portal.common.roles import Role
+from portal.extensions import db
+from portal.models import Base
+from tests import factories as factories_module
+from tests.support.pages import check_page
+from tests.support.servers import PostgresServer, SMTPServer, in_ci, postgres_bin
+
+# --- real servers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    bindir = postgres_bin()
+    if bindir is None:
+        if in_ci():
+            pytest.fail("PostgreSQL is not installed; under CI every test must run (.ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer, worker_id: str) -> str:
+    url = postgres_server.create_database(f"portal_test_{worker_id}")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: SMTPServer) -> Any:
+    smtp_server.inbox.clear()
+    return smtp_server.inbox
+
+
+# --- the app on each database ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'portal.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+class CheckedResponse(TestResponse):
+    @property
+    def soup(self) -> BeautifulSoup:
+        return BeautifulSoup(self.get_data(as_text=True), "html.parser")
+
+
+class CheckedClient(FlaskClient):
+    """A test client that runs the page checks on every HTML page it receives."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().open(*args, **kwargs)
+        response.__class__ = CheckedResponse
+        if response.mimetype == "text/html" and response.status_code not in (301, 302, 303):
+            check_page(response.get_data(as_text=True), response.headers.get("Content-Security-Policy"),
+                       path=str(args[0]) if args else "")
+        return response
+
+
+@pytest.fixture
+def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+    )
+    app.test_client_class = CheckedClient
+    with app.app_context():
+        if database_url.startswith("sqlite"):
+            db.create_all()
+        else:
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def factories(app: Flask) -> Any:
+    return factories_module
+
+
+# --- people and signed-in clients -----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """A small directory: two localities, a school in each, and one person per role in the first."""
+
+    locality: Any
+    other_locality: Any
+    school: Any
+    other_school: Any
+    partner: Any
+    other_partner: Any
+    practitioner: Any
+    other_practitioner: Any
+    manager: Any
+    other_manager: Any
+    admin: Any
+
+
+@pytest.fixture
+def world(factories: Any) -> World:
+    f = factories
+    loc = f.LocalityFactory(name="Northfield")
+    other = f.LocalityFactory(name="Southmere")
+    school = f.OrganisationFactory(name="Castle Rock High School", locality=loc, town="Coalville")
+    other_school = f.OrganisationFactory(name="Meadow Lane Primary", locality=other)
+    world = World(
+        locality=loc,
+        other_locality=other,
+        school=school,
+        other_school=other_school,
+        partner=f.UserFactory(role=Role.PARTNER, organisation=school, locality=loc, name="Pat Partner"),
+        other_partner=f.UserFactory(role=Role.PARTNER, organisation=other_school, locality=other),
+        practitioner=f.UserFactory(role=Role.PRACTITIONER, locality=loc, name="Lee Lead", job_title="Locality lead"),
+        other_practitioner=f.UserFactory(role=Role.PRACTITIONER, locality=other),
+        manager=f.UserFactory(role=Role.MANAGER, locality=loc, name="Max Manager"),
+        other_manager=f.UserFactory(role=Role.MANAGER, locality=other),
+        admin=f.UserFactory(role=Role.ADMIN, name="Ada Admin"),
+    )
+    loc.lead_id, loc.manager_id = world.practitioner.id, world.manager.id
+    db.session.commit()
+    return world
+
+
+def sign_in(client: FlaskClient, user: Any, password: str = factories_module.PASSWORD) -> TestResponse:
+    response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
+    page = client.get(path)
+    field = BeautifulSoup(page.get_data(as_text=True), "html.parser").find("input", attrs={"name": "csrf_token"})
+    assert field is not None, f"no CSRF token on {path}"
+    return str(field["value"])
+
+
+@pytest.fixture
+def client_for(app: Flask, world: World) -> Any:
+    """client_for(role_or_user): a new client signed in as that person."""
+
+    def make(who: Role | Any) -> FlaskClient:
+        user = {
+            Role.PARTNER: world.partner,
+            Role.PRACTITIONER: world.practitioner,
+            Role.MANAGER: world.manager,
+            Role.ADMIN: world.admin,
+        }.get(who, who)
+        client = app.test_client()
+        sign_in(client, user)
+        return client
+
+    return make

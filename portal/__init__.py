@@ -15,9 +15,9 @@ def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     setup.register_config(app, config_name, overrides)
+    setup.register_security(app)  # first, so that every response (even a CSRF refusal) gets its CSP nonce
     setup.register_extensions(app)
     setup.register_templates(app)
-    setup.register_security(app)
     setup.register_transactions(app)
     setup.register_blueprints(app)
     setup.register_errors(app)

@@ -3,6 +3,7 @@ server, a test client that checks every page it renders, and one signed-in clien
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,14 +81,21 @@ class CheckedResponse(TestResponse):
 
 
 class CheckedClient(FlaskClient):
-    """A test client that runs the page checks on every HTML page it receives."""
+    """A test client that runs the page checks on every HTML page it receives.
+
+    Each request runs in an empty contextvars context, so it gets its own app context (its own `g`
+    and database session) as in production, instead of sharing the test's.
+    """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        response = super().open(*args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
         response.__class__ = CheckedResponse
         if response.mimetype == "text/html" and response.status_code not in (301, 302, 303):
-            check_page(response.get_data(as_text=True), response.headers.get("Content-Security-Policy"),
-                       path=str(args[0]) if args else "")
+            check_page(
+                response.get_data(as_text=True),
+                response.headers.get("Content-Security-Policy"),
+                path=str(args[0]) if args else "",
+            )
         return response
 
 
@@ -110,6 +118,12 @@ def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    # Not `with app.test_client()`: preserved request contexts cannot cross the per-request contexts.
+    return app.test_client()
 
 
 @pytest.fixture
@@ -163,7 +177,9 @@ def world(factories: Any) -> World:
 
 
 def sign_in(client: FlaskClient, user: Any, password: str = factories_module.PASSWORD) -> TestResponse:
-    response = client.post("/sign-in", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/sign-in", data={"email": user.email, "password": password, "csrf_token": csrf_token(client)}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 

@@ -30,8 +30,6 @@ class Config:
     COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Shire County Council")
     SERVICE_NAME = "Partner Portal"
     FRONT_DOOR_PHONE = os.environ.get("FRONT_DOOR_PHONE", "0116 496 0000")
-    FRONT_DOOR_EMAIL = os.environ.get("FRONT_DOOR_EMAIL", "frontdoor@example.org")
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     # Sessions: the signed cookie's timestamp enforces the idle timeout server side (Flask checks
     # max_age on load and refreshes it on every request); the absolute timeout is checked against
@@ -62,6 +60,8 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
 
+    # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     TALISMAN_FORCE_HTTPS = True
     STRICT_TEMPLATES = False
     DEMO_DATA_ALLOWED = False

@@ -111,6 +111,12 @@ class DemoSignIn:
     password: str
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # One argon2 hash for every demo account: hashing ~40 times would slow `make run` and the tests.
+    return hash_password(DEMO_PASSWORD)
+
+
 def _user(
     name: str,
     local: str,

@@ -12,6 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.common.permissions import Forbidden, NotFound
 from portal.config import ROOT, get_config
@@ -107,6 +108,10 @@ def register_templates(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # Trust exactly `hops` proxies for the client address and scheme (HTTPS redirects, rate limits).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     csp = {
         "default-src": "'self'",
         "script-src": "'self'",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import inspect
 
 from portal import create_app
@@ -21,7 +22,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path, worker_id
     return str(server.create_database(f"portal_migrations_{worker_id}"))
 
 
-def _flask(app, *args: str) -> str:  # noqa: ANN001
+def _flask(app: Flask, *args: str) -> str:
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == 0, f"flask {' '.join(args)} failed:\n{result.output}\n{result.exception!r}"
     return str(result.output)

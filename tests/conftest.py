@@ -121,6 +121,23 @@ def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app() -> Iterator[Any]:
+    """make_app(config_name, **overrides): an extra app for one test; its connections are closed after."""
+    made: list[Flask] = []
+
+    def make(config_name: str, **overrides: Any) -> Flask:
+        extra = create_app(config_name, **overrides)
+        made.append(extra)
+        return extra
+
+    yield make
+    for extra in made:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     # Not `with app.test_client()`: preserved request contexts cannot cross the per-request contexts.
     return app.test_client()

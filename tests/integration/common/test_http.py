@@ -69,8 +69,8 @@ def test_not_found_is_a_govuk_page(client):
     assert response.soup.h1.get_text(strip=True) == "Page not found"
 
 
-def test_an_unexpected_error_shows_the_plain_sorry_page_without_a_traceback(database_url):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+def test_an_unexpected_error_shows_the_plain_sorry_page_without_a_traceback(database_url, make_app):
+    app = make_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
 
     @app.route("/boom")
     def boom() -> str:
@@ -83,8 +83,8 @@ def test_an_unexpected_error_shows_the_plain_sorry_page_without_a_traceback(data
     assert "secret internals" not in text and "Traceback" not in text
 
 
-def test_database_down_gives_503_and_healthz_says_so(tmp_path):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/portal.db")
+def test_database_down_gives_503_and_healthz_says_so(tmp_path, make_app):
+    app = make_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/portal.db")
     client = app.test_client()
     assert client.get("/healthz").status_code == 503
     page = client.get("/schools", query_string={"q": "castle"})
@@ -116,8 +116,8 @@ def test_production_refuses_to_start_without_a_database_url():
         create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="")
 
 
-def test_production_session_cookie_is_secure_httponly_and_lax(world, database_url):
-    app = create_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+def test_production_session_cookie_is_secure_httponly_and_lax(world, database_url, make_app):
+    app = make_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
     assert not app.debug
     client = app.test_client()
     page = client.get("/sign-in", base_url="https://localhost")
@@ -133,8 +133,8 @@ def test_production_session_cookie_is_secure_httponly_and_lax(world, database_ur
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_production_redirects_plain_http_to_https(database_url):
-    app = create_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+def test_production_redirects_plain_http_to_https(database_url, make_app):
+    app = make_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
     response = app.test_client().get("/", base_url="http://localhost")
     assert response.status_code in (301, 302)
     assert response.headers["Location"].startswith("https://")

@@ -74,7 +74,11 @@ class InvitationCreateForm(FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired(message="Enter their email address"), EMAIL_FORMAT, Length(max=254)],
     )
-    role = RadioField("Role", widget=GovRadioInput(), validators=[InputRequired(message="Select a role")])
+    # Checked against the inviter's choices in validate_role, with a GOV.UK message (WTForms' own is
+    # "Not a valid choice", shown beside "Select a role" when nothing is chosen).
+    role = RadioField(
+        "Role", widget=GovRadioInput(), validate_choice=False, validators=[InputRequired(message="Select a role")]
+    )
     organisation_id = SelectField(
         "Organisation (for partners)", widget=GovSelect(), coerce=int, validate_choice=False, default=0
     )
@@ -88,6 +92,13 @@ class InvitationCreateForm(FlaskForm):
         self.organisation_id.choices = [(0, "Select an organisation")] + organisations
         self.locality_id.choices = [(0, "Select a locality")] + localities
 
+    def _role_offered(self) -> bool:
+        return self.role.data in {value for value, _ in self.role.choices or []}
+
+    def validate_role(self, field: RadioField) -> None:
+        if not self._role_offered():
+            raise ValidationError("Select a role from the list")
+
     def validate_organisation_id(self, field: SelectField) -> None:
         if self.role.data == Role.PARTNER.value and not field.data:
             raise ValidationError("Select the partner's organisation")
@@ -95,6 +106,10 @@ class InvitationCreateForm(FlaskForm):
             raise ValidationError("Select an organisation from the list")
 
     def validate_locality_id(self, field: SelectField) -> None:
+        if self.role.data == Role.PARTNER.value or not self._role_offered():
+            # A partner's locality is their organisation's, whatever is posted; and without a role
+            # there is nothing to check it against (the role's own error says what to fix).
+            return
         if self.role.data in (Role.PRACTITIONER.value, Role.MANAGER.value) and not field.data:
             raise ValidationError("Select the locality they work in")
         if field.data and field.data not in {value for value, _ in field.choices}:

@@ -251,8 +251,13 @@ def reset_password(reset: PasswordReset, *, password: str) -> User:
     """Set the new password, use up the link, and sign out every existing session of the user."""
     if reset.used_at is not None or reset.expires_at < utcnow():
         raise AccountError("This link has expired or has already been used")
-    reset.used_at = utcnow()
     user = reset.user
+    # Every open link of the user dies with this one: an older e-mail must not reset the new password.
+    for open_reset in db.session.scalars(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+    ):
+        open_reset.used_at = utcnow()
+    reset.used_at = utcnow()
     user.password_hash = hash_password(password)
     _revoke_all_sessions(user)
     audit.record("password_reset.completed", obj=user, actor_id=user.id)
@@ -269,7 +274,7 @@ def list_users() -> list[User]:
 
 def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
     """Disable or re-enable an account; a disabled user is signed out on their next request."""
-    if user.id == by.id:
+    if disabled and user.id == by.id:
         raise AccountError("You cannot disable your own account")
     user.disabled_at = utcnow() if disabled else None
     if disabled:

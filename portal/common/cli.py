@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import click
 from flask.cli import with_appcontext
 
 from portal.common import outbox
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @click.group("outbox", help="Send the e-mails waiting in the outbox.")
@@ -22,9 +26,18 @@ def outbox_cli() -> None:
 def work(once: bool, interval: float) -> None:
     """Send due e-mails, retrying with back-off; runs until stopped unless --once."""
     while True:
-        sent, failed = outbox.send_due()
-        if sent or failed:
-            click.echo(f"outbox: sent {sent}, failed attempts {failed}")
+        try:
+            sent, failed = outbox.send_due()
+        except Exception:
+            if once:
+                raise
+            # The long-running worker outlives a database outage: log it and poll again, so mail
+            # flows once the database is back, without a restart.
+            log.exception("outbox worker: polling failed; trying again in %s seconds", interval)
+            db.session.remove()
+        else:
+            if sent or failed:
+                click.echo(f"outbox: sent {sent}, failed attempts {failed}")
         if once:
             return
         time.sleep(interval)

@@ -16,16 +16,18 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, render_template
-from flask_mail import Message
+from flask_mail import Connection, Message
 from sqlalchemy import or_, select, update
 
 from portal.common.models import OutboxMessage, OutboxStatus
-from portal.extensions import db, mail
+from portal.extensions import db
 from portal.models_base import utcnow
 
 log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120
+# How long to wait for the SMTP server at each step (app.config["MAIL_TIMEOUT_SECONDS"] overrides it).
+SMTP_TIMEOUT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,33 @@ def _claim(row_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+class _TimedConnection(Connection):
+    """Flask-Mail's connection with a timeout. smtplib waits forever by default, so a server that
+    accepts the connection and then hangs would otherwise stop the worker, and all mail, for good."""
+
+    def __init__(self, state: Any, timeout: float) -> None:
+        super().__init__(state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP:
+        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp_class(self.mail.server, self.mail.port, timeout=self.timeout)
+        host.set_debuglevel(int(self.mail.debug))
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
 def _send(row: OutboxMessage) -> None:
     msg = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text)
     msg.msgId = _message_id(row)
     for item in row.attachments:
         msg.attach(item["filename"], item["content_type"], base64.b64decode(item["data"]))
-    mail.send(msg)
+    timeout = float(current_app.config.get("MAIL_TIMEOUT_SECONDS", SMTP_TIMEOUT_SECONDS))
+    with _TimedConnection(current_app.extensions["mail"], timeout) as connection:
+        connection.send(msg)
 
 
 def send_due(*, limit: int = 50) -> tuple[int, int]:
@@ -107,10 +130,13 @@ def send_due(*, limit: int = 50) -> tuple[int, int]:
             continue
         try:
             _send(row)
-        except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        # Any failure is an attempt: a message that cannot be sent (a bad header, a broken attachment)
+        # must end up FAILED, not stop the worker and the messages behind it.
+        except Exception as error:
             row.attempts += 1
             row.last_error = f"{type(error).__name__}: {error}"[:500]
             row.claimed_until = None
+            log.warning("outbox message %s not sent (attempt %s): %s", row.id, row.attempts, type(error).__name__)
             if row.attempts >= max_attempts:
                 row.status = OutboxStatus.FAILED
                 log.error("outbox message %s failed after %s attempts", row.id, row.attempts)

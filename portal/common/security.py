@@ -21,7 +21,8 @@ _COMMON = frozenset(
     for line in (Path(__file__).with_name("common_passwords.txt")).read_text().splitlines()
     if line.strip() and not line.startswith("#")
 )
-SERVICE_WORDS = ("partner portal", "partnerportal", "partner-portal")
+# Compared with the password's letters and digits only, so "Partner_Portal 2026" is caught too.
+SERVICE_WORDS = ("partnerportal",)
 
 
 def hash_password(password: str) -> str:
@@ -43,7 +44,8 @@ def password_problem(password: str) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer"
     folded = password.strip().lower()
-    if folded in _COMMON or any(word in folded for word in SERVICE_WORDS):
+    letters_and_digits = "".join(c for c in folded if c.isalnum())
+    if folded in _COMMON or any(word in letters_and_digits for word in SERVICE_WORDS):
         return "Choose a password that is harder to guess"
     return None
 

@@ -1,0 +1,57 @@
+"""Helpers for the account tests: counting rows, delivering the outbox, reading the e-mails."""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+from typing import Any, TypeVar
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.common import outbox
+from portal.extensions import db
+
+T = TypeVar("T")
+
+
+def count(model: Any, *where: Any) -> int:
+    """Rows of `model` (matching `where`) as the database has them now, not as this session remembers."""
+    db.session.expire_all()
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def fresh(model: type[T], row_id: int) -> T:
+    """The row as the database has it now (requests commit in their own sessions)."""
+    db.session.expire_all()
+    row = db.session.get(model, row_id)
+    assert row is not None, f"{model.__name__} {row_id} does not exist"
+    return row
+
+
+def email_body(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("the e-mail has no text part")
+
+
+def link_path(message: Message, prefix: str) -> str:
+    """The path of the one link in `message` that starts with `prefix` (e.g. "/password-reset/")."""
+    paths = re.findall(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]+)", email_body(message))
+    assert len(paths) == 1, f"expected one {prefix} link in the e-mail, found {paths}"
+    return str(paths[0])
+
+
+@pytest.fixture
+def deliver(app: Flask) -> Any:
+    """deliver(): run the outbox worker once in its own app context, as `flask outbox work --once` does."""
+
+    def run() -> tuple[int, int]:
+        with app.app_context():
+            return outbox.send_due()
+
+    return run

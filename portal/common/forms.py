@@ -23,6 +23,8 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         parts = [str(v).strip() for v in valuelist]
+        # The widget redisplays exactly three boxes: a post without them, or with one or four, must not break it.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3] if len(valuelist) != 3 else valuelist
         if not any(parts):
             self.data = None
             return

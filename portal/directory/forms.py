@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
@@ -11,6 +12,15 @@ from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.common.forms import GovDateField
 from portal.directory.models import PodRole
+
+
+def _id(value: object) -> int | None:
+    """A select's value as an id; something garbled becomes None, so that the page says "Select …"
+    instead of WTForms' "Invalid Choice: could not coerce"."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
 
 
 def _in_choices(message: str) -> Callable[[FlaskForm, SelectField], None]:
@@ -44,8 +54,8 @@ class LocalityForm(FlaskForm):
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
-    lead_id = SelectField("Locality lead", widget=GovSelect(), coerce=int, validate_choice=False)
-    manager_id = SelectField("Locality manager", widget=GovSelect(), coerce=int, validate_choice=False)
+    lead_id = SelectField("Locality lead", widget=GovSelect(), coerce=_id, validate_choice=False)
+    manager_id = SelectField("Locality manager", widget=GovSelect(), coerce=_id, validate_choice=False)
     front_door_phone = StringField(
         "Front Door phone number",
         widget=GovTextInput(),
@@ -97,14 +107,22 @@ class PodCreateForm(FlaskForm):
 
 
 class PodMemberAddForm(FlaskForm):
-    user_id = SelectField("Member of staff", widget=GovSelect(), coerce=int, validate_choice=False)
+    user_id = SelectField("Member of staff", widget=GovSelect(), coerce=_id, validate_choice=False)
     pod_role = SelectField(
         "Role in the pod",
         widget=GovSelect(),
-        choices=[("", "Select a role")] + [(r.value, r.label) for r in PodRole],
+        validate_choice=False,
         validators=[InputRequired(message="Select their role in the pod")],
     )
     submit = SubmitField("Add to pod", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set here, not in the field: WTForms 3.3 deprecates tuple choices given to the field itself.
+        self.pod_role.choices = [("", "Select a role")] + [(r.value, r.label) for r in PodRole]
+
+    def validate_pod_role(self, field: SelectField) -> None:
+        _in_choices("Select their role in the pod")(self, field)
 
     def validate_user_id(self, field: SelectField) -> None:
         if not field.data:
@@ -117,13 +135,13 @@ class PodMemberRemoveForm(FlaskForm):
 
 
 class AbsenceForm(FlaskForm):
-    user_id = SelectField("Who will be away", widget=GovSelect(), coerce=int, validate_choice=False)
+    user_id = SelectField("Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False)
     starts_on = GovDateField("First day away", what="the first day away", description="For example, 27 3 2026")
     ends_on = GovDateField("Last day away", what="the last day away", description="For example, 31 3 2026")
     cover_id = SelectField(
         "Who will cover",
         widget=GovSelect(),
-        coerce=int,
+        coerce=_id,
         validate_choice=False,
         description="Partners will be told to contact this person instead.",
     )
@@ -170,7 +188,7 @@ class DistrictMappingForm(FlaskForm):
             Length(max=120, message="District must be 120 characters or fewer"),
         ],
     )
-    locality_id = SelectField("Locality", widget=GovSelect(), coerce=int, validate_choice=False)
+    locality_id = SelectField("Locality", widget=GovSelect(), coerce=_id, validate_choice=False)
     submit = SubmitField("Save mapping", widget=GovSubmitInput())
 
     def validate_locality_id(self, field: SelectField) -> None:

@@ -180,19 +180,25 @@ def save_locality(
     lead_id: int | None,
     manager_id: int | None,
 ) -> Locality:
-    """Create (admins only) or update a locality."""
+    """Create (admins only) or update a locality.
+
+    Every rule is checked before the session is touched: a refused save leaves nothing pending for
+    the request's commit (a form page with errors is a successful response)."""
     if locality is None:
         if by.role is not Role.ADMIN:
             raise Forbidden
-        locality = Locality(name=name.strip(), front_door_phone="", front_door_email="")
-        db.session.add(locality)
     else:
         ensure_can_manage(by, locality)
-    clash = db.session.scalar(select(Locality).where(func.lower(Locality.name) == name.strip().lower()))
-    if clash is not None and clash is not locality:
+    query = select(Locality.id).where(func.lower(Locality.name) == name.strip().lower())
+    if locality is not None:
+        query = query.where(Locality.id != locality.id)
+    if db.session.scalar(query.limit(1)) is not None:
         raise DirectoryError("There is already a locality with this name")
     _check_staff(lead_id, label="locality lead")
     _check_staff(manager_id, label="locality manager")
+    if locality is None:
+        locality = Locality()
+        db.session.add(locality)
     locality.name = name.strip()
     locality.front_door_phone = front_door_phone.strip()
     locality.front_door_email = front_door_email.strip().lower()

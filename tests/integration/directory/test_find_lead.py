@@ -25,8 +25,9 @@ def test_signed_in_partner_sees_the_named_lead_and_manager(client_for, world):
 
 def test_cover_is_shown_while_the_lead_is_absent_and_not_after(client_for, world, factories):
     cover = factories.UserFactory(role=world.practitioner.role, name="Cora Cover", locality=world.locality)
-    absence = factories.StaffAbsenceFactory(user=world.practitioner, cover=cover, starts_on=today(),
-                                            ends_on=today() + timedelta(days=2))
+    absence = factories.StaffAbsenceFactory(
+        user=world.practitioner, cover=cover, starts_on=today(), ends_on=today() + timedelta(days=2)
+    )
     client = client_for(world.partner)
     contact = client.get(f"/organisations/{world.school.id}").soup.find(id="who-to-contact").get_text(" ")
     assert "Cora Cover" in contact

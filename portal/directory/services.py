@@ -141,7 +141,11 @@ def locality_contacts(locality: Locality, *, on: date) -> LocalityContacts:
 
 
 def list_localities() -> list[Locality]:
-    return list(db.session.scalars(select(Locality).order_by(Locality.name)))
+    """Every locality with its lead and manager (loaded together: the list shows both)."""
+    query = (
+        select(Locality).options(selectinload(Locality.lead), selectinload(Locality.manager)).order_by(Locality.name)
+    )
+    return list(db.session.scalars(query))
 
 
 def get_locality(locality_id: int) -> Locality:

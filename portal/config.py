@@ -46,6 +46,8 @@ class Config:
     INVITATION_LIFETIME = timedelta(days=int(os.environ.get("INVITATION_LIFETIME_DAYS", "7")))
     PASSWORD_RESET_LIFETIME = timedelta(minutes=int(os.environ.get("PASSWORD_RESET_LIFETIME_MINUTES", "60")))
 
+    # Stated outright: Flask-Limiter keeps the last app's setting as the default for the next one.
+    RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SIGN_IN = os.environ.get("RATELIMIT_SIGN_IN", "10 per minute;50 per hour")

@@ -61,6 +61,10 @@ class Config:
     MAIL_SUPPRESS_SEND = False
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    # How often `flask outbox work` also runs the scheduled jobs (promise reminders, overdue notices); 0: never.
+    JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "600"))
+    # The portal's address as users reach it: links in e-mails written outside a web request (the jobs).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
@@ -81,6 +85,7 @@ class DevelopmentConfig(Config):
     TALISMAN_FORCE_HTTPS = False
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "1025"))
+    PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     STRICT_TEMPLATES = True
     DEMO_DATA_ALLOWED = True
 

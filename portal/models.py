@@ -4,18 +4,34 @@ from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common.models import AuditEvent, OutboxMessage
 from portal.directory.models import DistrictMapping, Locality, Organisation, Pod, PodMember, StaffAbsence
 from portal.models_base import Base
+from portal.requests.models import (
+    ConsultationRequest,
+    Escalation,
+    PodInvite,
+    PodInvitee,
+    Promise,
+    RequestEvent,
+    RequestPause,
+)
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "ConsultationRequest",
     "DistrictMapping",
+    "Escalation",
     "Invitation",
     "Locality",
     "Organisation",
     "OutboxMessage",
     "PasswordReset",
     "Pod",
+    "PodInvite",
+    "PodInvitee",
     "PodMember",
+    "Promise",
+    "RequestEvent",
+    "RequestPause",
     "StaffAbsence",
     "User",
     "UserSession",

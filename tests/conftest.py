@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import text
 from werkzeug.test import TestResponse
 
@@ -99,6 +100,24 @@ class CheckedClient(FlaskClient):
         return response
 
 
+class SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole run: each test's new app would otherwise compile every page
+    and GOV.UK macro again. Jinja checks the source's checksum on load, so an edited template recompiles."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedBytecodeCache()
+
+
 @pytest.fixture
 def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
     app = create_app(
@@ -108,6 +127,7 @@ def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
         MAIL_PORT=smtp_server.port,
     )
     app.test_client_class = CheckedClient
+    app.jinja_env.bytecode_cache = TEMPLATES
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()

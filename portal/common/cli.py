@@ -1,4 +1,4 @@
-"""`flask outbox …`: the e-mail worker."""
+"""`flask outbox …`: the e-mail worker, which also runs the scheduled jobs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import logging
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from portal.common import outbox
@@ -19,13 +20,44 @@ def outbox_cli() -> None:
     pass
 
 
+def run_scheduled_jobs() -> None:
+    """The jobs that queue e-mails on a timetable. Each is safe to run from several workers at once."""
+    # Imported here: the outbox is shared by every domain, while the jobs belong to their domains.
+    from portal.requests.cli import run_jobs as run_request_jobs
+
+    counts = run_request_jobs()
+    if counts.promise_reminders or counts.overdue_requests:
+        click.echo(str(counts))
+
+
+def _seconds() -> float:
+    """The jobs' clock: monotonic, so that a change to the system time neither skips nor repeats a run."""
+    return time.monotonic()
+
+
 @outbox_cli.command("work")
-@click.option("--once", is_flag=True, help="Send what is due now and stop.")
+@click.option("--once", is_flag=True, help="Run the jobs, send what is due now and stop.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
 @with_appcontext
 def work(once: bool, interval: float) -> None:
-    """Send due e-mails, retrying with back-off; runs until stopped unless --once."""
+    """Send due e-mails, retrying with back-off; runs until stopped unless --once.
+
+    Every JOBS_INTERVAL_SECONDS (from the start) it also runs the scheduled jobs (promise reminders,
+    overdue notices), so that `make run` needs no other process; 0 turns them off.
+    """
+    jobs_every = float(current_app.config["JOBS_INTERVAL_SECONDS"])
+    jobs_due = _seconds()
     while True:
+        if jobs_every > 0 and _seconds() >= jobs_due:
+            jobs_due = _seconds() + jobs_every
+            try:
+                run_scheduled_jobs()
+            except Exception:
+                if once:
+                    raise
+                # A failed run is tried again at the next interval; mail keeps flowing meanwhile.
+                log.exception("outbox worker: the scheduled jobs failed; trying again in %s seconds", jobs_every)
+                db.session.remove()
         try:
             sent, failed = outbox.send_due()
         except Exception:

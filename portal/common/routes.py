@@ -1,12 +1,15 @@
-"""Home page, the footer's pages and the health check."""
+"""Home page, the footer's pages, the health check and the admins' page of e-mails that could not be sent."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
 from sqlalchemy import text
 
-from portal.common.permissions import public
+from portal.common import audit, outbox
+from portal.common.permissions import NotFound, public, role_required
+from portal.common.roles import Role
 from portal.directory.forms import DirectorySearchForm
 from portal.extensions import db
 
@@ -52,3 +55,31 @@ def healthz() -> ResponseReturnValue:
         db.session.rollback()
         return {"status": "unavailable"}, 503
     return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}
+
+
+# --- e-mails that could not be sent (admins) ---------------------------------------------------------
+
+
+@bp.route("/admin/outbox")
+@role_required(Role.ADMIN)
+def failed_messages() -> ResponseReturnValue:
+    # The page lists who, what subject and why; never a body (it can link to a case).
+    return render_template(
+        "admin/outbox.html",
+        messages=outbox.failed_messages(),
+        form=FlaskForm(),  # the retry buttons post its CSRF token
+        title="E-mails that could not be sent",
+    )
+
+
+@bp.route("/admin/outbox/<int:message_id>/retry", methods=["POST"])
+@role_required(Role.ADMIN)
+def retry_message(message_id: int) -> ResponseReturnValue:
+    message = next((m for m in outbox.failed_messages() if m.id == message_id), None)
+    if message is None:  # sent, retried already, or never there
+        raise NotFound
+    if FlaskForm().validate_on_submit():
+        outbox.retry_message(message)
+        audit.record("outbox.message_retried", obj=message)
+        flash(f"The e-mail to {message.recipient} will be sent again.", "success")
+    return redirect(url_for("common.failed_messages"))

@@ -165,10 +165,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.common.routes import bp as common_bp
     from portal.directory.routes import bp as directory_bp
+    from portal.requests.routes import bp as requests_bp
 
     app.register_blueprint(common_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(requests_bp)
 
 
 def register_errors(app: Flask) -> None:
@@ -210,8 +212,10 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from portal.common.cli import outbox_cli
     from portal.directory.cli import directory_cli
+    from portal.requests.cli import requests_cli
     from seeds.cli import seed_cli
 
     app.cli.add_command(outbox_cli)
     app.cli.add_command(directory_cli)
+    app.cli.add_command(requests_cli)
     app.cli.add_command(seed_cli)

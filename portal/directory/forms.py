@@ -7,11 +7,12 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
 from portal.common.forms import GovDateField
 from portal.directory.models import PodRole
+from portal.directory.services import SERVICE_LEVEL_DAYS
 
 
 def _id(value: object) -> int | None:
@@ -92,6 +93,72 @@ class LocalityForm(FlaskForm):
 
     def validate_manager_id(self, field: SelectField) -> None:
         _in_choices("Select a locality manager from the list")(self, field)
+
+
+class WorkingDaysField(IntegerField):
+    """A whole number of working days (a service level, 1 to 30), with GOV.UK error messages.
+
+    `what` finishes "Enter the number of working days to …"; `example` is a sensible value.
+    """
+
+    widget = GovTextInput()
+
+    def __init__(self, label: str, *, what: str, example: int, **kwargs: Any) -> None:
+        self.what = what
+        self.example = example
+        super().__init__(label, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        text = str(valuelist[0]).strip()
+        self.data = int(text) if text.isascii() and text.isdigit() else None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        label = str(self.label.text)
+        text = str(self.raw_data[0]).strip() if self.raw_data else ""
+        if not text:
+            raise StopValidation(f"Enter the number of working days to {self.what}, like {self.example}")
+        if self.data is None:
+            raise StopValidation(f"{label} must be a whole number of working days, like {self.example}")
+        if self.data not in SERVICE_LEVEL_DAYS:
+            low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
+            raise StopValidation(f"{label} must be between {low} and {high} working days")
+
+
+class LocalityServiceLevelsForm(FlaskForm):
+    acknowledge_days = WorkingDaysField(
+        "Acknowledge within",
+        what="acknowledge",
+        example=1,
+        description="Working days to read a new request and tell the partner what happens next.",
+    )
+    consult_days = WorkingDaysField(
+        "Consult within",
+        what="consult",
+        example=5,
+        description="Working days to hold the consultation.",
+    )
+    outcome_days = WorkingDaysField(
+        "Outcome shared within",
+        what="share the outcome",
+        example=10,
+        description="Working days to share the outcome with the partner.",
+    )
+    submit = SubmitField("Save service levels", widget=GovSubmitInput())
+
+    # Fields validate in order, so the field before has its errors by now; compare only with a valid one.
+    def validate_consult_days(self, field: WorkingDaysField) -> None:
+        if _less_than_valid(field, self.acknowledge_days):
+            raise ValidationError("Consult within must be the same as or more than acknowledge within")
+
+    def validate_outcome_days(self, field: WorkingDaysField) -> None:
+        if _less_than_valid(field, self.consult_days):
+            raise ValidationError("Outcome shared within must be the same as or more than consult within")
+
+
+def _less_than_valid(field: WorkingDaysField, other: WorkingDaysField) -> bool:
+    return not other.errors and field.data is not None and other.data is not None and field.data < other.data
 
 
 class PodCreateForm(FlaskForm):

@@ -56,6 +56,10 @@ class Locality(TimestampMixin, Base):
     front_door_phone: Mapped[str] = mapped_column(String(40))
     front_door_email: Mapped[str] = mapped_column(String(254))
     front_door_hours: Mapped[str] = mapped_column(String(200), default="Monday to Friday, 8:30am to 5pm")
+    # Service levels for partners' requests, in working days (England and Wales), set by admins.
+    sla_acknowledge_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    sla_consult_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    sla_outcome_days: Mapped[int] = mapped_column(default=10, server_default="10")
 
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])

@@ -20,6 +20,7 @@ from portal.directory.forms import (
     DistrictMappingDeleteForm,
     DistrictMappingForm,
     LocalityForm,
+    LocalityServiceLevelsForm,
     PodCreateForm,
     PodMemberAddForm,
     PodMemberRemoveForm,
@@ -118,6 +119,32 @@ def locality(locality_id: int) -> ResponseReturnValue:
         pod_form=PodCreateForm(),
         organisations=services.list_organisations(locality_id=loc.id),
         title=loc.name,
+    )
+
+
+@bp.route("/localities/<int:locality_id>/service-levels", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def service_levels(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    form = LocalityServiceLevelsForm(
+        acknowledge_days=loc.sla_acknowledge_days, consult_days=loc.sla_consult_days, outcome_days=loc.sla_outcome_days
+    )
+    if form.validate_on_submit():
+        try:
+            services.set_service_levels(
+                loc,
+                by=current_user,
+                acknowledge_days=form.acknowledge_days.data or 0,
+                consult_days=form.consult_days.data or 0,
+                outcome_days=form.outcome_days.data or 0,
+            )
+        except services.DirectoryError as error:
+            form.acknowledge_days.errors = [str(error)]
+        else:
+            flash(f"Service levels for {loc.name} have been saved. New requests will use them.", "success")
+            return redirect(url_for("directory.locality", locality_id=loc.id))
+    return render_template(
+        "directory/service_levels.html", form=form, locality=loc, title=f"Service levels for {loc.name}"
     )
 
 

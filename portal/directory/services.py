@@ -225,6 +225,34 @@ def save_locality(
     return locality
 
 
+SERVICE_LEVEL_DAYS = range(1, 31)  # whole working days a service level may be
+
+
+def set_service_levels(
+    locality: Locality, *, by: User, acknowledge_days: int, consult_days: int, outcome_days: int
+) -> Locality:
+    """Set a locality's service levels in working days (admins only). New requests take their due
+    dates from them; requests already made keep theirs."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    days = (acknowledge_days, consult_days, outcome_days)
+    if any(d not in SERVICE_LEVEL_DAYS for d in days):
+        low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
+        raise DirectoryError(f"Service levels must be between {low} and {high} working days")
+    if not acknowledge_days <= consult_days <= outcome_days:
+        raise DirectoryError("Each service level must be the same as or longer than the one before it")
+    before = (locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days)
+    locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days = days
+    db.session.flush()
+    audit.record(
+        "locality.service_levels_set",
+        obj=locality,
+        before=dict(zip(("acknowledge", "consult", "outcome"), before, strict=True)),
+        after=dict(zip(("acknowledge", "consult", "outcome"), days, strict=True)),
+    )
+    return locality
+
+
 # --- pods -----------------------------------------------------------------------------------------
 
 

@@ -101,10 +101,10 @@ class Visitor:
             check_page(response.text(), response.headers.get("content-security-policy"), path=where)
         self.checked.append(where)
 
-    def submit(self, button_text: str) -> None:
+    def submit(self, button_text: str, *, exact: bool = True) -> None:
         """Press a form's button and check the page it leads to (after any redirect)."""
         with self.page.expect_navigation() as navigation:
-            self.page.get_by_role("button", name=button_text, exact=True).click()
+            self.page.get_by_role("button", name=button_text, exact=exact).click()
         self.last_response = navigation.value
         self.check()
 

@@ -53,8 +53,12 @@ def test_public_pages_and_empty_forms(visitor, live_server):
 @pytest.mark.parametrize(
     ("email", "pages", "forms"),
     [
-        ("partner@example.org", ["/account"], []),
-        ("amara.okafor@example.org", ["/account", "/absences", "/absences/new"], [("/absences/new", "Save absence")]),
+        ("partner@example.org", ["/account", "/requests", "/requests/new"], [("/requests/new", "Send request")]),
+        (
+            "amara.okafor@example.org",
+            ["/account", "/absences", "/absences/new", "/requests"],
+            [("/absences/new", "Save absence")],
+        ),
         (
             "joanna.keele@example.org",
             [
@@ -71,7 +75,15 @@ def test_public_pages_and_empty_forms(visitor, live_server):
         ),
         (
             "admin@example.org",
-            ["/users", "/districts", "/localities/new", "/invitations/new", "/locality"],
+            [
+                "/users",
+                "/districts",
+                "/localities/new",
+                "/invitations/new",
+                "/locality",
+                "/admin/outbox",
+                "/locality/service-levels",
+            ],
             [("/districts", "Save mapping"), ("/localities/new", "Save locality")],
         ),
     ],

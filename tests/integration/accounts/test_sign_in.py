@@ -162,8 +162,10 @@ def test_every_sign_in_costs_exactly_one_argon2_verification(client, world, fact
     client.post("/sign-in", data={"email": email, "password": password, "csrf_token": token})
 
     assert len(counting.verified) == 1
-    # The dummy hash for an unknown e-mail costs what a real one does: same argon2 parameters.
-    assert extract_parameters(counting.verified[0]) == extract_parameters(world.partner.password_hash)
+    # The dummy hash for an unknown e-mail costs what a real password's does: the same argon2 parameters.
+    # (Test users have cheap hashes for speed, so compare with a hash the portal makes itself.)
+    if case == "unknown email":
+        assert extract_parameters(counting.verified[0]) == extract_parameters(security.hash_password("x" * 12))
 
 
 # --- rate limits ----------------------------------------------------------------------------------

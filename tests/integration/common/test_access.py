@@ -3,7 +3,7 @@ anonymous users. A new route without a decision fails here."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,9 @@ ANY_SIGNED_IN = frozenset({SIGNED_IN})
 STAFF = frozenset({PR, M, A})
 MANAGERS = frozenset({M, A})
 ADMINS = frozenset({A})
+PARTNERS = frozenset({P})
+CASEWORK = frozenset({PR, M})  # admins run the system and do not see case records
+PEOPLE = frozenset({P, PR, M})
 
 # endpoint → who may use it. Keep in step with the decorators: the test below compares them.
 ACCESS: dict[str, frozenset[Any]] = {
@@ -28,6 +31,8 @@ ACCESS: dict[str, frozenset[Any]] = {
     "common.cookies": EVERYONE,
     "common.feedback_contact": EVERYONE,
     "common.healthz": EVERYONE,
+    "common.failed_messages": ADMINS,
+    "common.retry_message": ADMINS,
     "accounts.sign_in": EVERYONE,
     "accounts.sign_out": ANY_SIGNED_IN,
     "accounts.account": ANY_SIGNED_IN,
@@ -45,6 +50,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.new_locality": ADMINS,
     "directory.edit_locality": MANAGERS,
     "directory.locality": MANAGERS,
+    "directory.service_levels": ADMINS,
     "directory.create_pod": MANAGERS,
     "directory.pod": MANAGERS,
     "directory.remove_pod_member": MANAGERS,
@@ -53,6 +59,25 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.delete_absence": STAFF,
     "directory.districts": ADMINS,
     "directory.delete_district": ADMINS,
+    "requests.list_requests": PEOPLE,
+    "requests.new_request": PARTNERS,
+    "requests.request_page": PEOPLE,
+    "requests.add_message": PEOPLE,
+    "requests.acknowledge": CASEWORK,
+    "requests.schedule": CASEWORK,
+    "requests.wait": CASEWORK,
+    "requests.resume": CASEWORK,
+    "requests.close": CASEWORK,
+    "requests.new_promise": CASEWORK,
+    "requests.keep_promise": CASEWORK,
+    "requests.escalate": PARTNERS,
+    "requests.respond": frozenset({M}),
+    "requests.new_pod_invite": CASEWORK,
+    "requests.pod_invite": PEOPLE,
+    "requests.respond_to_pod_invite": PARTNERS,
+    "requests.edit_pod_invite": CASEWORK,
+    "requests.cancel_pod_invite": CASEWORK,
+    "requests.record_attendance": CASEWORK,
 }
 
 
@@ -96,13 +121,34 @@ def _urls(app: Flask, world: Any, factories: Any) -> list[tuple[str, str, str]]:
     mapping = DistrictMapping(district="Testshire", locality_id=world.locality.id)
     db.session.add(mapping)
     db.session.commit()
+    req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
+    promise = factories.PromiseFactory(request=req, made_by_id=world.practitioner.id)
+    escalation = factories.EscalationFactory(request=req, raised_by_id=world.partner.id)
+    from portal.requests.models import PodInvite, PodInvitee
+
+    starts = datetime.now(UTC) + timedelta(days=7)
+    invite = PodInvite(
+        request_id=req.id,
+        organiser_id=world.practitioner.id,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        location="School",
+    )
+    invite.invitees.append(PodInvitee(user_id=world.partner.id))
+    db.session.add(invite)
+    db.session.commit()
     values = {
+        "request_id": req.id,
+        "promise_id": promise.id,
+        "escalation_id": escalation.id,
+        "invite_id": invite.id,
         "org_id": world.school.id,
         "locality_id": world.locality.id,
         "pod_id": pod.id,
         "member_id": member.id,
         "absence_id": absence.id,
         "mapping_id": mapping.id,
+        "message_id": 1,
         "user_id": world.other_partner.id,
         "token": "not-a-real-token",
     }
@@ -146,6 +192,7 @@ def test_each_role_gets_the_decision_in_the_table(access_app, world, factories, 
         may = allowed in (EVERYONE, ANY_SIGNED_IN) or role in allowed
         if may:
             assert response.status_code not in (401, 403), f"{role} refused at {endpoint}"
+            assert response.status_code < 500, f"{role} got {response.status_code} at {endpoint}"
             assert not _is_sign_in_redirect(response) or endpoint == "accounts.sign_out", endpoint
         else:
             assert response.status_code == 403, f"{role} got {response.status_code} at {endpoint}, expected 403"

@@ -1,0 +1,331 @@
+"""Request forms: one per page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from portal.common.forms import GovDateField
+from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+class IdentifierConfirmation:
+    """A form mixin: after the portal warns about personal details, the user may confirm and save."""
+
+    confirm_identifiers = BooleanField(
+        "I have checked: these are not a child's personal details, or sharing them here is necessary",
+        widget=GovCheckboxInput(),
+    )
+
+
+# Radio choices are set in __init__, not on the field: WTForms 3.3 deprecates tuple choices given to the
+# field itself, and the warning is an error under the test suite.
+
+
+class YearField(IntegerField):
+    """A year typed in a box. Empty or not a number leaves None without WTForms' own message, so that the
+    form's validator can say what is wrong in GOV.UK words."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        value = str(valuelist[0]).strip() if valuelist else ""
+        if value.isascii() and value.isdigit():
+            self.data = int(value)
+
+
+class RequestCreateForm(IdentifierConfirmation, FlaskForm):
+    kind = RadioField(
+        "What do you need?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what you need")],
+        invalid_choice_message="Select what you need",
+    )
+    # No Optional() on the child's fields: it would stop the chain before the validators below, which
+    # word the "initials and year of birth, or a case reference" rule.
+    child_initials = StringField(
+        "Child's initials",
+        widget=GovTextInput(),
+        description="For example, KM. Do not give the child's name.",
+        validators=[Length(max=4, message="Initials must be 4 letters or fewer")],
+    )
+    child_birth_year = YearField(
+        "Year of birth",
+        widget=GovTextInput(),
+        description="For example, 2015. Do not give the full date of birth.",
+    )
+    case_reference = StringField(
+        "Or an existing case reference",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=30, message="Case reference must be 30 characters or fewer")],
+    )
+    summary = TextAreaField(
+        "What is worrying you, or what is your question?",
+        widget=GovTextArea(),
+        description="Do not include names, dates of birth, addresses or NHS numbers.",
+        validators=[
+            InputRequired(message="Enter what is worrying you, or your question"),
+            Length(max=4000, message="This must be 4,000 characters or fewer"),
+        ],
+    )
+    help_wanted = TextAreaField(
+        "What would help? (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000, message="This must be 2,000 characters or fewer")],
+    )
+    submit = SubmitField("Send request", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [
+            (RequestKind.CONSULTATION.value, "A consultation: talk a case through with a practitioner"),
+            (RequestKind.POD_INVITE.value, "A pod invite: join a meeting of the pod on a complex case"),
+            (RequestKind.QUERY.value, "A query: a question about a case or the service"),
+        ]
+
+    def validate_child_initials(self, field: StringField) -> None:
+        value = (field.data or "").strip()
+        if value and not all(ch.isalpha() or ch in ". " for ch in value):
+            raise ValidationError("Initials must only include letters")
+        if not value and not (self.case_reference.data or "").strip():
+            raise ValidationError("Enter the child's initials and year of birth, or a case reference")
+
+    def validate_child_birth_year(self, field: YearField) -> None:
+        if (self.case_reference.data or "").strip():
+            return
+        if field.data is None:
+            if field.raw_data and field.raw_data[0].strip():
+                raise ValidationError("Year of birth must be a number, like 2015")
+            if not (self.child_initials.data or "").strip():
+                return  # the initials' message already asks for both
+            raise ValidationError("Enter the child's year of birth")
+        this_year = london_today().year
+        if not this_year - 25 <= field.data <= this_year:
+            raise ValidationError(f"Year of birth must be between {this_year - 25} and {this_year}")
+
+
+class AcknowledgeForm(FlaskForm):
+    worker_id = SelectField("Worker", widget=GovSelect(), coerce=int, validate_choice=False)
+    next_step = TextAreaField(
+        "What happens next",
+        widget=GovTextArea(),
+        description="The partner reads this. Say plainly what you will do and when.",
+        validators=[
+            InputRequired(message="Enter what happens next"),
+            Length(max=2000, message="This must be 2,000 characters or fewer"),
+        ],
+    )
+    expected_by = GovDateField("Expected by", what="the expected date", description="For example, 27 3 2027")
+    submit = SubmitField("Acknowledge", widget=GovSubmitInput())
+
+    def validate_worker_id(self, field: SelectField) -> None:
+        if not field.data or field.data not in {v for v, _ in field.choices}:
+            raise ValidationError("Select a worker")
+
+    def validate_expected_by(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the expected date")
+        if field.data is not None and field.data < london_today():
+            raise ValidationError("The expected date must be today or in the future")
+
+
+class ScheduleForm(FlaskForm):
+    on = GovDateField("Date", what="the date", description="For example, 27 3 2027")
+    at = StringField(
+        "Time",
+        widget=GovTextInput(),
+        description="For example, 9:30am or 2pm",
+        validators=[InputRequired(message="Enter the time")],
+    )
+    method = RadioField(
+        "How",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how the consultation will take place")],
+        invalid_choice_message="Select how the consultation will take place",
+    )
+    details = TextAreaField(
+        "Details (optional)",
+        widget=GovTextArea(),
+        description="For example, who will call whom, or the meeting link.",
+        validators=[Optional(), Length(max=1000, message="This must be 1,000 characters or fewer")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.method.choices = [(m.value, m.label) for m in ConsultationMethod]
+
+    def validate_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date")
+        if field.data is not None and field.data < london_today():
+            raise ValidationError("The date of the consultation must be today or in the future")
+
+    def validate_at(self, field: StringField) -> None:
+        if parse_time(field.data or "") is None:
+            raise ValidationError("Enter a real time, like 9:30am or 14:30")
+
+    def when(self) -> datetime | None:
+        moment = parse_time(self.at.data or "")
+        if self.on.data is None or moment is None:
+            return None
+        return datetime.combine(self.on.data, moment, tzinfo=LONDON)
+
+
+def _is_number(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def parse_time(text: str) -> time | None:
+    """'9:30am', '2pm', '14:30', '14.30', 'midday' → a time, or None."""
+    value = text.strip().lower().replace(" ", "").replace(".", ":")
+    if value in ("midday", "noon", "12noon"):
+        return time(12, 0)
+    suffix = ""
+    if value.endswith(("am", "pm")):
+        value, suffix = value[:-2], value[-2:]
+    hours, _, minutes = value.partition(":")
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses with a ValueError.
+    if not _is_number(hours) or (minutes and not _is_number(minutes)):
+        return None
+    hour, minute = int(hours), int(minutes or 0)
+    if suffix:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if suffix == "pm" else 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+class WaitForm(FlaskForm):
+    reason = TextAreaField(
+        "What do you need from the partner?",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter what you need from the partner"),
+            Length(max=1000, message="This must be 1,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Wait for the partner", widget=GovSubmitInput())
+
+
+class ResumeForm(FlaskForm):
+    submit = SubmitField("Restart the clock", widget=GovSubmitInput())
+
+
+class CloseForm(FlaskForm):
+    outcome = RadioField(
+        "Outcome",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select the outcome")],
+        invalid_choice_message="Select the outcome",
+    )
+    outcome_summary = TextAreaField(
+        "Outcome and what happens next",
+        widget=GovTextArea(),
+        description="The partner reads this: what was decided, and what happens next.",
+        validators=[
+            InputRequired(message="Enter the outcome and what happens next"),
+            Length(max=4000, message="This must be 4,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Close the request", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = [(o.value, o.label) for o in Outcome]
+
+
+class MessageForm(IdentifierConfirmation, FlaskForm):
+    text = TextAreaField(
+        "Message",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Enter your message"),
+            Length(max=4000, message="Your message must be 4,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send message", widget=GovSubmitInput())
+
+
+class PromiseForm(FlaskForm):
+    text = StringField(
+        "Promise",
+        widget=GovTextInput(),
+        description="For example, I will call you back.",
+        validators=[
+            InputRequired(message="Enter the promise"),
+            Length(max=300, message="The promise must be 300 characters or fewer"),
+        ],
+    )
+    due_on = GovDateField("By", what="the promise's date", description="For example, 27 3 2027")
+    submit = SubmitField("Make the promise", widget=GovSubmitInput())
+
+    def validate_due_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the promise's date")
+        if field.data is not None and field.data < london_today():
+            raise ValidationError("The promise's date must be today or in the future")
+
+
+class PromiseKeepForm(FlaskForm):
+    submit = SubmitField("Mark as kept", widget=GovSubmitInput())
+
+
+class EscalationForm(IdentifierConfirmation, FlaskForm):
+    kind = RadioField(
+        "What do you want to do?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select what you want to do")],
+        invalid_choice_message="Select what you want to do",
+    )
+    text = TextAreaField(
+        "Tell the manager why",
+        widget=GovTextArea(),
+        validators=[
+            InputRequired(message="Tell the manager why"),
+            Length(max=4000, message="This must be 4,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send to the manager", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [(k.value, k.label) for k in EscalationKind]
+
+
+class EscalationResponseForm(FlaskForm):
+    response = TextAreaField(
+        "Your response",
+        widget=GovTextArea(),
+        description="The partner reads this.",
+        validators=[
+            InputRequired(message="Enter your response"),
+            Length(max=4000, message="Your response must be 4,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Send response", widget=GovSubmitInput())
+
+
+def flag_identifiers(form: Any, field_name: str, messages: list[str]) -> None:
+    """Show the identifier warnings against the free-text field, and offer the confirmation box."""
+    getattr(form, field_name).errors = list(messages)

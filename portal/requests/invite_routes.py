@@ -1,0 +1,217 @@
+"""Pod invites on a request: send, change, cancel, answer, record attendance (routes on the requests blueprint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portal.common import audit
+from portal.common.filters import london
+from portal.common.permissions import role_required
+from portal.common.roles import Role
+from portal.requests import invites, services
+from portal.requests.invite_forms import (
+    AttendanceForm,
+    PodInviteCancelForm,
+    PodInviteChangeForm,
+    PodInviteCreateForm,
+    PodInviteResponseForm,
+)
+from portal.requests.models import ConsultationRequest, InviteResponse, PodInvite
+from portal.requests.routes import PEOPLE, STAFF, _me, bp
+
+# Where a service's complaint about a field is shown on the when-and-where forms.
+_FIELDS = {"date": "on", "starts_at": "starts", "ends_at": "ends", "location": "location", "online_link": "online_link"}
+
+
+@bp.context_processor
+def pod_invite_helpers() -> dict[str, Any]:
+    """The request page lists the request's pod invites (it is rendered by the requests routes)."""
+    return {
+        "pod_invites_of": invites.list_pod_invites,
+        "pod_invite_status": invites.status_label,
+        "pod_invite_when": invites.when_text,
+    }
+
+
+def _show_error(form: Any, error: invites.InviteError, *, fields: dict[str, str], fallback: str) -> None:
+    getattr(form, fields.get(error.field, fallback)).errors = [str(error)]
+
+
+def _invite_url(invite: PodInvite) -> str:
+    return url_for("requests.pod_invite", request_id=invite.request_id, invite_id=invite.id)
+
+
+def _form_page(req: ConsultationRequest, form: Any, title: str, **extra: Any) -> str:
+    return render_template("requests/invite_form.html", req=req, form=form, title=title, **extra)
+
+
+@bp.route("/<int:request_id>/pod-invites/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_pod_invite(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = PodInviteCreateForm()
+    contacts = invites.invitable_contacts(req)
+    form.invitee_ids.choices = [
+        (u.id, f"{u.name}, {u.organisation.name}" if u.organisation else u.name) for u in contacts
+    ]
+    if form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            invite = invites.send_pod_invite(
+                req,
+                by=_me(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                online_link=form.online_link.data or "",
+                invitee_ids=form.invitee_ids.data or [],
+            )
+        except invites.InviteError as error:
+            _show_error(form, error, fields={**_FIELDS, "invitees": "invitee_ids"}, fallback="on")
+        else:
+            flash(f"Pod invite sent to {len(invite.invitees)} people.", "success")
+            return redirect(_invite_url(invite))
+    form.submit.label.text = "Send the invite"
+    return _form_page(req, form, "Send a pod invite", contacts=contacts)
+
+
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>")
+@role_required(*PEOPLE)
+def pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    audit.record_now("pod_invite.viewed", actor_id=_me().id, object_type="PodInvite", object_id=invite.id)
+    return _invite_page(invite, PodInviteResponseForm(formdata=None))
+
+
+def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str:
+    me = _me()
+    invitee = invites.invitee_of(invite, me)
+    return render_template(
+        "requests/invite.html",
+        invite=invite,
+        req=invite.request,
+        invitee=invitee,
+        can_answer=invitee is not None and invites.is_open(invite),
+        is_open=invites.is_open(invite),
+        has_started=invites.has_started(invite),
+        staff=me.role is not Role.PARTNER,
+        status=invites.status_label(invite),
+        when=invites.when_text(invite),
+        where=invites.where_text(invite),
+        response_form=response_form,
+        cancel_form=PodInviteCancelForm(formdata=None),
+        form=response_form,
+        title="Pod meeting",
+    )
+
+
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>/respond", methods=["POST"])
+@role_required(Role.PARTNER)
+def respond_to_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    invites.get_invitee(invite, user=_me())
+    form = PodInviteResponseForm()
+    if form.validate_on_submit():
+        try:
+            invites.respond_to_pod_invite(
+                invite,
+                by=_me(),
+                response=InviteResponse(form.response.data),
+                proposed_starts_at=form.proposed_starts_at(),
+            )
+        except invites.InviteError as error:
+            if not error.field:  # the meeting itself can no longer be answered
+                flash(str(error), "info")
+                return redirect(_invite_url(invite))
+            field = "proposed_at" if error.field == "proposed_starts_at" else "response"
+            getattr(form, field).errors = [str(error)]
+        else:
+            flash("Your answer has been sent to the organiser.", "success")
+            return redirect(_invite_url(invite))
+    return _invite_page(invite, form)
+
+
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    if not invites.is_open(invite):
+        flash("This meeting can no longer be changed: it has been cancelled or has started.", "info")
+        return redirect(_invite_url(invite))
+    form = PodInviteChangeForm()
+    if request.method == "GET":
+        start, end = london(invite.starts_at), london(invite.ends_at)
+        form.on.data = start.date()
+        form.starts.data = f"{start:%H:%M}"
+        form.ends.data = f"{end:%H:%M}"
+        form.location.data = invite.location
+        form.online_link.data = invite.online_link
+    elif form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            invites.change_pod_invite(
+                invite,
+                by=_me(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                online_link=form.online_link.data or "",
+            )
+        except invites.InviteError as error:
+            _show_error(form, error, fields=_FIELDS, fallback="on")
+        else:
+            flash("The meeting has been changed. Everyone invited has been sent the new details.", "success")
+            return redirect(_invite_url(invite))
+    form.submit.label.text = "Save and send the change"
+    return _form_page(invite.request, form, "Change the pod meeting", invite=invite)
+
+
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>/cancel", methods=["POST"])
+@role_required(*STAFF)
+def cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    if PodInviteCancelForm().validate_on_submit():
+        try:
+            invites.cancel_pod_invite(invite, by=_me())
+        except invites.InviteError as error:
+            flash(str(error), "info")
+        else:
+            flash("The meeting has been cancelled. Everyone invited has been told.", "success")
+    return redirect(_invite_url(invite))
+
+
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>/attendance", methods=["GET", "POST"])
+@role_required(*STAFF)
+def record_attendance(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    if request.method == "GET" and (invite.cancelled_at is not None or not invites.has_started(invite)):
+        if invite.cancelled_at is not None:
+            flash("This meeting was cancelled: there is no attendance to record.", "info")
+        else:
+            flash("You can record attendance once the meeting has started.", "info")
+        return redirect(_invite_url(invite))
+    form = AttendanceForm()
+    form.attended_ids.choices = [(i.user_id, i.user.name) for i in invite.invitees]
+    if request.method == "GET":
+        form.attended_ids.data = [i.user_id for i in invite.invitees if i.attended]
+    elif form.validate_on_submit():
+        try:
+            invites.record_attendance(invite, by=_me(), attended_user_ids=form.attended_ids.data or [])
+        except invites.InviteError as error:
+            form.attended_ids.errors = [str(error)]
+        else:
+            flash("Attendance recorded.", "success")
+            return redirect(_invite_url(invite))
+    return render_template(
+        "requests/invite_attendance.html",
+        req=invite.request,
+        invite=invite,
+        form=form,
+        when=invites.when_text(invite),
+        title="Record attendance",
+    )

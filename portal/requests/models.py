@@ -1,0 +1,338 @@
+"""Requests from partners (consultations, pod invites, queries), their timeline, promises and pod invites."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.directory.models import str_enum
+from portal.models_base import Base, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.directory.models import Locality, Organisation, Pod
+
+
+class RequestKind(enum.StrEnum):
+    CONSULTATION = "consultation"
+    POD_INVITE = "pod_invite"
+    QUERY = "query"
+
+    @property
+    def label(self) -> str:
+        return {"consultation": "Consultation", "pod_invite": "Pod invite", "query": "Query"}[self.value]
+
+
+class RequestStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    SCHEDULED = "scheduled"
+    WAITING_ON_PARTNER = "waiting_on_partner"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Outcome(enum.StrEnum):
+    ADVICE_GIVEN = "advice_given"
+    SIGNPOSTED = "signposted"
+    STEP_DOWN_TO_EARLY_HELP = "step_down_to_early_help"
+    REFERRAL_TO_FRONT_DOOR_ADVISED = "referral_to_front_door_advised"
+    POD_INVITE_SENT = "pod_invite_sent"
+    NO_FURTHER_ACTION = "no_further_action"
+
+    @property
+    def label(self) -> str:
+        return {
+            "advice_given": "Advice given",
+            "signposted": "Signposted to another service",
+            "step_down_to_early_help": "Step down to early help",
+            "referral_to_front_door_advised": "Referral to the Front Door advised",
+            "pod_invite_sent": "Pod invite sent",
+            "no_further_action": "No further action",
+        }[self.value]
+
+
+class ConsultationMethod(enum.StrEnum):
+    PHONE = "phone"
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+
+    @property
+    def label(self) -> str:
+        return {"phone": "Phone call", "video": "Video call", "in_person": "In person"}[self.value]
+
+
+class ConsultationRequest(TimestampMixin, Base):
+    """A partner's request about a child, identified minimally: initials and year of birth, or a case reference."""
+
+    __tablename__ = "consultation_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[RequestKind] = mapped_column(str_enum(RequestKind, 20))
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus, 20), default=RequestStatus.SUBMITTED)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Who the request was sent to when it arrived: the locality lead, or the cover that day.
+    routed_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+    child_initials: Mapped[str] = mapped_column(String(4), default="")
+    child_birth_year: Mapped[int | None]
+    case_reference: Mapped[str] = mapped_column(String(30), default="")
+    summary: Mapped[str] = mapped_column(Text)
+    help_wanted: Mapped[str] = mapped_column(Text, default="")
+
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None]
+    scheduled_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    # Due dates (London dates), extended while the clock is paused.
+    acknowledge_due: Mapped[date]
+    consult_due: Mapped[date]
+    outcome_due: Mapped[date]
+    paused_since: Mapped[datetime | None]
+
+    next_step: Mapped[str] = mapped_column(Text, default="")
+    expected_by: Mapped[date | None]
+    consultation_at: Mapped[datetime | None]
+    consultation_method: Mapped[ConsultationMethod | None] = mapped_column(str_enum(ConsultationMethod, 20))
+    consultation_details: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, 40))
+    outcome_summary: Mapped[str] = mapped_column(Text, default="")
+    overdue_notified_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    locality: Mapped[Locality] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    routed_to: Mapped[User | None] = relationship(foreign_keys=[routed_to_id])
+    worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
+    )
+    promises: Mapped[list[Promise]] = relationship(
+        back_populates="request", order_by="Promise.id", cascade="all, delete-orphan"
+    )
+    escalations: Mapped[list[Escalation]] = relationship(
+        back_populates="request", order_by="Escalation.id", cascade="all, delete-orphan"
+    )
+    pauses: Mapped[list[RequestPause]] = relationship(
+        back_populates="request", order_by="RequestPause.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        # The queue: a locality's open requests, oldest first; a partner's organisation's requests.
+        Index("ix_consultation_request_queue", "locality_id", "status", "received_at"),
+        Index("ix_consultation_request_organisation", "organisation_id", "received_at"),
+        CheckConstraint(
+            "(child_initials <> '' AND child_birth_year IS NOT NULL) OR case_reference <> ''", name="child_identified"
+        ),
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"PP-{self.id:06d}"
+
+    @property
+    def child_label(self) -> str:
+        if self.case_reference:
+            return f"Case {self.case_reference}"
+        return f"{self.child_initials}, born {self.child_birth_year}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not RequestStatus.CLOSED
+
+
+class EventKind(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    SCHEDULED = "scheduled"
+    WAITING = "waiting_on_partner"
+    RESUMED = "resumed"
+    CLOSED = "closed"
+    MESSAGE = "message"
+    PROMISE_MADE = "promise_made"
+    PROMISE_KEPT = "promise_kept"
+    ESCALATED = "escalated"
+    DISAGREED = "disagreed"
+    MANAGER_RESPONDED = "manager_responded"
+    POD_INVITE_SENT = "pod_invite_sent"
+    POD_INVITE_CHANGED = "pod_invite_changed"
+    POD_INVITE_CANCELLED = "pod_invite_cancelled"
+    REASSIGNED = "reassigned"
+
+    @property
+    def heading(self) -> str:
+        return {
+            "submitted": "Request sent",
+            "acknowledged": "Acknowledged: what happens next",
+            "scheduled": "Consultation arranged",
+            "waiting_on_partner": "Waiting for information from the partner",
+            "resumed": "Clock restarted",
+            "closed": "Closed with an outcome",
+            "message": "Message",
+            "promise_made": "Promise made",
+            "promise_kept": "Promise kept",
+            "escalated": "Asked to speak to a manager",
+            "disagreed": "Disagreed with the outcome",
+            "manager_responded": "A manager responded",
+            "pod_invite_sent": "Pod invite sent",
+            "pod_invite_changed": "Pod invite changed",
+            "pod_invite_cancelled": "Pod invite cancelled",
+            "reassigned": "Reassigned",
+        }[self.value]
+
+
+class RequestEvent(Base):
+    """One entry in a request's timeline, which the partner reads in full. Messages are events too."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 30))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class RequestPause(Base):
+    """A time the request waited on the partner: its clocks stop."""
+
+    __tablename__ = "request_pause"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="pauses")
+
+
+class Promise(Base):
+    """Something a practitioner commits to on a request, by a date; kept, or missed once the date passes."""
+
+    __tablename__ = "promise"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    text: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    kept_at: Mapped[datetime | None]
+    reminder_sent_at: Mapped[datetime | None]
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="promises")
+    made_by: Mapped[User] = relationship()
+
+    def is_missed(self, today: date) -> bool:
+        return self.kept_at is None and self.due_on < today
+
+
+class EscalationKind(enum.StrEnum):
+    SPEAK_TO_MANAGER = "speak_to_manager"
+    DISAGREEMENT = "disagreement"
+
+    @property
+    def label(self) -> str:
+        return {"speak_to_manager": "Asked to speak to a manager", "disagreement": "Disagrees with the outcome"}[
+            self.value
+        ]
+
+
+class Escalation(Base):
+    """A partner asked to speak to a manager, or disagreed with the outcome; a manager must respond."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EscalationKind] = mapped_column(str_enum(EscalationKind, 20))
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    raised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+    responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    responded_at: Mapped[datetime | None]
+    response: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ConsultationRequest] = relationship(back_populates="escalations")
+    raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
+    responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+
+
+class InviteResponse(enum.StrEnum):
+    NEEDS_ACTION = "needs_action"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    PROPOSED = "proposed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "needs_action": "Not answered yet",
+            "accepted": "Accepted",
+            "declined": "Declined",
+            "proposed": "Proposed another time",
+        }[self.value]
+
+
+class PodInvite(TimestampMixin, Base):
+    """A pod's invitation to partner contacts to a meeting on a request. Changes keep the UID and raise the sequence."""
+
+    __tablename__ = "pod_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    pod_id: Mapped[int | None] = mapped_column(ForeignKey("pod.id"))
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(200), default="")
+    online_link: Mapped[str] = mapped_column(String(500), default="")
+    sequence: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[datetime | None]
+    attendance_recorded_at: Mapped[datetime | None]
+
+    request: Mapped[ConsultationRequest] = relationship()
+    pod: Mapped[Pod | None] = relationship()
+    organiser: Mapped[User] = relationship()
+    invitees: Mapped[list[PodInvitee]] = relationship(
+        back_populates="invite", order_by="PodInvitee.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    @property
+    def uid(self) -> str:
+        return f"pod-invite-{self.id}@partner-portal"
+
+
+class PodInvitee(Base):
+    __tablename__ = "pod_invitee"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("pod_invite.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    response: Mapped[InviteResponse] = mapped_column(str_enum(InviteResponse, 20), default=InviteResponse.NEEDS_ACTION)
+    proposed_starts_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+    attended: Mapped[bool | None]
+
+    invite: Mapped[PodInvite] = relationship(back_populates="invitees")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("invite_id", "user_id"),)

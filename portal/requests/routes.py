@@ -1,0 +1,307 @@
+"""Requests: ask, follow, work to an outcome; messages, promises and escalation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from portal.common.permissions import role_required
+from portal.common.roles import Role
+from portal.requests import services
+from portal.requests.forms import (
+    AcknowledgeForm,
+    CloseForm,
+    EscalationForm,
+    EscalationResponseForm,
+    MessageForm,
+    PromiseForm,
+    PromiseKeepForm,
+    RequestCreateForm,
+    ResumeForm,
+    ScheduleForm,
+    WaitForm,
+)
+from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+STAFF = (Role.PRACTITIONER, Role.MANAGER)
+PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
+
+
+def _me() -> Any:
+    return current_user._get_current_object()  # services want the user, not the proxy
+
+
+def _warn_identifiers(form: Any, field: str, error: services.IdentifiersFound) -> None:
+    getattr(form, field).errors = [finding.message for finding in error.findings]
+
+
+@bp.route("")
+@role_required(*PEOPLE)
+def list_requests() -> ResponseReturnValue:
+    page = request.args.get("page", 1, type=int) or 1
+    show_closed = request.args.get("closed") == "1"
+    listing = services.list_requests(_me(), page=page, show_closed=show_closed)
+    title = "Your organisation's requests" if current_user.role is Role.PARTNER else "Request queue"
+    return render_template("requests/list.html", listing=listing, show_closed=show_closed, title=title)
+
+
+def _new_page(form: RequestCreateForm, *, ask_confirm: bool) -> str:
+    # The partner's own locality's Front Door, which may differ from the council's main number.
+    phone = services.front_door_phone(_me()) or current_app.config["FRONT_DOOR_PHONE"]
+    return render_template("requests/new.html", form=form, ask_confirm=ask_confirm, phone=phone, title="Ask for help")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.PARTNER)
+def new_request() -> ResponseReturnValue:
+    form = RequestCreateForm()
+    if form.validate_on_submit():
+        try:
+            req = services.submit_request(
+                by=_me(),
+                kind=RequestKind(form.kind.data),
+                child_initials=form.child_initials.data or "",
+                child_birth_year=form.child_birth_year.data,
+                case_reference=form.case_reference.data or "",
+                summary=form.summary.data or "",
+                help_wanted=form.help_wanted.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
+            )
+        except services.IdentifiersFound as error:
+            summary_text = form.summary.data or ""
+            in_summary = [f for f in error.findings if f.text in summary_text]
+            form.summary.errors = [f.message for f in in_summary]
+            form.help_wanted.errors = [f.message for f in error.findings if f not in in_summary]
+            return _new_page(form, ask_confirm=True)
+        except services.RequestError as error:
+            form.summary.errors = [str(error)]
+        else:
+            flash(
+                f"Request {req.reference} sent. We will acknowledge it by {req.acknowledge_due:%-d %B %Y}.", "success"
+            )
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _new_page(form, ask_confirm=False)
+
+
+def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
+    req = services.load_for_page(req_id, user=_me())
+    services.record_view(req, user=_me())
+    view = services.request_view(req)
+    return render_template(
+        "requests/request.html",
+        view=view,
+        req=req,
+        message_form=forms.get("message_form") or MessageForm(formdata=None),
+        keep_form=PromiseKeepForm(formdata=None),
+        resume_form=ResumeForm(formdata=None),
+        ask_confirm=forms.get("ask_confirm", False),
+        form=forms.get("message_form"),
+        title=f"Request {req.reference}",
+    )
+
+
+@bp.route("/<int:request_id>")
+@role_required(*PEOPLE)
+def request_page(request_id: int) -> ResponseReturnValue:
+    return _page(request_id)
+
+
+@bp.route("/<int:request_id>/messages", methods=["POST"])
+@role_required(*PEOPLE)
+def add_message(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            services.add_message(
+                req, by=_me(), text=form.text.data or "", confirmed=bool(form.confirm_identifiers.data)
+            )
+        except services.IdentifiersFound as error:
+            _warn_identifiers(form, "text", error)
+            return _page(request_id, message_form=form, ask_confirm=True)
+        flash("Message sent.", "success")
+        return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))
+    return _page(request_id, message_form=form)
+
+
+def _action_page(template: str, req: Any, form: Any, title: str, **extra: Any) -> str:
+    return render_template(template, req=req, form=form, title=title, **extra)
+
+
+@bp.route("/<int:request_id>/acknowledge", methods=["GET", "POST"])
+@role_required(*STAFF)
+def acknowledge(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = AcknowledgeForm()
+    form.worker_id.choices = [(0, "Select a worker")] + [(u.id, u.name) for u in services.assignable_workers(req)]
+    if request.method == "GET":
+        form.worker_id.data = current_user.id
+    if form.validate_on_submit() and form.expected_by.data:
+        try:
+            services.acknowledge_request(
+                req,
+                by=_me(),
+                worker_id=form.worker_id.data,
+                next_step=form.next_step.data or "",
+                expected_by=form.expected_by.data,
+            )
+        except services.RequestError as error:
+            form.next_step.errors = [str(error)]
+        else:
+            flash(f"{req.reference} acknowledged. The partner can see what happens next.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/action.html", req, form, "Acknowledge the request", button="Acknowledge")
+
+
+@bp.route("/<int:request_id>/schedule", methods=["GET", "POST"])
+@role_required(*STAFF)
+def schedule(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = ScheduleForm()
+    when = form.when() if form.validate_on_submit() else None
+    if when is not None:
+        try:
+            services.schedule_request(
+                req, by=_me(), when=when, method=ConsultationMethod(form.method.data), details=form.details.data or ""
+            )
+        except services.RequestError as error:
+            form.at.errors = [str(error)]
+        else:
+            flash("Consultation arranged. The partner has been told.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/action.html", req, form, "Arrange the consultation", button="Save")
+
+
+@bp.route("/<int:request_id>/wait", methods=["GET", "POST"])
+@role_required(*STAFF)
+def wait(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = WaitForm()
+    if form.validate_on_submit():
+        try:
+            services.wait_on_partner(req, by=_me(), reason=form.reason.data or "")
+        except services.RequestError as error:
+            form.reason.errors = [str(error)]
+        else:
+            flash("The clock is paused until the partner answers.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/action.html", req, form, "Wait for the partner", button="Wait for the partner")
+
+
+@bp.route("/<int:request_id>/resume", methods=["POST"])
+@role_required(*STAFF)
+def resume(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    if ResumeForm().validate_on_submit():
+        try:
+            services.resume_request(req, by=_me())
+        except services.RequestError as error:
+            flash(str(error), "info")
+        else:
+            flash("The clock has restarted.", "success")
+    return redirect(url_for("requests.request_page", request_id=req.id))
+
+
+@bp.route("/<int:request_id>/close", methods=["GET", "POST"])
+@role_required(*STAFF)
+def close(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            services.close_request(
+                req, by=_me(), outcome=Outcome(form.outcome.data), summary=form.outcome_summary.data or ""
+            )
+        except services.RequestError as error:
+            form.outcome.errors = [str(error)]
+        else:
+            flash(f"{req.reference} closed. The partner can read the outcome.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/action.html", req, form, "Close with an outcome", button="Close the request")
+
+
+@bp.route("/<int:request_id>/promises/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_promise(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = PromiseForm()
+    if form.validate_on_submit() and form.due_on.data:
+        try:
+            services.make_promise(req, by=_me(), text=form.text.data or "", due_on=form.due_on.data)
+        except services.RequestError as error:
+            form.text.errors = [str(error)]
+        else:
+            flash("Promise recorded. The partner can see it.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id, _anchor="promises"))
+    return _action_page("requests/action.html", req, form, "Make a promise", button="Make the promise")
+
+
+@bp.route("/<int:request_id>/promises/<int:promise_id>/keep", methods=["POST"])
+@role_required(*STAFF)
+def keep_promise(request_id: int, promise_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    promise = services.get_promise(req, promise_id)
+    if PromiseKeepForm().validate_on_submit():
+        try:
+            services.keep_promise(promise, by=_me())
+        except services.RequestError as error:
+            flash(str(error), "info")
+        else:
+            flash("Promise marked as kept.", "success")
+    return redirect(url_for("requests.request_page", request_id=req.id, _anchor="promises"))
+
+
+@bp.route("/<int:request_id>/escalate", methods=["GET", "POST"])
+@role_required(Role.PARTNER)
+def escalate(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    form = EscalationForm()
+    if request.method == "GET" and request.args.get("kind") in {k.value for k in EscalationKind}:
+        form.kind.data = request.args["kind"]
+    ask_confirm = False
+    if form.validate_on_submit():
+        try:
+            services.escalate(
+                req,
+                by=_me(),
+                kind=EscalationKind(form.kind.data),
+                text=form.text.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
+            )
+        except services.IdentifiersFound as error:
+            _warn_identifiers(form, "text", error)
+            ask_confirm = True
+        except services.RequestError as error:
+            form.kind.errors = [str(error)]
+        else:
+            flash("Sent to the locality manager, who must respond.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/escalate.html", req, form, "Speak to a manager or disagree", ask_confirm=ask_confirm)
+
+
+@bp.route("/<int:request_id>/escalations/<int:escalation_id>/respond", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def respond(request_id: int, escalation_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=_me())
+    escalation = services.get_escalation(req, escalation_id)
+    form = EscalationResponseForm()
+    if form.validate_on_submit():
+        try:
+            services.respond_to_escalation(escalation, by=_me(), response=form.response.data or "")
+        except services.RequestError as error:
+            form.response.errors = [str(error)]
+        else:
+            flash("Response sent to the partner.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page(
+        "requests/action.html", req, form, "Respond to the partner", button="Send response", escalation=escalation
+    )
+
+
+# Pod invites live in their own module but on this blueprint (imported last: it uses `bp`).
+from portal.requests import invite_routes  # noqa: E402, F401

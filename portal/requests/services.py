@@ -1,0 +1,690 @@
+"""Requests: ask, work, close with an outcome; messages, promises, escalations, clocks, reminders.
+
+Each state change is a service that enforces its rules, writes the timeline and the audit log, and
+queues e-mails (a reference and a link, never case details). Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import User
+from portal.common import audit, outbox
+from portal.common.identifiers import Finding, find_identifiers
+from portal.common.permissions import NotFound
+from portal.common.roles import Role
+from portal.common.working_days import add_working_days, due_at, working_days_between
+from portal.directory.models import Locality, StaffAbsence
+from portal.directory.services import who_is_in
+from portal.extensions import db
+from portal.models_base import utcnow
+from portal.requests.models import (
+    ConsultationMethod,
+    ConsultationRequest,
+    Escalation,
+    EscalationKind,
+    EventKind,
+    Outcome,
+    Promise,
+    RequestEvent,
+    RequestKind,
+    RequestPause,
+    RequestStatus,
+)
+
+LONDON = ZoneInfo("Europe/London")
+QUEUE_PAGE_SIZE = 50
+
+
+class RequestError(Exception):
+    """A request rule was broken (e.g. closing before acknowledging); the message is fit to show the user."""
+
+
+class IdentifiersFound(RequestError):
+    """Free text looks as if it holds personal identifiers; nothing is saved until they are removed or confirmed."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("Remove personal details before you save")
+        self.findings = findings
+
+
+def london_today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+def london_date(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()
+
+
+def check_free_text(*texts: str, confirmed: bool) -> None:
+    """Raise IdentifiersFound when free text looks as if it names or identifies a child, unless confirmed."""
+    if confirmed:
+        return
+    findings = [finding for text in texts for finding in find_identifiers(text)]
+    if findings:
+        raise IdentifiersFound(findings)
+
+
+def _event(req: ConsultationRequest, kind: EventKind, *, by: User | None, text: str = "") -> None:
+    req.events.append(RequestEvent(kind=kind, actor_id=by.id if by else None, text=text))
+
+
+def _link(req: ConsultationRequest) -> str:
+    return url_for("requests.request_page", request_id=req.id, _external=True)
+
+
+def _notify(user: User | None, req: ConsultationRequest, *, subject: str, what: str) -> None:
+    """An e-mail that says something changed, with the reference and a link — never case details."""
+    if user is None or not user.is_active:
+        return
+    outbox.enqueue(
+        to=user.email,
+        subject=f"{subject} ({req.reference})",
+        template="emails/request_update.txt",
+        name=user.name,
+        what=what,
+        reference=req.reference,
+        link=_link(req),
+    )
+
+
+# --- who may see what -----------------------------------------------------------------------------
+
+
+def covered_user_ids(user: User, *, on: date) -> list[int]:
+    """Whom `user` covers on `on`: their requests appear in `user`'s queue."""
+    return list(
+        db.session.scalars(
+            select(StaffAbsence.user_id).where(
+                StaffAbsence.cover_id == user.id, StaffAbsence.starts_on <= on, StaffAbsence.ends_on >= on
+            )
+        )
+    )
+
+
+def visible_to(user: User, query: Select[tuple[ConsultationRequest]]) -> Select[tuple[ConsultationRequest]]:
+    """Restrict `query` to what `user` may see: a partner their organisation's requests; practitioners and
+    managers their locality's, plus those assigned or sent to them or to the people they cover today.
+    Admins run the system and do not see case records."""
+    r = ConsultationRequest
+    if user.role is Role.PARTNER:
+        return query.where(r.organisation_id == (user.organisation_id or -1))
+    if user.role in (Role.PRACTITIONER, Role.MANAGER):
+        # Covering for someone means answering for their requests, wherever the cover works: those
+        # assigned to them, and those sent to them that nobody has picked up yet.
+        mine = [user.id, *covered_user_ids(user, on=london_today())]
+        return query.where(
+            or_(
+                r.locality_id == (user.locality_id or -1),
+                r.worker_id.in_(mine),
+                and_(r.worker_id.is_(None), r.routed_to_id.in_(mine)),
+            )
+        )
+    return query.where(false())
+
+
+def get_request(request_id: int, *, user: User) -> ConsultationRequest:
+    """The request when `user` may see it; otherwise NotFound, so its existence does not leak."""
+    query = visible_to(user, select(ConsultationRequest).where(ConsultationRequest.id == request_id))
+    req = db.session.scalar(query)
+    if req is None:
+        raise NotFound
+    return req
+
+
+def record_view(req: ConsultationRequest, *, user: User) -> None:
+    """Every view of a request is audited, in its own transaction (GET requests commit nothing else)."""
+    audit.record_now("request.viewed", actor_id=user.id, object_type="ConsultationRequest", object_id=req.id)
+
+
+def _ensure_staff_of(user: User, req: ConsultationRequest) -> None:
+    if user.role not in (Role.PRACTITIONER, Role.MANAGER):
+        raise NotFound
+    get_request(req.id, user=user)
+
+
+def _ensure_partner_of(user: User, req: ConsultationRequest) -> None:
+    if user.role is not Role.PARTNER or user.organisation_id != req.organisation_id:
+        raise NotFound
+
+
+# --- asking ---------------------------------------------------------------------------------------
+
+
+def front_door_phone(user: User) -> str | None:
+    """The Front Door number of the locality of `user`'s organisation, shown on the request form."""
+    locality = user.organisation.locality if user.organisation is not None else None
+    return locality.front_door_phone if locality is not None and locality.front_door_phone else None
+
+
+def submit_request(
+    *,
+    by: User,
+    kind: RequestKind,
+    child_initials: str,
+    child_birth_year: int | None,
+    case_reference: str,
+    summary: str,
+    help_wanted: str,
+    confirmed: bool,
+) -> ConsultationRequest:
+    """A partner asks. It goes to the school's locality and its lead, or to the cover when the lead is away."""
+    if by.role is not Role.PARTNER or by.organisation is None:
+        raise RequestError("Only partners of a school or agency can make a request")
+    locality = by.organisation.locality
+    if locality is None:
+        raise RequestError("Your organisation is not in a locality yet. Call the Front Door.")
+    initials = "".join(ch for ch in child_initials.upper() if ch.isalpha())
+    if not case_reference.strip() and not (initials and child_birth_year):
+        raise RequestError("Enter the child's initials and year of birth, or a case reference")
+    check_free_text(summary, help_wanted, confirmed=confirmed)
+    received = utcnow()
+    start = london_date(received)
+    routed_to = None
+    if locality.lead is not None:
+        routed_to, _ = who_is_in(locality.lead, on=start, fallback=locality.manager)
+    routed_to = routed_to or locality.manager
+    req = ConsultationRequest(
+        kind=kind,
+        organisation_id=by.organisation.id,
+        locality_id=locality.id,
+        created_by_id=by.id,
+        routed_to_id=routed_to.id if routed_to else None,
+        child_initials=initials if not case_reference.strip() else "",
+        child_birth_year=child_birth_year if not case_reference.strip() else None,
+        case_reference=case_reference.strip().upper(),
+        summary=summary.strip(),
+        help_wanted=help_wanted.strip(),
+        received_at=received,
+        acknowledge_due=due_at(received, locality.sla_acknowledge_days),
+        consult_due=due_at(received, locality.sla_consult_days),
+        outcome_due=due_at(received, locality.sla_outcome_days),
+    )
+    db.session.add(req)
+    _event(req, EventKind.SUBMITTED, by=by)
+    db.session.flush()
+    audit.record("request.submitted", obj=req, kind=kind.value, identifiers_confirmed=confirmed)
+    _notify(routed_to, req, subject="New request", what="A partner has sent a new request to your locality.")
+    return req
+
+
+# --- working it -----------------------------------------------------------------------------------
+
+
+def assignable_workers(req: ConsultationRequest) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.locality_id == req.locality_id,
+                User.role.in_([Role.PRACTITIONER, Role.MANAGER]),
+                User.disabled_at.is_(None),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def acknowledge_request(
+    req: ConsultationRequest, *, by: User, worker_id: int, next_step: str, expected_by: date
+) -> ConsultationRequest:
+    """Assign a worker and tell the partner what happens next and by when."""
+    _ensure_staff_of(by, req)
+    if req.status is not RequestStatus.SUBMITTED:
+        raise RequestError("This request has already been acknowledged")
+    worker = next((u for u in assignable_workers(req) if u.id == worker_id), None)
+    if worker is None:
+        raise RequestError("Select a worker from the locality")
+    if expected_by < london_today():
+        raise RequestError("The expected date must be today or in the future")
+    req.status = RequestStatus.ACKNOWLEDGED
+    req.worker_id = worker.id
+    req.next_step = next_step.strip()
+    req.expected_by = expected_by
+    req.acknowledged_at = utcnow()
+    _event(req, EventKind.ACKNOWLEDGED, by=by, text=req.next_step)
+    audit.record("request.acknowledged", obj=req, worker_id=worker.id)
+    _notify(
+        req.created_by,
+        req,
+        subject="Your request has been acknowledged",
+        what="We have read your request and written what will happen next.",
+    )
+    if worker.id != by.id:
+        _notify(worker, req, subject="A request has been assigned to you", what="You are the worker for this request.")
+    db.session.flush()
+    return req
+
+
+def schedule_request(
+    req: ConsultationRequest, *, by: User, when: datetime, method: ConsultationMethod, details: str
+) -> ConsultationRequest:
+    """Set (or move) when and how the consultation takes place."""
+    _ensure_staff_of(by, req)
+    if req.status not in (RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED):
+        raise RequestError(
+            "Acknowledge the request before you schedule it"
+            if req.status is RequestStatus.SUBMITTED
+            else "This request cannot be scheduled now"
+        )
+    if when < utcnow() - timedelta(minutes=5):
+        raise RequestError("The consultation must be in the future")
+    moved = req.status is RequestStatus.SCHEDULED
+    req.status = RequestStatus.SCHEDULED
+    req.consultation_at = when
+    req.consultation_method = method
+    req.consultation_details = details.strip()
+    req.scheduled_at = req.scheduled_at or utcnow()
+    _event(req, EventKind.SCHEDULED, by=by, text=f"{method.label}. {req.consultation_details}".strip())
+    audit.record("request.scheduled", obj=req, moved=moved)
+    _notify(
+        req.created_by,
+        req,
+        subject="Your consultation has been " + ("moved" if moved else "arranged"),
+        what="The date and time of your consultation are in the portal.",
+    )
+    db.session.flush()
+    return req
+
+
+def wait_on_partner(req: ConsultationRequest, *, by: User, reason: str) -> ConsultationRequest:
+    """The request needs something from the partner: its clocks stop until they answer."""
+    _ensure_staff_of(by, req)
+    if req.status not in (RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED):
+        raise RequestError("Only an acknowledged request can wait on the partner")
+    now = utcnow()
+    req.status = RequestStatus.WAITING_ON_PARTNER
+    req.paused_since = now
+    req.pauses.append(RequestPause(started_at=now, reason=reason.strip()))
+    _event(req, EventKind.WAITING, by=by, text=reason.strip())
+    audit.record("request.waiting_on_partner", obj=req)
+    _notify(
+        req.created_by,
+        req,
+        subject="We need something from you",
+        what="We are waiting for information from you before we can go on.",
+    )
+    db.session.flush()
+    return req
+
+
+def _resume(req: ConsultationRequest, *, by: User | None) -> None:
+    """Restart the clocks: every due date not yet met moves on by the working days spent waiting."""
+    now = utcnow()
+    paused_from = london_date(req.paused_since or now)
+    # Only working days paused from start to end are given back (the rule of working_days): those
+    # after the day the wait began and before the day it ended.
+    lost = working_days_between(paused_from, london_date(now) - timedelta(days=1))
+    for pause in req.pauses:
+        if pause.ended_at is None:
+            pause.ended_at = now
+
+    def extended(due: date) -> date:
+        # A clock that had already run out when the wait began stays run out (as in
+        # working_days.due_date_with_pauses): waiting on the partner must not make an overdue request
+        # look on time again.
+        return add_working_days(due, lost) if paused_from < due else due
+
+    if lost:
+        if req.acknowledged_at is None:
+            req.acknowledge_due = extended(req.acknowledge_due)
+        if req.consultation_at is None:
+            req.consult_due = extended(req.consult_due)
+        req.outcome_due = extended(req.outcome_due)
+    req.paused_since = None
+    req.status = RequestStatus.SCHEDULED if req.consultation_at is not None else RequestStatus.ACKNOWLEDGED
+    _event(req, EventKind.RESUMED, by=by)
+    audit.record("request.resumed", obj=req, working_days_paused=lost)
+
+
+def resume_request(req: ConsultationRequest, *, by: User) -> ConsultationRequest:
+    _ensure_staff_of(by, req)
+    if req.status is not RequestStatus.WAITING_ON_PARTNER:
+        raise RequestError("This request is not waiting on the partner")
+    _resume(req, by=by)
+    db.session.flush()
+    return req
+
+
+def close_request(req: ConsultationRequest, *, by: User, outcome: Outcome, summary: str) -> ConsultationRequest:
+    """Close with an outcome code and a summary the partner reads."""
+    _ensure_staff_of(by, req)
+    if req.status is RequestStatus.SUBMITTED:
+        raise RequestError("Acknowledge the request before you close it")
+    if req.status is RequestStatus.CLOSED:
+        raise RequestError("This request is already closed")
+    if req.status is RequestStatus.WAITING_ON_PARTNER:
+        _resume(req, by=by)
+    req.status = RequestStatus.CLOSED
+    req.outcome = outcome
+    req.outcome_summary = summary.strip()
+    req.closed_at = utcnow()
+    _event(req, EventKind.CLOSED, by=by, text=f"{outcome.label}. {req.outcome_summary}")
+    audit.record("request.closed", obj=req, outcome=outcome.value)
+    _notify(
+        req.created_by,
+        req,
+        subject="The outcome of your request",
+        what="The outcome of your request, and what happens next, are in the portal.",
+    )
+    db.session.flush()
+    return req
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+def add_message(req: ConsultationRequest, *, by: User, text: str, confirmed: bool) -> RequestEvent:
+    """Partner and practitioner write to each other on the request. A partner's reply ends a wait."""
+    if by.role is Role.PARTNER:
+        _ensure_partner_of(by, req)
+    else:
+        _ensure_staff_of(by, req)
+    check_free_text(text, confirmed=confirmed)
+    event = RequestEvent(kind=EventKind.MESSAGE, actor_id=by.id, text=text.strip())
+    req.events.append(event)
+    if by.role is Role.PARTNER and req.status is RequestStatus.WAITING_ON_PARTNER:
+        _resume(req, by=by)
+    audit.record("request.message_added", obj=req)
+    if by.role is Role.PARTNER:
+        _notify(
+            req.worker or req.routed_to,
+            req,
+            subject="New message from a partner",
+            what="A partner has written a message on a request.",
+        )
+    else:
+        _notify(
+            req.created_by,
+            req,
+            subject="New message about your request",
+            what="There is a new message on your request.",
+        )
+    db.session.flush()
+    return event
+
+
+# --- promises -------------------------------------------------------------------------------------
+
+
+def make_promise(req: ConsultationRequest, *, by: User, text: str, due_on: date) -> Promise:
+    _ensure_staff_of(by, req)
+    if req.status is RequestStatus.CLOSED:
+        raise RequestError("You cannot make a promise on a closed request")
+    if due_on < london_today():
+        raise RequestError("The promise's date must be today or in the future")
+    promise = Promise(made_by_id=by.id, text=text.strip(), due_on=due_on)
+    req.promises.append(promise)
+    _event(req, EventKind.PROMISE_MADE, by=by, text=f"{promise.text} (by {due_on:%d %B %Y})")
+    audit.record("promise.made", obj=req)
+    _notify(
+        req.created_by,
+        req,
+        subject="A promise about your request",
+        what="A practitioner has made you a promise; it is in the portal.",
+    )
+    db.session.flush()
+    return promise
+
+
+def get_promise(req: ConsultationRequest, promise_id: int) -> Promise:
+    promise = next((p for p in req.promises if p.id == promise_id), None)
+    if promise is None:
+        raise NotFound
+    return promise
+
+
+def keep_promise(promise: Promise, *, by: User) -> Promise:
+    req = promise.request
+    _ensure_staff_of(by, req)
+    if promise.kept_at is not None:
+        raise RequestError("This promise is already marked as kept")
+    promise.kept_at = utcnow()
+    _event(req, EventKind.PROMISE_KEPT, by=by, text=promise.text)
+    audit.record("promise.kept", obj=req, promise_id=promise.id, late=promise.due_on < london_today())
+    db.session.flush()
+    return promise
+
+
+# --- escalation -----------------------------------------------------------------------------------
+
+
+def escalate(req: ConsultationRequest, *, by: User, kind: EscalationKind, text: str, confirmed: bool) -> Escalation:
+    """A partner asks to speak to a manager, or says they disagree with the outcome. Both reach the manager."""
+    _ensure_partner_of(by, req)
+    if kind is EscalationKind.DISAGREEMENT and req.status is not RequestStatus.CLOSED:
+        raise RequestError("You can disagree with the outcome once the request is closed")
+    check_free_text(text, confirmed=confirmed)
+    escalation = Escalation(kind=kind, raised_by_id=by.id, text=text.strip())
+    req.escalations.append(escalation)
+    _event(
+        req,
+        EventKind.ESCALATED if kind is EscalationKind.SPEAK_TO_MANAGER else EventKind.DISAGREED,
+        by=by,
+        text=text.strip(),
+    )
+    audit.record("request.escalated", obj=req, kind=kind.value)
+    manager = req.locality.manager
+    _notify(manager, req, subject=kind.label, what="A partner needs a response from a manager on this request.")
+    db.session.flush()
+    return escalation
+
+
+def get_escalation(req: ConsultationRequest, escalation_id: int) -> Escalation:
+    escalation = next((e for e in req.escalations if e.id == escalation_id), None)
+    if escalation is None:
+        raise NotFound
+    return escalation
+
+
+def respond_to_escalation(escalation: Escalation, *, by: User, response: str) -> Escalation:
+    req = escalation.request
+    if by.role is not Role.MANAGER:
+        raise NotFound
+    _ensure_staff_of(by, req)
+    if escalation.responded_at is not None:
+        raise RequestError("A manager has already responded")
+    escalation.responded_by_id = by.id
+    escalation.responded_at = utcnow()
+    escalation.response = response.strip()
+    _event(req, EventKind.MANAGER_RESPONDED, by=by, text=escalation.response)
+    audit.record("escalation.responded", obj=req, escalation_id=escalation.id)
+    _notify(
+        escalation.raised_by, req, subject="A manager has responded", what="A manager has answered you on this request."
+    )
+    db.session.flush()
+    return escalation
+
+
+# --- clocks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    label: str
+    due: date
+    done: date | None
+    paused: bool
+
+    def state(self, today: date) -> str:
+        if self.done is not None:
+            return "Done on time" if self.done <= self.due else "Done late"
+        if self.paused:
+            return "Paused"
+        return "Overdue" if today > self.due else "On time"
+
+    def is_overdue(self, today: date) -> bool:
+        return self.done is None and not self.paused and today > self.due
+
+
+def clocks(req: ConsultationRequest) -> list[Clock]:
+    paused = req.status is RequestStatus.WAITING_ON_PARTNER
+    consulted = req.consultation_at if req.consultation_at and req.consultation_at <= utcnow() else None
+    if consulted is None and req.closed_at is not None:
+        consulted = req.closed_at
+    return [
+        Clock(
+            "Acknowledge",
+            req.acknowledge_due,
+            london_date(req.acknowledged_at) if req.acknowledged_at else None,
+            paused,
+        ),
+        Clock("Consult", req.consult_due, london_date(consulted) if consulted else None, paused),
+        Clock("Share the outcome", req.outcome_due, london_date(req.closed_at) if req.closed_at else None, paused),
+    ]
+
+
+def _overdue_condition(today: date) -> ColumnElement[bool]:
+    """The SQL twin of `Clock.is_overdue` over `clocks()`: the queue's order and the overdue notices must
+    agree with the "Overdue" tags. A consultation arranged for after its due date does not meet the
+    consult clock until it has taken place."""
+    r = ConsultationRequest
+    return and_(
+        r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
+        or_(
+            and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
+            and_(or_(r.consultation_at.is_(None), r.consultation_at > utcnow()), r.consult_due < today),
+            r.outcome_due < today,
+        ),
+    )
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestList:
+    requests: list[ConsultationRequest]
+    overdue_ids: set[int]
+    total: int
+    page: int
+    pages: int
+
+
+def list_requests(user: User, *, page: int = 1, show_closed: bool = False, today: date | None = None) -> RequestList:
+    """A partner's organisation's requests, newest first; staff's queue: overdue first, then new, then by due date."""
+    today = today or london_today()
+    r = ConsultationRequest
+    query = visible_to(user, select(r))
+    if not show_closed:
+        query = query.where(r.status != RequestStatus.CLOSED)
+    overdue = _overdue_condition(today)
+    if user.role is Role.PARTNER:
+        query = query.order_by(r.received_at.desc(), r.id.desc())
+    else:
+        query = query.order_by(
+            case((overdue, 0), (r.status == RequestStatus.SUBMITTED, 1), else_=2),
+            r.outcome_due,
+            r.id,
+        )
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = list(
+        db.session.scalars(
+            query.options(selectinload(r.organisation), selectinload(r.worker))
+            .offset((page - 1) * QUEUE_PAGE_SIZE)
+            .limit(QUEUE_PAGE_SIZE)
+        )
+    )
+    overdue_ids = {req.id for req in rows if any(c.is_overdue(today) for c in clocks(req))}
+    return RequestList(rows, overdue_ids, total, page, pages)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What a request page shows: the request, its timeline, and who answers for it today."""
+
+    request: ConsultationRequest
+    clocks: list[Clock]
+    contact: User | None  # the worker, or who covers today
+    contact_is_cover: bool
+    today: date
+
+
+def request_view(req: ConsultationRequest) -> RequestView:
+    today = london_today()
+    owner = req.worker or req.routed_to
+    contact = owner
+    if owner is not None:
+        contact, _ = who_is_in(owner, on=today, fallback=req.locality.manager)
+    return RequestView(
+        req, clocks(req), contact, contact is not None and owner is not None and contact.id != owner.id, today
+    )
+
+
+def load_for_page(request_id: int, *, user: User) -> ConsultationRequest:
+    """The request with everything its page shows, in a fixed number of queries."""
+    query = visible_to(user, select(ConsultationRequest).where(ConsultationRequest.id == request_id)).options(
+        selectinload(ConsultationRequest.events).selectinload(RequestEvent.actor),
+        selectinload(ConsultationRequest.promises).selectinload(Promise.made_by),
+        selectinload(ConsultationRequest.escalations).selectinload(Escalation.responded_by),
+        selectinload(ConsultationRequest.organisation),
+        selectinload(ConsultationRequest.locality).selectinload(Locality.manager),
+        selectinload(ConsultationRequest.worker),
+        selectinload(ConsultationRequest.routed_to),
+        selectinload(ConsultationRequest.created_by),
+    )
+    req = db.session.scalar(query)
+    if req is None:
+        raise NotFound
+    return req
+
+
+# --- reminders and overdue notices (run by `flask requests remind`) --------------------------------
+
+
+def send_promise_reminders(*, today: date | None = None) -> int:
+    """Remind practitioners the working day before a promise is due (or on the day, if that was missed)."""
+    today = today or london_today()
+    tomorrow = add_working_days(today, 1)
+    due = list(
+        db.session.scalars(
+            select(Promise)
+            .where(
+                Promise.kept_at.is_(None),
+                Promise.reminder_sent_at.is_(None),
+                Promise.due_on <= tomorrow,
+                Promise.due_on >= today,
+            )
+            .options(selectinload(Promise.request), selectinload(Promise.made_by))
+        )
+    )
+    for promise in due:
+        promise.reminder_sent_at = utcnow()
+        _notify(
+            promise.made_by,
+            promise.request,
+            subject="Reminder: a promise is due",
+            what="A promise you made to a partner is due soon.",
+        )
+    db.session.flush()
+    return len(due)
+
+
+def notify_overdue(*, today: date | None = None) -> int:
+    """Tell the worker (or who it was sent to) and the locality manager, once, when a request becomes overdue."""
+    today = today or london_today()
+    overdue = list(
+        db.session.scalars(
+            select(ConsultationRequest)
+            .where(_overdue_condition(today), ConsultationRequest.overdue_notified_at.is_(None))
+            .options(selectinload(ConsultationRequest.locality).selectinload(Locality.manager))
+            .limit(1000)
+        )
+    )
+    for req in overdue:
+        req.overdue_notified_at = utcnow()
+        what = "This request is past one of its service levels."
+        _notify(req.worker or req.routed_to, req, subject="Request overdue", what=what)
+        if req.locality.manager and req.locality.manager is not (req.worker or req.routed_to):
+            _notify(req.locality.manager, req, subject="Request overdue", what=what)
+        audit.record("request.overdue_notified", obj=req)
+    db.session.flush()
+    return len(overdue)

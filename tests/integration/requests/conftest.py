@@ -1,0 +1,219 @@
+"""Helpers for the request tests: post with the session's CSRF token, count rows, read the timeline and the
+audit log as the database has them, build requests in any state, and deliver the outbox by real SMTP."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from email.message import Message
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from portal.common import outbox
+from portal.common.models import AuditEvent, OutboxMessage
+from portal.common.working_days import due_at
+from portal.extensions import db
+from portal.models import Base
+from portal.models_base import utcnow
+from portal.requests.models import ConsultationRequest, EventKind, RequestEvent, RequestStatus
+from portal.requests.services import london_today
+from tests.conftest import csrf_token
+
+T = TypeVar("T")
+LONDON = ZoneInfo("Europe/London")
+
+
+# --- posting --------------------------------------------------------------------------------------
+
+
+def token(client: FlaskClient) -> str:
+    """The session's CSRF token, read once per client (it stays valid for the session)."""
+    cached = getattr(client, "_csrf_token", None)
+    if cached is None:
+        cached = csrf_token(client, "/password-reset")
+        client._csrf_token = cached  # type: ignore[attr-defined]
+    return str(cached)
+
+
+def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> Any:
+    return client.post(url, data={"csrf_token": token(client), **(data or {})})
+
+
+def day_fields(name: str, when: date) -> dict[str, list[str]]:
+    """A GOV.UK date input's three boxes."""
+    return {name: [str(when.day), str(when.month), str(when.year)]}
+
+
+def errors(response: Any) -> list[str]:
+    """The messages in the page's error summary."""
+    return [" ".join(a.get_text().split()) for a in response.soup.select(".govuk-error-summary__list a")]
+
+
+def assert_error_page(response: Any, *messages: str) -> None:
+    """A GOV.UK error page: 200, "Error: " title, each message in the summary and by its field."""
+    assert response.status_code == 200, response.status_code
+    soup = response.soup
+    assert soup.title.get_text().strip().startswith("Error: "), soup.title.get_text()
+    summary = errors(response)
+    inline = [" ".join(e.get_text().split()).removeprefix("Error: ") for e in soup.select(".govuk-error-message")]
+    for link in soup.select(".govuk-error-summary__list a"):
+        assert soup.find(id=str(link["href"]).lstrip("#")) is not None, f"the summary links to a missing {link}"
+    for message in messages:
+        assert message in summary, f"{message!r} not in the error summary {summary}"
+        assert any(message in text for text in inline), f"{message!r} not by its field {inline}"
+
+
+def banner(response: Any) -> str:
+    """The text of the page's notification banners (the flashed messages)."""
+    return " | ".join(" ".join(b.get_text().split()) for b in response.soup.select(".govuk-notification-banner"))
+
+
+def text_of(response: Any, selector: str) -> str:
+    found = response.soup.select_one(selector)
+    assert found is not None, f"nothing matches {selector}"
+    return " ".join(found.get_text().split())
+
+
+# --- reading the database -------------------------------------------------------------------------
+
+
+def row_counts(*, skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """How many rows every table holds, read afresh from the database."""
+    db.session.expire_all()
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
+        for table in Base.metadata.sorted_tables
+        if table.name not in skip
+    }
+
+
+def count(model: Any, *where: Any) -> int:
+    db.session.expire_all()
+    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def fresh(model: type[T], row_id: int) -> T:
+    """The row as the database has it now (requests commit in their own sessions)."""
+    db.session.expire_all()
+    row = db.session.get(model, row_id)
+    assert row is not None, f"{model.__name__} {row_id} does not exist"
+    return row
+
+
+def event_kinds(request_id: int) -> list[EventKind]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(RequestEvent.kind).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+        )
+    )
+
+
+def audit_rows(request_id: int, action: str | None = None) -> list[AuditEvent]:
+    db.session.expire_all()
+    query = select(AuditEvent).where(
+        AuditEvent.object_type == "ConsultationRequest", AuditEvent.object_id == request_id
+    )
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
+
+
+def audit_actions(request_id: int) -> list[str]:
+    return [row.action for row in audit_rows(request_id)]
+
+
+def outbox_to(email: str) -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
+
+
+def email_body(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("the e-mail has no text part")
+
+
+def assert_no_case_details(texts: list[str], *details: str) -> None:
+    """None of the texts (subjects and bodies) carries any of the details."""
+    for text in texts:
+        for detail in details:
+            assert detail not in text, f"{detail!r} leaked into an e-mail: {text!r}"
+
+
+# --- building requests ----------------------------------------------------------------------------
+
+
+def london_moment(day: date, hour: int = 10) -> datetime:
+    """`hour` o'clock on `day` in London, as the UTC timestamp the database stores."""
+    return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(ZoneInfo("UTC"))
+
+
+@pytest.fixture
+def make_request(factories: Any, world: Any) -> Any:
+    """make_request(**fields): a request from the world's school to its locality, received now (or at
+    `received_at`), with due dates from the locality's service levels, routed to the lead."""
+
+    def make(**fields: Any) -> ConsultationRequest:
+        received = fields.pop("received_at", None) or utcnow()
+        locality = world.locality
+        values: dict[str, Any] = {
+            "organisation": world.school,
+            "created_by": world.partner,
+            "routed_to": world.practitioner,
+            "received_at": received,
+            "acknowledge_due": due_at(received, locality.sla_acknowledge_days),
+            "consult_due": due_at(received, locality.sla_consult_days),
+            "outcome_due": due_at(received, locality.sla_outcome_days),
+        }
+        status = fields.get("status", RequestStatus.SUBMITTED)
+        if status is not RequestStatus.SUBMITTED:
+            values.update(worker=world.practitioner, acknowledged_at=received, next_step="We will call you.")
+        values.update(fields)
+        req = factories.ConsultationRequestFactory(**values)
+        db.session.add(RequestEvent(request_id=req.id, kind=EventKind.SUBMITTED, actor_id=world.partner.id))
+        db.session.commit()
+        return req  # type: ignore[no-any-return]
+
+    return make
+
+
+@pytest.fixture
+def deliver(app: Flask) -> Any:
+    """deliver(): run the outbox worker once in its own app context, as `flask outbox work --once` does."""
+
+    def run() -> tuple[int, int]:
+        with app.app_context():
+            return outbox.send_due()
+
+    return run
+
+
+@pytest.fixture
+def run_service(app: Flask) -> Any:
+    """run_service(fn, **kwargs): call a scheduled service in its own app context and commit, as the
+    `flask requests remind` command does."""
+
+    def run(fn: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            result = fn(**kwargs)
+            db.session.commit()
+            return result
+
+    return run
+
+
+@pytest.fixture
+def today() -> date:
+    return london_today()
+
+
+def days_ago(n: int) -> date:
+    return london_today() - timedelta(days=n)

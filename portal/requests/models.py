@@ -82,7 +82,7 @@ class ConsultationRequest(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # Who the request was sent to when it arrived: the locality lead, or the cover that day.
     routed_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     child_initials: Mapped[str] = mapped_column(String(4), default="")
     child_birth_year: Mapped[int | None]
@@ -132,6 +132,9 @@ class ConsultationRequest(TimestampMixin, Base):
         # The queue: a locality's open requests, oldest first; a partner's organisation's requests.
         Index("ix_consultation_request_queue", "locality_id", "status", "received_at"),
         Index("ix_consultation_request_organisation", "organisation_id", "received_at"),
+        # A worker's open requests, and those sent to someone and not yet picked up (cover sees both).
+        Index("ix_consultation_request_worker", "worker_id", "status"),
+        Index("ix_consultation_request_routed_unassigned", "routed_to_id", "worker_id", "status"),
         CheckConstraint(
             "(child_initials <> '' AND child_birth_year IS NOT NULL) OR case_reference <> ''", name="child_identified"
         ),

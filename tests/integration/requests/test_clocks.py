@@ -197,3 +197,24 @@ def test_no_overdue_notice_while_waiting_on_the_partner(make_request, world, run
     paused_request(make_request, world, received_days_ago=30, paused_days_ago=25)
     assert run_service(services.notify_overdue) == 0
     assert outbox_to(world.manager.email) == []
+
+
+def test_with_closed_requests_shown_the_open_work_comes_first_and_closed_newest_first(
+    practitioner, make_request, today
+):
+    older = make_request(
+        status=RequestStatus.CLOSED,
+        outcome=Outcome.ADVICE_GIVEN,
+        received_at=london_moment(days_ago(40)),
+        closed_at=utcnow() - timedelta(days=30),
+    )
+    newer = make_request(
+        status=RequestStatus.CLOSED,
+        outcome=Outcome.ADVICE_GIVEN,
+        received_at=london_moment(days_ago(20)),
+        closed_at=utcnow() - timedelta(days=2),
+    )
+    open_one = make_request(status=RequestStatus.ACKNOWLEDGED, outcome_due=today + timedelta(days=60))
+    page = practitioner.get("/requests", query_string={"closed": "1"})
+    references = [a.get_text(strip=True) for a in page.soup.select("tbody th a")]
+    assert references == [open_one.reference, newer.reference, older.reference]

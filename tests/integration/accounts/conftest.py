@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import re
 from email.message import Message
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
 
 from portal.common import outbox
-from portal.extensions import db
-
-T = TypeVar("T")
-
-
-def count(model: Any, *where: Any) -> int:
-    """Rows of `model` (matching `where`) as the database has them now, not as this session remembers."""
-    db.session.expire_all()
-    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-def fresh(model: type[T], row_id: int) -> T:
-    """The row as the database has it now (requests commit in their own sessions)."""
-    db.session.expire_all()
-    row = db.session.get(model, row_id)
-    assert row is not None, f"{model.__name__} {row_id} does not exist"
-    return row
+from tests.support.db import count as count  # the tests import them from here
+from tests.support.db import fresh as fresh
 
 
 def email_body(message: Message) -> str:

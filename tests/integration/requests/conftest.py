@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from email.message import Message
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,8 +22,9 @@ from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, EventKind, RequestEvent, RequestStatus
 from portal.requests.services import london_today
 from tests.conftest import csrf_token
+from tests.support.db import count as count  # the tests import them from here
+from tests.support.db import fresh as fresh
 
-T = TypeVar("T")
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -89,19 +90,6 @@ def row_counts(*, skip: tuple[str, ...] = ()) -> dict[str, int]:
         for table in Base.metadata.sorted_tables
         if table.name not in skip
     }
-
-
-def count(model: Any, *where: Any) -> int:
-    db.session.expire_all()
-    return int(db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-def fresh(model: type[T], row_id: int) -> T:
-    """The row as the database has it now (requests commit in their own sessions)."""
-    db.session.expire_all()
-    row = db.session.get(model, row_id)
-    assert row is not None, f"{model.__name__} {row_id} does not exist"
-    return row
 
 
 def event_kinds(request_id: int) -> list[EventKind]:

@@ -680,7 +680,8 @@ def send_promise_reminders(*, today: date | None = None) -> int:
 
 
 def notify_overdue(*, today: date | None = None) -> int:
-    """Tell the worker (or who it was sent to) and the locality manager, once, when a request becomes overdue."""
+    """Tell the worker (or who it was sent to, or who covers for them today) and the locality manager, once,
+    when a request becomes overdue."""
     today = today or london_today()
     overdue = list(
         db.session.scalars(
@@ -693,9 +694,13 @@ def notify_overdue(*, today: date | None = None) -> int:
     for req in overdue:
         req.overdue_notified_at = utcnow()
         what = "This request is past one of its service levels."
-        _notify(req.worker or req.routed_to, req, subject="Request overdue", what=what)
-        if req.locality.manager and req.locality.manager is not (req.worker or req.routed_to):
-            _notify(req.locality.manager, req, subject="Request overdue", what=what)
+        manager = req.locality.manager
+        owner = req.worker or req.routed_to
+        # An absent worker's notice goes to whoever covers for them today.
+        answering = who_is_in(owner, on=today, fallback=manager)[0] if owner is not None else None
+        _notify(answering, req, subject="Request overdue", what=what)
+        if manager is not None and manager is not answering:
+            _notify(manager, req, subject="Request overdue", what=what)
         audit.record("request.overdue_notified", obj=req)
     db.session.flush()
     return len(overdue)

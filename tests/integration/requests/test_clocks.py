@@ -193,6 +193,17 @@ def test_overdue_notices_go_to_the_worker_and_the_manager_once(make_request, wor
     assert row_counts() == before
 
 
+def test_an_absent_workers_overdue_notice_goes_to_their_cover(make_request, world, factories, run_service, today):
+    cover = factories.UserFactory(role=Role.PRACTITIONER, locality=world.locality, name="Cora Cover")
+    factories.StaffAbsenceFactory(user=world.practitioner, cover=cover, starts_on=today, ends_on=today)
+    make_request(status=RequestStatus.ACKNOWLEDGED, received_at=london_moment(days_ago(30)))
+
+    assert run_service(services.notify_overdue) == 1
+    assert len(outbox_to(cover.email)) == 1
+    assert outbox_to(world.practitioner.email) == []
+    assert len(outbox_to(world.manager.email)) == 1
+
+
 def test_no_overdue_notice_while_waiting_on_the_partner(make_request, world, run_service):
     paused_request(make_request, world, received_days_ago=30, paused_days_ago=25)
     assert run_service(services.notify_overdue) == 0

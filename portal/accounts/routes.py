@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
@@ -18,9 +16,8 @@ from portal.accounts.forms import (
     SignOutForm,
     UserDisableForm,
 )
-from portal.accounts.models import User
 from portal.common.http import safe_next
-from portal.common.permissions import public, role_required
+from portal.common.permissions import current_person, public, role_required
 from portal.common.roles import Role
 from portal.extensions import limiter
 
@@ -31,11 +28,6 @@ SIGN_IN_FAILED = "Enter a correct email address and password"
 
 def _sign_in_limit() -> str:
     return str(current_app.config["RATELIMIT_SIGN_IN"])
-
-
-def _me() -> User:
-    """The signed-in user itself, not Flask-Login's proxy: services store it, audit it and compare it."""
-    return cast(User, current_user._get_current_object())
 
 
 def _begin_session(user_token_user: object) -> None:
@@ -68,7 +60,7 @@ def sign_in() -> ResponseReturnValue:
 def sign_out() -> ResponseReturnValue:
     form = SignOutForm()
     if form.validate_on_submit():
-        services.end_session(_me())
+        services.end_session(current_person())
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
@@ -135,14 +127,14 @@ def accept_invitation(token: str) -> ResponseReturnValue:
 @role_required(Role.ADMIN, Role.MANAGER)
 def invitations() -> ResponseReturnValue:
     return render_template(
-        "accounts/invitations.html", invitations=services.list_invitations(_me()), title="Invitations"
+        "accounts/invitations.html", invitations=services.list_invitations(current_person()), title="Invitations"
     )
 
 
 @bp.route("/invitations/new", methods=["GET", "POST"])
 @role_required(Role.ADMIN, Role.MANAGER)
 def new_invitation() -> ResponseReturnValue:
-    choices = services.invitation_choices(_me())
+    choices = services.invitation_choices(current_person())
     form = InvitationCreateForm()
     form.set_choices(
         roles=choices.roles,
@@ -154,7 +146,7 @@ def new_invitation() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.invite_user(
-                by=_me(),
+                by=current_person(),
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=Role(form.role.data),
@@ -182,7 +174,7 @@ def disable_user(user_id: int) -> ResponseReturnValue:
     form = UserDisableForm()
     if form.validate_on_submit():
         try:
-            services.set_user_disabled(user, by=_me(), disabled=True)
+            services.set_user_disabled(user, by=current_person(), disabled=True)
         except services.AccountError as error:
             flash(str(error), "info")
         else:
@@ -197,7 +189,7 @@ def enable_user(user_id: int) -> ResponseReturnValue:
     form = UserDisableForm()
     if form.validate_on_submit():
         try:
-            services.set_user_disabled(user, by=_me(), disabled=False)
+            services.set_user_disabled(user, by=current_person(), disabled=False)
         except services.AccountError as error:
             flash(str(error), "info")
         else:

@@ -30,6 +30,12 @@ class Forbidden(Exception):
     """The user may see the object but not do this to it (shown as 403)."""
 
 
+def current_person() -> Any:
+    """The signed-in user object itself: services take the user, not Flask-Login's proxy (whose class
+    name would otherwise end up in the audit log)."""
+    return current_user._get_current_object()
+
+
 def public(view: F) -> F:
     """Anyone may use this view, signed in or not."""
     view.access = frozenset({PUBLIC})  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from portal.common import audit
 from portal.common.filters import london
-from portal.common.permissions import role_required
+from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import invites, services
 from portal.requests.invite_forms import (
@@ -20,7 +20,7 @@ from portal.requests.invite_forms import (
     PodInviteResponseForm,
 )
 from portal.requests.models import ConsultationRequest, InviteResponse, PodInvite
-from portal.requests.routes import PEOPLE, STAFF, _me, bp
+from portal.requests.routes import PEOPLE, STAFF, bp
 
 # Where a service's complaint about a field is shown on the when-and-where forms.
 _FIELDS = {"date": "on", "starts_at": "starts", "ends_at": "ends", "location": "location", "online_link": "online_link"}
@@ -51,7 +51,7 @@ def _form_page(req: ConsultationRequest, form: Any, title: str, **extra: Any) ->
 @bp.route("/<int:request_id>/pod-invites/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 def new_pod_invite(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = PodInviteCreateForm()
     contacts = invites.invitable_contacts(req)
     form.invitee_ids.choices = [
@@ -63,7 +63,7 @@ def new_pod_invite(request_id: int) -> ResponseReturnValue:
         try:
             invite = invites.send_pod_invite(
                 req,
-                by=_me(),
+                by=current_person(),
                 starts_at=starts_at,
                 ends_at=ends_at,
                 location=form.location.data or "",
@@ -82,13 +82,13 @@ def new_pod_invite(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>")
 @role_required(*PEOPLE)
 def pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
-    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
-    audit.record_now("pod_invite.viewed", actor_id=_me().id, object_type="PodInvite", object_id=invite.id)
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
+    audit.record_now("pod_invite.viewed", actor_id=current_person().id, object_type="PodInvite", object_id=invite.id)
     return _invite_page(invite, PodInviteResponseForm(formdata=None))
 
 
 def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str:
-    me = _me()
+    me = current_person()
     invitee = invites.invitee_of(invite, me)
     return render_template(
         "requests/invite.html",
@@ -112,14 +112,14 @@ def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>/respond", methods=["POST"])
 @role_required(Role.PARTNER)
 def respond_to_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
-    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
-    invites.get_invitee(invite, user=_me())
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
+    invites.get_invitee(invite, user=current_person())
     form = PodInviteResponseForm()
     if form.validate_on_submit():
         try:
             invites.respond_to_pod_invite(
                 invite,
-                by=_me(),
+                by=current_person(),
                 response=InviteResponse(form.response.data),
                 proposed_starts_at=form.proposed_starts_at(),
             )
@@ -138,7 +138,7 @@ def respond_to_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValu
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
-    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
     if not invites.is_open(invite):
         flash("This meeting can no longer be changed: it has been cancelled or has started.", "info")
         return redirect(_invite_url(invite))
@@ -156,7 +156,7 @@ def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
         try:
             invites.change_pod_invite(
                 invite,
-                by=_me(),
+                by=current_person(),
                 starts_at=starts_at,
                 ends_at=ends_at,
                 location=form.location.data or "",
@@ -174,10 +174,10 @@ def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>/cancel", methods=["POST"])
 @role_required(*STAFF)
 def cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
-    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
     if PodInviteCancelForm().validate_on_submit():
         try:
-            invites.cancel_pod_invite(invite, by=_me())
+            invites.cancel_pod_invite(invite, by=current_person())
         except invites.InviteError as error:
             flash(str(error), "info")
         else:
@@ -188,7 +188,7 @@ def cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>/attendance", methods=["GET", "POST"])
 @role_required(*STAFF)
 def record_attendance(request_id: int, invite_id: int) -> ResponseReturnValue:
-    invite = invites.get_pod_invite(request_id, invite_id, user=_me())
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
     if request.method == "GET" and (invite.cancelled_at is not None or not invites.has_started(invite)):
         if invite.cancelled_at is not None:
             flash("This meeting was cancelled: there is no attendance to record.", "info")
@@ -201,7 +201,7 @@ def record_attendance(request_id: int, invite_id: int) -> ResponseReturnValue:
         form.attended_ids.data = [i.user_id for i in invite.invitees if i.attended]
     elif form.validate_on_submit():
         try:
-            invites.record_attendance(invite, by=_me(), attended_user_ids=form.attended_ids.data or [])
+            invites.record_attendance(invite, by=current_person(), attended_user_ids=form.attended_ids.data or [])
         except invites.InviteError as error:
             form.attended_ids.errors = [str(error)]
         else:

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from portal.common.permissions import role_required
+from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import services
 from portal.requests.forms import (
@@ -32,10 +32,6 @@ STAFF = (Role.PRACTITIONER, Role.MANAGER)
 PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
 
 
-def _me() -> Any:
-    return current_user._get_current_object()  # services want the user, not the proxy
-
-
 def _warn_identifiers(form: Any, field: str, error: services.IdentifiersFound) -> None:
     getattr(form, field).errors = [finding.message for finding in error.findings]
 
@@ -45,14 +41,14 @@ def _warn_identifiers(form: Any, field: str, error: services.IdentifiersFound) -
 def list_requests() -> ResponseReturnValue:
     page = request.args.get("page", 1, type=int) or 1
     show_closed = request.args.get("closed") == "1"
-    listing = services.list_requests(_me(), page=page, show_closed=show_closed)
+    listing = services.list_requests(current_person(), page=page, show_closed=show_closed)
     title = "Your organisation's requests" if current_user.role is Role.PARTNER else "Request queue"
     return render_template("requests/list.html", listing=listing, show_closed=show_closed, title=title)
 
 
 def _new_page(form: RequestCreateForm, *, ask_confirm: bool) -> str:
     # The partner's own locality's Front Door, which may differ from the council's main number.
-    phone = services.front_door_phone(_me()) or current_app.config["FRONT_DOOR_PHONE"]
+    phone = services.front_door_phone(current_person()) or current_app.config["FRONT_DOOR_PHONE"]
     return render_template("requests/new.html", form=form, ask_confirm=ask_confirm, phone=phone, title="Ask for help")
 
 
@@ -63,7 +59,7 @@ def new_request() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             req = services.submit_request(
-                by=_me(),
+                by=current_person(),
                 kind=RequestKind(form.kind.data),
                 child_initials=form.child_initials.data or "",
                 child_birth_year=form.child_birth_year.data,
@@ -89,8 +85,8 @@ def new_request() -> ResponseReturnValue:
 
 
 def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
-    req = services.load_for_page(req_id, user=_me())
-    services.record_view(req, user=_me())
+    req = services.load_for_page(req_id, user=current_person())
+    services.record_view(req, user=current_person())
     view = services.request_view(req)
     return render_template(
         "requests/request.html",
@@ -114,12 +110,12 @@ def request_page(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/messages", methods=["POST"])
 @role_required(*PEOPLE)
 def add_message(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = MessageForm()
     if form.validate_on_submit():
         try:
             services.add_message(
-                req, by=_me(), text=form.text.data or "", confirmed=bool(form.confirm_identifiers.data)
+                req, by=current_person(), text=form.text.data or "", confirmed=bool(form.confirm_identifiers.data)
             )
         except services.IdentifiersFound as error:
             _warn_identifiers(form, "text", error)
@@ -136,7 +132,7 @@ def _action_page(template: str, req: Any, form: Any, title: str, **extra: Any) -
 @bp.route("/<int:request_id>/acknowledge", methods=["GET", "POST"])
 @role_required(*STAFF)
 def acknowledge(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = AcknowledgeForm()
     form.worker_id.choices = [(0, "Select a worker")] + [(u.id, u.name) for u in services.assignable_workers(req)]
     if request.method == "GET":
@@ -145,7 +141,7 @@ def acknowledge(request_id: int) -> ResponseReturnValue:
         try:
             services.acknowledge_request(
                 req,
-                by=_me(),
+                by=current_person(),
                 worker_id=form.worker_id.data,
                 next_step=form.next_step.data or "",
                 expected_by=form.expected_by.data,
@@ -161,13 +157,17 @@ def acknowledge(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/schedule", methods=["GET", "POST"])
 @role_required(*STAFF)
 def schedule(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = ScheduleForm()
     when = form.when() if form.validate_on_submit() else None
     if when is not None:
         try:
             services.schedule_request(
-                req, by=_me(), when=when, method=ConsultationMethod(form.method.data), details=form.details.data or ""
+                req,
+                by=current_person(),
+                when=when,
+                method=ConsultationMethod(form.method.data),
+                details=form.details.data or "",
             )
         except services.RequestError as error:
             form.at.errors = [str(error)]
@@ -180,11 +180,11 @@ def schedule(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/wait", methods=["GET", "POST"])
 @role_required(*STAFF)
 def wait(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = WaitForm()
     if form.validate_on_submit():
         try:
-            services.wait_on_partner(req, by=_me(), reason=form.reason.data or "")
+            services.wait_on_partner(req, by=current_person(), reason=form.reason.data or "")
         except services.RequestError as error:
             form.reason.errors = [str(error)]
         else:
@@ -196,10 +196,10 @@ def wait(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/resume", methods=["POST"])
 @role_required(*STAFF)
 def resume(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     if ResumeForm().validate_on_submit():
         try:
-            services.resume_request(req, by=_me())
+            services.resume_request(req, by=current_person())
         except services.RequestError as error:
             flash(str(error), "info")
         else:
@@ -210,12 +210,12 @@ def resume(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/close", methods=["GET", "POST"])
 @role_required(*STAFF)
 def close(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = CloseForm()
     if form.validate_on_submit():
         try:
             services.close_request(
-                req, by=_me(), outcome=Outcome(form.outcome.data), summary=form.outcome_summary.data or ""
+                req, by=current_person(), outcome=Outcome(form.outcome.data), summary=form.outcome_summary.data or ""
             )
         except services.RequestError as error:
             form.outcome.errors = [str(error)]
@@ -228,11 +228,11 @@ def close(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/promises/new", methods=["GET", "POST"])
 @role_required(*STAFF)
 def new_promise(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = PromiseForm()
     if form.validate_on_submit() and form.due_on.data:
         try:
-            services.make_promise(req, by=_me(), text=form.text.data or "", due_on=form.due_on.data)
+            services.make_promise(req, by=current_person(), text=form.text.data or "", due_on=form.due_on.data)
         except services.RequestError as error:
             form.text.errors = [str(error)]
         else:
@@ -244,11 +244,11 @@ def new_promise(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/promises/<int:promise_id>/keep", methods=["POST"])
 @role_required(*STAFF)
 def keep_promise(request_id: int, promise_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     promise = services.get_promise(req, promise_id)
     if PromiseKeepForm().validate_on_submit():
         try:
-            services.keep_promise(promise, by=_me())
+            services.keep_promise(promise, by=current_person())
         except services.RequestError as error:
             flash(str(error), "info")
         else:
@@ -259,7 +259,7 @@ def keep_promise(request_id: int, promise_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/escalate", methods=["GET", "POST"])
 @role_required(Role.PARTNER)
 def escalate(request_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     form = EscalationForm()
     if request.method == "GET" and request.args.get("kind") in {k.value for k in EscalationKind}:
         form.kind.data = request.args["kind"]
@@ -268,7 +268,7 @@ def escalate(request_id: int) -> ResponseReturnValue:
         try:
             services.escalate(
                 req,
-                by=_me(),
+                by=current_person(),
                 kind=EscalationKind(form.kind.data),
                 text=form.text.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
@@ -287,12 +287,12 @@ def escalate(request_id: int) -> ResponseReturnValue:
 @bp.route("/<int:request_id>/escalations/<int:escalation_id>/respond", methods=["GET", "POST"])
 @role_required(Role.MANAGER)
 def respond(request_id: int, escalation_id: int) -> ResponseReturnValue:
-    req = services.get_request(request_id, user=_me())
+    req = services.get_request(request_id, user=current_person())
     escalation = services.get_escalation(req, escalation_id)
     form = EscalationResponseForm()
     if form.validate_on_submit():
         try:
-            services.respond_to_escalation(escalation, by=_me(), response=form.response.data or "")
+            services.respond_to_escalation(escalation, by=current_person(), response=form.response.data or "")
         except services.RequestError as error:
             form.response.errors = [str(error)]
         else:

@@ -3,6 +3,8 @@
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common.models import AuditEvent, OutboxMessage
 from portal.directory.models import DistrictMapping, Locality, Organisation, Pod, PodMember, StaffAbsence
+from portal.feedback.models import Feedback, PulseResponse, Recognition, YouSaidWeDid
+from portal.meetings.models import MeetingAction, MeetingInvitation, PartnershipMeeting
 from portal.models_base import Base
 from portal.requests.models import (
     ConsultationRequest,
@@ -13,26 +15,37 @@ from portal.requests.models import (
     RequestEvent,
     RequestPause,
 )
+from portal.sessions.models import Booking, Session, SessionFeedback
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "Booking",
     "ConsultationRequest",
     "DistrictMapping",
     "Escalation",
+    "Feedback",
     "Invitation",
     "Locality",
+    "MeetingAction",
+    "MeetingInvitation",
     "Organisation",
     "OutboxMessage",
+    "PartnershipMeeting",
     "PasswordReset",
     "Pod",
     "PodInvite",
     "PodInvitee",
     "PodMember",
     "Promise",
+    "PulseResponse",
+    "Recognition",
     "RequestEvent",
     "RequestPause",
+    "Session",
+    "SessionFeedback",
     "StaffAbsence",
     "User",
     "UserSession",
+    "YouSaidWeDid",
 ]

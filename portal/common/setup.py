@@ -164,13 +164,21 @@ def register_transactions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.common.routes import bp as common_bp
+    from portal.dashboards.routes import bp as dashboards_bp
     from portal.directory.routes import bp as directory_bp
+    from portal.feedback.routes import bp as feedback_bp
+    from portal.meetings.routes import bp as meetings_bp
     from portal.requests.routes import bp as requests_bp
+    from portal.sessions.routes import bp as sessions_bp
 
     app.register_blueprint(common_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(requests_bp)
+    app.register_blueprint(sessions_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(dashboards_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,0 +1,139 @@
+"""Quarterly partnership meetings of a locality (head teachers and the locality lead): invitations to the
+locality's schools, answers, the attendance register, minutes and the action log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.directory.models import str_enum
+from portal.models_base import Base, TimestampMixin
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.directory.models import Locality, Organisation
+
+
+class PartnershipMeeting(TimestampMixin, Base):
+    """One meeting of a locality's quarterly series: at most one per locality and financial quarter.
+    `quarter_start` is the first day of the quarter (see portal.common.periods)."""
+
+    __tablename__ = "partnership_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    quarter_start: Mapped[date]
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    location: Mapped[str] = mapped_column(String(300), default="")
+    online_link: Mapped[str] = mapped_column(String(500), default="")
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    # Raised with every change sent to the invited schools, so calendars replace the old version.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    cancelled_at: Mapped[datetime | None]
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    minutes_published_at: Mapped[datetime | None]
+    register_recorded_at: Mapped[datetime | None]
+
+    locality: Mapped[Locality] = relationship()
+    organiser: Mapped[User] = relationship()
+    invitations: Mapped[list[MeetingInvitation]] = relationship(
+        back_populates="meeting", order_by="MeetingInvitation.id", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("locality_id", "quarter_start"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    @property
+    def uid(self) -> str:
+        return f"partnership-meeting-{self.id}@partner-portal"
+
+
+class MeetingAnswer(enum.StrEnum):
+    NOT_ANSWERED = "not_answered"
+    ATTENDING = "attending"
+    NOT_ATTENDING = "not_attending"
+
+    @property
+    def label(self) -> str:
+        return {"not_answered": "Not answered yet", "attending": "Attending", "not_attending": "Not attending"}[
+            self.value
+        ]
+
+
+class MeetingInvitation(Base):
+    """A school's invitation to a meeting, its answer (and who will come), and the register: whether the
+    school was represented on the day. Coverage counts `represented`."""
+
+    __tablename__ = "meeting_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("partnership_meeting.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    answer: Mapped[MeetingAnswer] = mapped_column(str_enum(MeetingAnswer, 20), default=MeetingAnswer.NOT_ANSWERED)
+    # Who will come (names and roles, as the school gives them), and who answered.
+    attendees: Mapped[str] = mapped_column(String(500), default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answered_at: Mapped[datetime | None]
+    represented: Mapped[bool | None]
+    # Who signed the register for the school on the day.
+    represented_by: Mapped[str] = mapped_column(String(500), default="")
+
+    meeting: Mapped[PartnershipMeeting] = relationship(back_populates="invitations")
+    organisation: Mapped[Organisation] = relationship()
+    answered_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("meeting_id", "organisation_id"),)
+
+
+class Rag(enum.StrEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class MeetingAction(TimestampMixin, Base):
+    """An action agreed at a meeting, in the improvement plans' form: action, owner, due date, RAG, done.
+    It belongs to the locality's series: while open it is carried forward to every later meeting."""
+
+    __tablename__ = "meeting_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    raised_at_meeting_id: Mapped[int] = mapped_column(ForeignKey("partnership_meeting.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    # The owner is a member of staff or a partner organisation (exactly one).
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    owner_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    due_on: Mapped[date]
+    rag: Mapped[Rag] = mapped_column(str_enum(Rag, 10), default=Rag.AMBER)
+    done_at: Mapped[datetime | None]
+    update_note: Mapped[str] = mapped_column(Text, default="")
+
+    locality: Mapped[Locality] = relationship()
+    raised_at_meeting: Mapped[PartnershipMeeting] = relationship()
+    owner_user: Mapped[User | None] = relationship()
+    owner_organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("(owner_user_id IS NULL) <> (owner_organisation_id IS NULL)", name="one_owner"),
+        Index("ix_meeting_action_series", "locality_id", "done_at"),
+    )
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_user is not None:
+            return self.owner_user.name
+        return self.owner_organisation.name if self.owner_organisation is not None else ""

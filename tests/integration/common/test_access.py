@@ -9,19 +9,28 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal.common.permissions import PUBLIC, SIGNED_IN
 from portal.common.roles import Role
+from tests.access import (
+    ADMINS,
+    ANY_SIGNED_IN,
+    CASEWORK,
+    EVERYONE,
+    MANAGERS,
+    PARTNERS,
+    PEOPLE,
+    PR,
+    STAFF,
+    A,
+    M,
+    P,
+    dashboards,
+    feedback,
+    meetings,
+    sessions,
+)
 from tests.conftest import csrf_token, sign_in
 
-P, PR, M, A = Role.PARTNER, Role.PRACTITIONER, Role.MANAGER, Role.ADMIN
-EVERYONE = frozenset({PUBLIC})
-ANY_SIGNED_IN = frozenset({SIGNED_IN})
-STAFF = frozenset({PR, M, A})
-MANAGERS = frozenset({M, A})
-ADMINS = frozenset({A})
-PARTNERS = frozenset({P})
-CASEWORK = frozenset({PR, M})  # admins run the system and do not see case records
-PEOPLE = frozenset({P, PR, M})
+DOMAINS = (sessions, meetings, feedback, dashboards)
 
 # endpoint → who may use it. Keep in step with the decorators: the test below compares them.
 ACCESS: dict[str, frozenset[Any]] = {
@@ -79,6 +88,9 @@ ACCESS: dict[str, frozenset[Any]] = {
     "requests.cancel_pod_invite": CASEWORK,
     "requests.record_attendance": CASEWORK,
 }
+for _domain in DOMAINS:
+    assert not set(_domain.ACCESS) & set(ACCESS), f"{_domain.__name__} repeats endpoints"
+    ACCESS.update(_domain.ACCESS)
 
 
 def endpoints(app: Flask) -> set[str]:
@@ -152,6 +164,8 @@ def _urls(app: Flask, world: Any, factories: Any) -> list[tuple[str, str, str]]:
         "user_id": world.other_partner.id,
         "token": "not-a-real-token",
     }
+    for domain in DOMAINS:
+        values.update(domain.url_values(world, factories))
     found = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

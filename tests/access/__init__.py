@@ -1,0 +1,18 @@
+"""Who may use each route, per domain: tests/integration/common/test_access.py joins these tables and
+checks every endpoint in app.url_map against them. Each domain module has `ACCESS` (endpoint → roles)
+and `url_values(world, factories)` (objects in the world's first locality for the URL parameters)."""
+
+from __future__ import annotations
+
+from portal.common.permissions import PUBLIC, SIGNED_IN
+from portal.common.roles import Role
+
+P, PR, M, A = Role.PARTNER, Role.PRACTITIONER, Role.MANAGER, Role.ADMIN
+EVERYONE = frozenset({PUBLIC})
+ANY_SIGNED_IN = frozenset({SIGNED_IN})
+STAFF = frozenset({PR, M, A})
+MANAGERS = frozenset({M, A})
+ADMINS = frozenset({A})
+PARTNERS = frozenset({P})
+CASEWORK = frozenset({PR, M})  # admins run the system and do not see case records
+PEOPLE = frozenset({P, PR, M})

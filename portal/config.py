@@ -65,6 +65,9 @@ class Config:
     JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "600"))
     # The portal's address as users reach it: links in e-mails written outside a web request (the jobs).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    # Closed requests are anonymised this many days after they closed (flask requests anonymise, also run
+    # by the outbox worker's scheduled jobs). The outcome code and dates stay for the figures.
+    REQUEST_RETENTION_DAYS = int(os.environ.get("REQUEST_RETENTION_DAYS", "730"))
 
     # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

@@ -1,4 +1,4 @@
-"""`flask requests …`: the scheduled jobs (promise reminders and overdue notices).
+"""`flask requests …`: the scheduled jobs (promise reminders and overdue notices) and retention.
 
 `flask outbox work` also runs them every JOBS_INTERVAL_SECONDS, so one worker process is enough; a
 cron job can run `flask requests remind` instead. Both are safe to run at once, from any number of
@@ -19,6 +19,7 @@ from sqlalchemy import false, func, select, update
 from portal.extensions import db
 from portal.requests import services
 from portal.requests.models import Promise
+from portal.requests.retention import anonymise_closed_requests
 
 # The key of the PostgreSQL advisory lock the jobs take ("portal" in ASCII), one number for the whole app.
 JOBS_LOCK_KEY = 0x706F7274616C
@@ -32,9 +33,13 @@ class JobsNotConfigured(RuntimeError):
 class JobCounts:
     promise_reminders: int
     overdue_requests: int
+    anonymised: int = 0
 
     def __str__(self) -> str:
-        return f"requests: promise reminders {self.promise_reminders}, overdue requests {self.overdue_requests}"
+        return (
+            f"requests: promise reminders {self.promise_reminders}, overdue requests {self.overdue_requests}, "
+            f"anonymised {self.anonymised}"
+        )
 
 
 def lock_jobs() -> None:
@@ -71,23 +76,35 @@ def _links_context() -> Iterator[None]:
 
 
 def run_jobs() -> JobCounts:
-    """Queue the promise reminders and overdue notices that are due, and commit. Running it again
-    sends nothing new: each promise and each request is marked when its e-mail is queued."""
+    """Queue the promise reminders and overdue notices that are due, and commit; then anonymise the
+    closed requests past their retention period. Running it again sends nothing new: each promise and
+    each request is marked when its e-mail is queued, and each request anonymised once."""
     db.session.rollback()  # a fresh transaction, so that the lock is its first statement
     try:
         with _links_context():
             lock_jobs()
-            counts = JobCounts(services.send_promise_reminders(), services.notify_overdue())
+            reminders, overdue = services.send_promise_reminders(), services.notify_overdue()
         db.session.commit()
+        anonymised = anonymise_closed_requests(retention_days=int(current_app.config["REQUEST_RETENTION_DAYS"]))
     except Exception:
         db.session.rollback()
         raise
-    return counts
+    return JobCounts(reminders, overdue, anonymised)
 
 
 @click.group("requests", help="Scheduled jobs for partners' requests.")
 def requests_cli() -> None:
     pass
+
+
+@requests_cli.command("anonymise")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Override REQUEST_RETENTION_DAYS.")
+@with_appcontext
+def anonymise(days: int | None) -> None:
+    """Anonymise closed requests older than the retention period (REQUEST_RETENTION_DAYS after closing)."""
+    retention_days = days if days is not None else int(current_app.config["REQUEST_RETENTION_DAYS"])
+    count = anonymise_closed_requests(retention_days=retention_days)
+    click.echo(f"requests: anonymised {count} closed more than {retention_days} days ago")
 
 
 @requests_cli.command("remind")

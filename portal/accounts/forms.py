@@ -118,3 +118,7 @@ class InvitationCreateForm(FlaskForm):
 
 class UserDisableForm(FlaskForm):
     submit = SubmitField("Disable account", widget=GovSubmitInput())
+
+
+class UserEraseForm(FlaskForm):
+    submit = SubmitField("Erase this account", widget=GovSubmitInput())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+import json
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import services
+from portal.accounts import personal_data, services
 from portal.accounts.forms import (
     InvitationAcceptForm,
     InvitationCreateForm,
@@ -15,6 +17,7 @@ from portal.accounts.forms import (
     SignInForm,
     SignOutForm,
     UserDisableForm,
+    UserEraseForm,
 )
 from portal.common.http import safe_next
 from portal.common.permissions import current_person, public, role_required
@@ -71,6 +74,21 @@ def sign_out() -> ResponseReturnValue:
 @role_required()
 def account() -> ResponseReturnValue:
     return render_template("accounts/account.html", title="Your account", sign_out_form=SignOutForm())
+
+
+@bp.route("/account/your-data.json")
+@role_required()
+def export_data() -> ResponseReturnValue:
+    """Subject access: everything the portal holds about the signed-in person, as a JSON download."""
+    data = personal_data.export(current_person())
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="partner-portal-your-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
@@ -195,3 +213,22 @@ def enable_user(user_id: int) -> ResponseReturnValue:
         else:
             flash(f"{user.name}'s account has been enabled.", "success")
     return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def erase_user(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    form = UserEraseForm()
+    error = None
+    if form.validate_on_submit():
+        name = user.name
+        try:
+            personal_data.erase(user, by=current_person())
+        except personal_data.ErasureRefused as refused:
+            error = str(refused)
+        else:
+            flash(f"{name}'s account has been erased.", "success")
+            return redirect(url_for("accounts.users"))
+    status = 409 if error else 200
+    return render_template("accounts/erase.html", user=user, form=form, error=error, title="Erase an account"), status

@@ -53,6 +53,8 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.users": ADMINS,
     "accounts.disable_user": ADMINS,
     "accounts.enable_user": ADMINS,
+    "accounts.erase_user": ADMINS,
+    "accounts.export_data": ANY_SIGNED_IN,
     "directory.search": EVERYONE,
     "directory.organisation": EVERYONE,
     "directory.localities": MANAGERS,

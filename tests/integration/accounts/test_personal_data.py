@@ -1,0 +1,98 @@
+"""Subject access (a person downloads their own data) and erasure (an admin closes an account and removes
+the person from the records that stay)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from portal.accounts.models import User, UserSession
+from portal.common.models import AuditEvent
+from portal.extensions import db
+from portal.feedback.models import Feedback, Theme
+from portal.requests.models import EventKind, RequestEvent
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
+from tests.support.db import count, fresh
+
+
+def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factories, client_for):
+    mine = factories.ConsultationRequestFactory(
+        organisation=world.school, created_by=world.partner, summary="Attendance has dropped."
+    )
+    theirs = factories.ConsultationRequestFactory(
+        organisation=world.other_school, created_by=world.other_partner, summary="Someone else's worry."
+    )
+    db.session.add(RequestEvent(request_id=mine.id, kind=EventKind.MESSAGE, actor_id=world.partner.id, text="Thanks"))
+    db.session.add(Feedback(theme=Theme.COMMUNICATION, rating=4, text="Clear", author_id=world.partner.id))
+    db.session.add(Feedback(theme=Theme.RESPECT, rating=2, text="Anonymous words", anonymous=True))
+    db.session.commit()
+
+    response = client_for(world.partner).get("/account/your-data.json")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["account"]["email"] == world.partner.email
+    assert data["account"]["organisation"] == world.school.name
+    assert [r["reference"] for r in data["requests"]] == [mine.reference]
+    assert data["requests"][0]["summary"] == "Attendance has dropped."
+    assert [m["text"] for m in data["messages_and_updates_you_wrote"]] == ["Thanks"]
+    assert [f["text"] for f in data["feedback_under_your_name"]] == ["Clear"]
+    text = response.get_data(as_text=True)
+    assert theirs.reference not in text and "Someone else's worry." not in text and "Anonymous words" not in text
+    assert any(s["action"] == "sign_in.succeeded" for s in data["sign_ins"])
+    assert count(AuditEvent, AuditEvent.action == "user.data_exported", AuditEvent.object_id == world.partner.id) == 1
+
+
+def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, client_for):
+    req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
+    partner_client = client_for(world.partner)
+    admin = client_for(world.admin)
+
+    page = admin.get(f"/users/{world.partner.id}/erase")
+    assert page.status_code == 200 and world.partner.email in page.get_data(as_text=True)
+    response = admin.post(f"/users/{world.partner.id}/erase", data={"csrf_token": csrf_token(admin, page.request.path)})
+
+    assert response.status_code == 302
+    erased = fresh(User, world.partner.id)
+    assert erased.name == "Erased user"
+    assert erased.email == f"erased-{erased.id}@erased.invalid"
+    assert (erased.phone, erased.job_title, erased.password_hash) == ("", "", None)
+    assert erased.disabled_at is not None
+    assert count(UserSession, UserSession.user_id == erased.id) == 0
+    assert fresh(type(req), req.id).created_by_id == erased.id  # the school's request stays
+    assert count(AuditEvent, AuditEvent.action == "user.erased", AuditEvent.object_id == erased.id) == 1
+    # Their session is gone: the next request sends them to sign in.
+    assert partner_client.get("/account").status_code == 302
+
+
+def test_a_locality_lead_cannot_be_erased_until_replaced(app, world, client_for):
+    admin = client_for(world.admin)
+    url = f"/users/{world.practitioner.id}/erase"
+    response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+
+    assert response.status_code == 409
+    assert "choose someone else there first" in response.get_data(as_text=True)
+    assert fresh(User, world.practitioner.id).name == "Lee Lead"
+
+
+def test_an_admin_cannot_erase_themselves(app, world, client_for):
+    admin = client_for(world.admin)
+    url = f"/users/{world.admin.id}/erase"
+    response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+    assert response.status_code == 409
+    assert db.session.scalar(select(User.name).where(User.id == world.admin.id)) == "Ada Admin"
+
+
+def test_an_erased_person_cannot_sign_in(app, world, client_for):
+    admin = client_for(world.admin)
+    url = f"/users/{world.other_partner.id}/erase"
+    email = world.other_partner.email
+    admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client)})
+    assert response.status_code == 200  # the form again, with the one vague error: the right password no longer works
+    assert "Enter a correct email address and password" in response.get_data(as_text=True)

@@ -68,6 +68,8 @@ class Config:
     # Closed requests are anonymised this many days after they closed (flask requests anonymise, also run
     # by the outbox worker's scheduled jobs). The outcome code and dates stay for the figures.
     REQUEST_RETENTION_DAYS = int(os.environ.get("REQUEST_RETENTION_DAYS", "730"))
+    # Where `flask backup` finds pg_dump and pg_restore when they are not on the PATH (match the server's version).
+    PG_BINDIR = os.environ.get("PG_BINDIR", "")
 
     # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

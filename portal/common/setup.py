@@ -218,12 +218,14 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.common.backup import backup_cli
     from portal.common.cli import outbox_cli
     from portal.directory.cli import directory_cli
     from portal.requests.cli import requests_cli
     from seeds.cli import seed_cli
 
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(requests_cli)
     app.cli.add_command(seed_cli)

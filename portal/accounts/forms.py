@@ -29,6 +29,13 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -10,6 +14,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import personal_data, services
 from portal.accounts.forms import (
+    ConfirmPasswordForm,
     InvitationAcceptForm,
     InvitationCreateForm,
     NewPasswordForm,
@@ -27,6 +32,8 @@ from portal.extensions import limiter
 bp = Blueprint("accounts", __name__)
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
+# How long a re-entered password lets someone export or erase data without typing it again.
+REAUTHENTICATION_SECONDS = 5 * 60
 
 
 def _sign_in_limit() -> str:
@@ -76,8 +83,44 @@ def account() -> ResponseReturnValue:
     return render_template("accounts/account.html", title="Your account", sign_out_form=SignOutForm())
 
 
+def recent_password_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send the person to type their password again unless they did so in the last few minutes.
+    Goes under the access decorator, so the access decision comes first."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        confirmed_at = session.get("reauthenticated_at", 0)
+        if not isinstance(confirmed_at, int | float) or time.time() - confirmed_at > REAUTHENTICATION_SECONDS:
+            return redirect(url_for("accounts.confirm_password", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/account/confirm-password", methods=["GET", "POST"])
+@role_required()
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def confirm_password() -> ResponseReturnValue:
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if services.confirm_password(current_person(), form.password.data or ""):
+            session["reauthenticated_at"] = int(time.time())
+            return redirect(safe_next("accounts.account"))
+        form.password.errors = ["Enter your password correctly"]
+    return render_template("accounts/confirm_password.html", form=form, title="Confirm it is you")
+
+
+@bp.route("/account/your-data")
+@role_required()
+@recent_password_required
+def your_data() -> ResponseReturnValue:
+    """Subject access, as a page to read."""
+    return render_template("accounts/your_data.html", data=personal_data.export(current_person()), title="Your data")
+
+
 @bp.route("/account/your-data.json")
 @role_required()
+@recent_password_required
 def export_data() -> ResponseReturnValue:
     """Subject access: everything the portal holds about the signed-in person, as a JSON download."""
     data = personal_data.export(current_person())
@@ -217,6 +260,7 @@ def enable_user(user_id: int) -> ResponseReturnValue:
 
 @bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
+@recent_password_required
 def erase_user(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     form = UserEraseForm()

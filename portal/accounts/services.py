@@ -56,6 +56,13 @@ def authenticate(*, email: str, password: str) -> User | None:
     return user
 
 
+def confirm_password(user: User, password: str) -> bool:
+    """Re-authentication before a sensitive step: the signed-in person types their password again."""
+    ok = verify_password(user.password_hash, password)
+    audit.record_now("reauthentication.succeeded" if ok else "reauthentication.failed", actor_id=user.id)
+    return ok
+
+
 def start_session(user: User, *, ip_address: str | None) -> str:
     """Open a server-side session for `user`; returns the token the cookie will carry."""
     token, token_hash = new_token()

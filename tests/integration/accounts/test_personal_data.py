@@ -17,6 +17,45 @@ from tests.factories import PASSWORD
 from tests.support.db import count, fresh
 
 
+def reauthenticate(client, password: str = PASSWORD):
+    url = "/account/confirm-password"
+    return client.post(url, data={"password": password, "csrf_token": csrf_token(client, url)})
+
+
+def test_exporting_or_erasing_asks_for_the_password_again(app, world, client_for):
+    partner = client_for(world.partner)
+    for url in ("/account/your-data", "/account/your-data.json"):
+        response = partner.get(url)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/account/confirm-password?next=")
+    wrong = reauthenticate(partner, "not-my-password")
+    assert wrong.status_code == 200
+    assert "Enter your password correctly" in wrong.get_data(as_text=True)
+    assert partner.get("/account/your-data.json").status_code == 302
+
+    confirmed = partner.post(
+        "/account/confirm-password?next=/account/your-data",
+        data={"password": PASSWORD, "csrf_token": csrf_token(partner, "/account/confirm-password")},
+    )
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/account/your-data"
+    assert partner.get("/account/your-data").status_code == 200
+
+    admin = client_for(world.admin)
+    assert (
+        admin.get(f"/users/{world.other_partner.id}/erase").headers["Location"].startswith("/account/confirm-password")
+    )
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("reauthentication%"))).all()
+    assert sorted(actions) == ["reauthentication.failed", "reauthentication.succeeded"]
+
+
+def test_the_readable_page_shows_the_same_data(app, world, factories, client_for):
+    mine = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
+    partner = client_for(world.partner)
+    reauthenticate(partner)
+    page = partner.get("/account/your-data").get_data(as_text=True)
+    assert mine.reference in page and world.partner.email in page and "Requests you made" in page
+
+
 def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factories, client_for):
     mine = factories.ConsultationRequestFactory(
         organisation=world.school, created_by=world.partner, summary="Attendance has dropped."
@@ -29,7 +68,9 @@ def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factori
     db.session.add(Feedback(theme=Theme.RESPECT, rating=2, text="Anonymous words", anonymous=True))
     db.session.commit()
 
-    response = client_for(world.partner).get("/account/your-data.json")
+    client = client_for(world.partner)
+    reauthenticate(client)
+    response = client.get("/account/your-data.json")
 
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -51,6 +92,7 @@ def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, 
     req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
     partner_client = client_for(world.partner)
     admin = client_for(world.admin)
+    reauthenticate(admin)
 
     page = admin.get(f"/users/{world.partner.id}/erase")
     assert page.status_code == 200 and world.partner.email in page.get_data(as_text=True)
@@ -71,6 +113,7 @@ def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, 
 
 def test_a_locality_lead_cannot_be_erased_until_replaced(app, world, client_for):
     admin = client_for(world.admin)
+    reauthenticate(admin)
     url = f"/users/{world.practitioner.id}/erase"
     response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
 
@@ -81,6 +124,7 @@ def test_a_locality_lead_cannot_be_erased_until_replaced(app, world, client_for)
 
 def test_an_admin_cannot_erase_themselves(app, world, client_for):
     admin = client_for(world.admin)
+    reauthenticate(admin)
     url = f"/users/{world.admin.id}/erase"
     response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
     assert response.status_code == 409
@@ -89,6 +133,7 @@ def test_an_admin_cannot_erase_themselves(app, world, client_for):
 
 def test_an_erased_person_cannot_sign_in(app, world, client_for):
     admin = client_for(world.admin)
+    reauthenticate(admin)
     url = f"/users/{world.other_partner.id}/erase"
     email = world.other_partner.email
     admin.post(url, data={"csrf_token": csrf_token(admin, url)})

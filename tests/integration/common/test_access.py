@@ -55,6 +55,8 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.enable_user": ADMINS,
     "accounts.erase_user": ADMINS,
     "accounts.export_data": ANY_SIGNED_IN,
+    "accounts.your_data": ANY_SIGNED_IN,
+    "accounts.confirm_password": ANY_SIGNED_IN,
     "directory.search": EVERYONE,
     "directory.organisation": EVERYONE,
     "directory.localities": MANAGERS,

@@ -24,10 +24,14 @@ def run_scheduled_jobs() -> None:
     """The jobs that queue e-mails on a timetable. Each is safe to run from several workers at once."""
     # Imported here: the outbox is shared by every domain, while the jobs belong to their domains.
     from portal.requests.cli import run_jobs as run_request_jobs
+    from portal.sessions.cli import run_jobs as run_session_jobs
 
     counts = run_request_jobs()
     if counts.promise_reminders or counts.overdue_requests:
         click.echo(str(counts))
+    session_reminders = run_session_jobs()
+    if session_reminders:
+        click.echo(f"sessions: reminders {session_reminders}")
 
 
 def _seconds() -> float:

@@ -2,6 +2,372 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portal.common import periods
+from portal.common.filters import london
+from portal.common.permissions import current_person, role_required
+from portal.common.roles import Role
+from portal.models_base import utcnow
+from portal.sessions import services
+from portal.sessions.forms import (
+    AttendanceForm,
+    BookingForm,
+    CancelBookingForm,
+    CancelSessionForm,
+    FeedbackForm,
+    SessionChangeForm,
+    SessionCreateForm,
+    WaitingListForm,
+)
+from portal.sessions.models import BookingStatus, Session, SessionKind
+from portal.sessions.services import Outcome
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+
+PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
+STAFF = (Role.PRACTITIONER, Role.MANAGER)
+
+# Where a service's complaint about a field is shown on the session forms.
+_FIELDS = {"starts_at": "starts", "ends_at": "ends"}
+
+
+def _session_url(session: Session) -> str:
+    return url_for("sessions.session_page", session_id=session.id)
+
+
+def _hosts() -> list[tuple[int, str]]:
+    return [(u.id, f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in services.hostable_staff()]
+
+
+@bp.route("/")
+@role_required(*PEOPLE)
+def list_sessions() -> ResponseReturnValue:
+    me = current_person()
+    return render_template(
+        "sessions/list.html",
+        title="Shadowing and open days",
+        sessions=services.list_upcoming(),
+        mine=services.bookings_by_session(me) if me.role is Role.PARTNER else {},
+        managed=set(services.managed_locality_ids(me)),
+        follow_up=services.list_to_follow_up(me) if me.is_staff else [],
+        when=services.when_text,
+    )
+
+
+@bp.route("/mine")
+@role_required(Role.PARTNER)
+def my_bookings() -> ResponseReturnValue:
+    return render_template(
+        "sessions/mine.html",
+        title="Your bookings",
+        bookings=services.list_my_bookings(current_person()),
+        when=services.when_text,
+        now=utcnow(),
+    )
+
+
+def _session_page(session: Session, *, form: Any = None, status: int = 200) -> ResponseReturnValue:
+    me = current_person()
+    booking = services.booking_of(session, me) if me.role is Role.PARTNER else None
+    active = booking is not None and booking.status is not BookingStatus.CANCELLED
+    if form is None:
+        form = WaitingListForm(formdata=None) if session.is_full else BookingForm(formdata=None)
+    return (
+        render_template(
+            "sessions/session.html",
+            title=session.title,
+            event=session,
+            booking=booking if active else None,
+            position=services.waiting_position(booking)
+            if booking is not None and booking.status is BookingStatus.WAITLISTED
+            else None,
+            form=form,
+            cancel_form=CancelBookingForm(formdata=None),
+            is_open=services.is_open(session),
+            status=services.status_label(session),
+            when=services.when_text(session),
+            expectations=services.CONFIDENTIALITY_EXPECTATIONS,
+            needs_confidentiality=services.needs_confidentiality(session),
+            can_manage=services.can_manage(me, session),
+            can_record=services.can_record_attendance(me, session) and services.has_started(session),
+            partner=me.role is Role.PARTNER,
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:session_id>")
+@role_required(*PEOPLE)
+def session_page(session_id: int) -> ResponseReturnValue:
+    return _session_page(services.get_session(session_id, user=current_person()))
+
+
+_MESSAGES = {
+    Outcome.BOOKED: ("success", "Your place is booked. We have emailed you the details and a calendar file."),
+    Outcome.WAITLISTED: (
+        "success",
+        "You are on the waiting list. If a place comes free, it goes to the first on the list, and we will email you.",
+    ),
+    Outcome.ALREADY_BOOKED: ("info", "You already have a place on this session."),
+    Outcome.ALREADY_WAITLISTED: ("info", "You are already on the waiting list for this session."),
+    Outcome.FULL: ("info", "Sorry, this session is full. You can join the waiting list."),
+}
+
+
+def _book(session_id: int, *, queue: bool) -> ResponseReturnValue:
+    session = services.get_session(session_id, user=current_person())
+    form = WaitingListForm() if queue else BookingForm()
+    if not form.validate_on_submit():
+        return _session_page(session, form=form)
+    action = services.join_waiting_list if queue else services.book_session
+    try:
+        result = action(session, by=current_person(), confidentiality_accepted=bool(form.confidentiality.data))
+    except services.SessionError as error:
+        if error.field == "confidentiality":
+            form.confidentiality.errors = [str(error)]
+            return _session_page(session, form=form)
+        flash(str(error), "info")
+        return redirect(_session_url(session))
+    category, message = _MESSAGES[result.outcome]
+    flash(message, category)
+    return redirect(_session_url(session))
+
+
+@bp.route("/<int:session_id>/book", methods=["POST"])
+@role_required(Role.PARTNER)
+def book_session(session_id: int) -> ResponseReturnValue:
+    return _book(session_id, queue=False)
+
+
+@bp.route("/<int:session_id>/waiting-list", methods=["POST"])
+@role_required(Role.PARTNER)
+def join_waiting_list(session_id: int) -> ResponseReturnValue:
+    return _book(session_id, queue=True)
+
+
+@bp.route("/<int:session_id>/cancel-booking", methods=["POST"])
+@role_required(Role.PARTNER)
+def cancel_booking(session_id: int) -> ResponseReturnValue:
+    session = services.get_session(session_id, user=current_person())
+    if CancelBookingForm().validate_on_submit():
+        try:
+            booking = services.cancel_booking(session, by=current_person())
+        except services.SessionError as error:
+            flash(str(error), "info")
+        else:
+            if booking is None:
+                flash("Your place was already cancelled.", "info")
+            else:
+                flash("Your place is cancelled. We have emailed you to confirm.", "success")
+    return redirect(_session_url(session))
+
+
+# --- managers -------------------------------------------------------------------------------------
+
+
+def _show_error(form: Any, error: services.SessionError) -> None:
+    name = _FIELDS.get(error.field, error.field) or "title"
+    field = getattr(form, name, None) or form.title
+    field.errors = [*field.errors, str(error)] if isinstance(field.errors, list) else [str(error)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def new_session() -> ResponseReturnValue:
+    me = current_person()
+    localities = [(loc.id, loc.name) for loc in services.managed_localities(me)]
+    form = SessionCreateForm(hosts=_hosts(), localities=localities)
+    if request.method == "GET":
+        form.host_id.data = me.id
+    if form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            session = services.publish_session(
+                by=me,
+                kind=SessionKind(form.kind.data),
+                locality_id=form.locality_id.data or 0,
+                title=form.title.data or "",
+                description=form.description.data or "",
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                what_to_bring=form.what_to_bring.data or "",
+                capacity=form.capacity.data or 0,
+                host_id=form.host_id.data or 0,
+            )
+        except services.SessionError as error:
+            _show_error(form, error)
+        else:
+            flash("The session is published. Partners can book it now.", "success")
+            return redirect(_session_url(session))
+    return render_template("sessions/form.html", form=form, title="Publish a session")
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def edit_session(session_id: int) -> ResponseReturnValue:
+    session = services.get_managed_session(session_id, user=current_person())
+    if not services.is_open(session):
+        flash("This session can no longer be changed: it has been cancelled or has started.", "info")
+        return redirect(_session_url(session))
+    form = SessionChangeForm(hosts=_hosts())
+    if request.method == "GET":
+        start, end = london(session.starts_at), london(session.ends_at)
+        form.title.data = session.title
+        form.description.data = session.description
+        form.on.data = start.date()
+        form.starts.data = f"{start:%H:%M}"
+        form.ends.data = f"{end:%H:%M}"
+        form.location.data = session.location
+        form.capacity.data = session.capacity
+        form.host_id.data = session.host_id
+        form.what_to_bring.data = session.what_to_bring
+    elif form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            services.change_session(
+                session,
+                by=current_person(),
+                title=form.title.data or "",
+                description=form.description.data or "",
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                what_to_bring=form.what_to_bring.data or "",
+                capacity=form.capacity.data or 0,
+                host_id=form.host_id.data or 0,
+            )
+        except services.SessionError as error:
+            _show_error(form, error)
+        else:
+            flash("The session has been changed. Everyone booked has been sent the new details.", "success")
+            return redirect(_session_url(session))
+    return render_template("sessions/form.html", form=form, title="Change the session", event=session)
+
+
+@bp.route("/<int:session_id>/cancel", methods=["POST"])
+@role_required(Role.MANAGER)
+def cancel_session(session_id: int) -> ResponseReturnValue:
+    session = services.get_managed_session(session_id, user=current_person())
+    if CancelSessionForm().validate_on_submit():
+        try:
+            services.cancel_session(session, by=current_person())
+        except services.SessionError as error:
+            flash(str(error), "info")
+        else:
+            flash("The session is cancelled. Everyone booked or waiting has been told.", "success")
+    return redirect(url_for("sessions.session_bookings", session_id=session.id))
+
+
+@bp.route("/<int:session_id>/bookings")
+@role_required(Role.MANAGER)
+def session_bookings(session_id: int) -> ResponseReturnValue:
+    session = services.get_managed_session(session_id, user=current_person())
+    confirmed, waiting, cancelled = services.session_bookings(session)
+    return render_template(
+        "sessions/bookings.html",
+        title="Bookings and waiting list",
+        event=session,
+        confirmed=confirmed,
+        waiting=waiting,
+        cancelled=cancelled,
+        when=services.when_text(session),
+        status=services.status_label(session),
+        is_open=services.is_open(session),
+        has_started=services.has_started(session),
+        cancel_form=CancelSessionForm(formdata=None),
+    )
+
+
+@bp.route("/<int:session_id>/attendance", methods=["GET", "POST"])
+@role_required(*STAFF)
+def record_attendance(session_id: int) -> ResponseReturnValue:
+    session = services.get_session_for_attendance(session_id, user=current_person())
+    if session.cancelled_at is not None or not services.has_started(session):
+        if session.cancelled_at is not None:
+            flash("This session was cancelled: there is no attendance to record.", "info")
+        else:
+            flash("You can record attendance once the session has started.", "info")
+        return redirect(_session_url(session))
+    confirmed, _, _ = services.session_bookings(session)
+    form = AttendanceForm()
+    form.attended_ids.choices = [
+        (b.id, f"{b.user.name}, {b.user.organisation.name}" if b.user.organisation else b.user.name) for b in confirmed
+    ]
+    if request.method == "GET":
+        form.attended_ids.data = [b.id for b in confirmed if b.attended]
+    elif form.validate_on_submit():
+        try:
+            services.record_attendance(session, by=current_person(), attended_booking_ids=form.attended_ids.data or [])
+        except services.SessionError as error:
+            form.attended_ids.errors = [str(error)]
+        else:
+            flash("Attendance recorded. Everyone who came has been asked for feedback.", "success")
+            return redirect(_session_url(session))
+    return render_template(
+        "sessions/attendance.html",
+        title="Record attendance",
+        event=session,
+        form=form,
+        confirmed=confirmed,
+        when=services.when_text(session),
+    )
+
+
+@bp.route("/<int:session_id>/feedback", methods=["GET", "POST"])
+@role_required(Role.PARTNER)
+def give_feedback(session_id: int) -> ResponseReturnValue:
+    booking = services.get_attended_booking(session_id, user=current_person())
+    form = FeedbackForm()
+    if booking.feedback is None and form.validate_on_submit():
+        try:
+            services.give_feedback(
+                booking, by=current_person(), rating=int(form.rating.data), comments=form.comments.data or ""
+            )
+        except services.SessionError as error:
+            form.rating.errors = [str(error)]
+        else:
+            flash("Thank you for your feedback.", "success")
+            return redirect(url_for("sessions.my_bookings"))
+    return render_template(
+        "sessions/feedback.html",
+        title="Tell us how the session was",
+        booking=booking,
+        event=booking.session,
+        form=form,
+        when=services.when_text(booking.session),
+    )
+
+
+@bp.route("/uptake")
+@role_required(Role.MANAGER)
+def uptake() -> ResponseReturnValue:
+    me = current_person()
+    today = london(utcnow()).date()
+    choices = [*reversed(periods.recent_quarters(today, 4)), periods.financial_year(today)]
+    choices.append(choices[-1].previous())
+    key = request.args.get("period", "")
+    chosen = next((p for p in choices if p.key == key), None)
+    if key and chosen is None:
+        try:
+            chosen = periods.Period.parse(key)
+        except ValueError:
+            abort(404)
+    period = chosen or choices[0]
+    localities = services.managed_localities(me)
+    rows = services.uptake([loc.id for loc in localities], period.start, period.end)
+    return render_template(
+        "sessions/uptake.html",
+        title="Shadowing and open-day uptake",
+        period=period,
+        choices=choices,
+        localities=localities,
+        rows=rows,
+        kinds=list(SessionKind),
+    )

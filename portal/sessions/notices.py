@@ -1,0 +1,111 @@
+"""The e-mails of sessions and bookings, and the calendar files they carry (RFC 5545/5546).
+
+One UID per booking (`Booking.uid`), stable for its life; each booking keeps its own SEQUENCE, which the
+services raise before every calendar file after the first. E-mails say what changed and link to the
+portal; they carry no case details (sessions have none) and nothing typed by another partner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from portal.common import calendar, outbox
+from portal.common.filters import format_date, format_datetime, london
+from portal.sessions.models import Booking, Session
+
+
+def when_text(session: Session) -> str:
+    """'5 January 2027 at 9:30am to 12:30pm' (Europe/London)."""
+    end = format_datetime(session.ends_at)
+    if london(session.starts_at).date() == london(session.ends_at).date():
+        end = end.rsplit(" at ", 1)[-1]
+    return f"{format_datetime(session.starts_at)} to {end}"
+
+
+def session_link(session: Session) -> str:
+    return url_for("sessions.session_page", session_id=session.id, _external=True)
+
+
+def calendar_event(booking: Booking) -> calendar.CalendarEvent:
+    """The booking as its calendar files describe it: one UID per booking, its own SEQUENCE."""
+    session = booking.session
+    description = session.kind.label + "."
+    if session.what_to_bring:
+        description += f"\n\nWhat to bring: {session.what_to_bring}"
+    return calendar.CalendarEvent(
+        uid=booking.uid,
+        sequence=booking.sequence,
+        summary=f"{session.kind.label}: {session.title}",
+        start=session.starts_at,
+        end=session.ends_at,
+        location=session.location,
+        url=session_link(session),
+        organizer_email=session.host.email,
+        organizer_name=session.host.name,
+        attendees=(calendar.Attendee(email=booking.user.email, name=booking.user.name, status="ACCEPTED"),),
+        description=description,
+    )
+
+
+def _context(booking: Booking) -> dict[str, Any]:
+    session = booking.session
+    return {
+        "name": booking.user.name,
+        "title": session.title,
+        "kind": session.kind.label,
+        "when": when_text(session),
+        "where": session.location,
+        "host": session.host.name,
+        "what_to_bring": session.what_to_bring,
+        "link": session_link(session),
+        "day": format_date(session.starts_at),
+    }
+
+
+def send_calendar(booking: Booking, method: calendar.Method, *, subject: str, what: str) -> None:
+    if not booking.user.is_active:
+        return
+    build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
+    attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), build(calendar_event(booking)))
+    outbox.enqueue(
+        to=booking.user.email,
+        subject=subject,
+        template="emails/session_booking.txt",
+        attachments=[attachment],
+        what=what,
+        cancelled=method == "CANCEL",
+        expectations=(),
+        **_context(booking),
+    )
+
+
+def send_confirmation(booking: Booking, *, promoted: bool, expectations: tuple[str, ...]) -> None:
+    session = booking.session
+    if not booking.user.is_active:
+        return
+    what = (
+        "A place has come free and, as the first on the waiting list, it is now yours."
+        if promoted
+        else "Your place is booked."
+    )
+    attachment = outbox.Attachment(
+        calendar.ICS_FILENAME, calendar.content_type("REQUEST"), calendar.build_request(calendar_event(booking))
+    )
+    outbox.enqueue(
+        to=booking.user.email,
+        subject=f"{'You have a place' if promoted else 'Booked'}: {session.title}",
+        template="emails/session_booking.txt",
+        attachments=[attachment],
+        what=what,
+        cancelled=False,
+        expectations=expectations,
+        **_context(booking),
+    )
+
+
+def send_plain(booking: Booking, *, subject: str, what: str, template: str = "emails/session_notice.txt") -> None:
+    if not booking.user.is_active:
+        return
+    outbox.enqueue(to=booking.user.email, subject=subject, template=template, what=what, **_context(booking))

@@ -1,0 +1,256 @@
+"""Booking rules through the real app on both databases: a place each, one booking per person however
+often it is posted, the confidentiality expectations for Front Door shadowing, the waiting list and its
+automatic promotion, and the calendar files that go with each change (parsed back with icalendar)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from portal.common.models import AuditEvent
+from portal.common.roles import Role
+from portal.extensions import db
+from portal.sessions.models import Booking, BookingStatus, Session
+from tests.integration.sessions.conftest import (
+    SHADOWING,
+    banner,
+    bookings,
+    calendars,
+    count,
+    fresh,
+    outbox_to,
+    post,
+    vevent,
+)
+from tests.support.db import count as count_rows
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def url(session: Session, action: str = "") -> str:
+    return f"/sessions/{session.id}" + (f"/{action}" if action else "")
+
+
+def test_a_partner_books_a_place_and_gets_a_calendar_request(client_for, world, make_session):
+    session = make_session(capacity=5)
+    client = client_for(Role.PARTNER)
+
+    page = client.get(url(session))
+    assert page.status_code == 200
+    assert page.soup.select_one("form[action$='/book'] button").get_text(strip=True) == "Book a place"
+
+    response = post(client, url(session, "book"))
+    assert response.status_code == 302
+    assert "Your place is booked" in banner(client.get(response.headers["Location"]))
+    [booking] = bookings(session.id)
+    assert (booking.user_id, booking.status, booking.sequence) == (world.partner.id, BookingStatus.CONFIRMED, 0)
+    assert fresh(Session, session.id).booked == 1
+    assert count_rows(AuditEvent, AuditEvent.action == "session.booked") == 1
+
+    [message] = outbox_to(world.partner.email)
+    assert message.subject == f"Booked: {session.title}"
+    assert f"http://localhost/sessions/{session.id}" in message.body_text
+    [cal] = calendars(message)
+    event = vevent(cal)
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == booking.uid == f"session-booking-{booking.id}@partner-portal"
+    assert int(event["SEQUENCE"]) == 0
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert event.decoded("DTSTART").replace(tzinfo=None) == session.starts_at.astimezone(LONDON).replace(tzinfo=None)
+    assert str(event["ORGANIZER"]).lower() == f"mailto:{world.practitioner.email}"
+
+
+def test_posting_the_same_booking_twice_makes_one_booking(client_for, world, make_session):
+    session = make_session(capacity=5)
+    client = client_for(Role.PARTNER)
+    post(client, url(session, "book"))
+    again = post(client, url(session, "book"))
+
+    assert again.status_code == 302
+    assert "You already have a place" in banner(client.get(again.headers["Location"]))
+    assert len(bookings(session.id)) == 1
+    assert fresh(Session, session.id).booked == 1
+    assert len(outbox_to(world.partner.email)) == 1
+    # Joining the waiting list while holding a place changes nothing either.
+    post(client, url(session, "waiting-list"))
+    assert [b.status for b in bookings(session.id)] == [BookingStatus.CONFIRMED]
+
+
+def test_shadowing_needs_the_confidentiality_expectations_accepted(client_for, world, make_session):
+    session = make_session(kind=SHADOWING, title="Front Door shadowing morning")
+    client = client_for(Role.PARTNER)
+    page = client.get(url(session))
+    expectations = page.soup.find(id="confidentiality-expectations").find_next("ul").get_text(" ", strip=True)
+    assert "stays at the Front Door" in expectations
+    assert "not record" in expectations
+
+    refused = post(client, url(session, "book"))
+    assert refused.status_code == 200
+    assert refused.soup.title.get_text().strip().startswith("Error: ")
+    message = "Confirm that you will follow the confidentiality expectations of the Front Door"
+    assert message in refused.soup.select_one(".govuk-error-summary").get_text()
+    assert message in refused.soup.select_one(".govuk-error-message").get_text()
+    assert bookings(session.id) == [] and fresh(Session, session.id).booked == 0
+
+    accepted = post(client, url(session, "book"), {"confidentiality": "y"})
+    assert accepted.status_code == 302
+    [booking] = bookings(session.id)
+    assert booking.status is BookingStatus.CONFIRMED and booking.confidentiality_accepted_at is not None
+    [message_row] = outbox_to(world.partner.email)
+    assert "stays at the Front Door" in message_row.body_text
+
+
+def test_a_full_session_offers_the_waiting_list_and_a_cancellation_promotes_the_first(
+    client_for, world, make_session, partners
+):
+    session = make_session(capacity=2)
+    first, second, third, fourth = partners(4)
+    for person in (first, second):
+        assert post(client_for(person), url(session, "book")).status_code == 302
+
+    late = client_for(third)
+    told = post(late, url(session, "book"))
+    assert "this session is full" in banner(late.get(told.headers["Location"])).lower()
+    assert count(Booking, Booking.user_id == third.id) == 0
+    page = late.get(url(session))
+    assert page.soup.select_one("form[action$='/waiting-list'] button").get_text(strip=True) == "Join the waiting list"
+
+    post(late, url(session, "waiting-list"))
+    post(client_for(fourth), url(session, "waiting-list"))
+    assert [b.user_id for b in bookings(session.id, BookingStatus.WAITLISTED)] == [third.id, fourth.id]
+    assert "number 2" in client_for(fourth).get(url(session)).soup.find(id="place-status").get_text()
+
+    leaving = client_for(first)
+    response = post(leaving, url(session, "cancel-booking"))
+    assert "Your place is cancelled" in banner(leaving.get(response.headers["Location"]))
+    statuses = {b.user_id: b.status for b in bookings(session.id)}
+    assert statuses == {
+        first.id: BookingStatus.CANCELLED,
+        second.id: BookingStatus.CONFIRMED,
+        third.id: BookingStatus.CONFIRMED,
+        fourth.id: BookingStatus.WAITLISTED,
+    }
+    assert fresh(Session, session.id).booked == 2
+
+    cancel_mail = outbox_to(first.email)[-1]
+    [cal] = calendars(cancel_mail)
+    assert str(cal["METHOD"]) == "CANCEL"
+    booking_first = next(b for b in bookings(session.id) if b.user_id == first.id)
+    assert str(vevent(cal)["UID"]) == booking_first.uid and int(vevent(cal)["SEQUENCE"]) == 1
+
+    promoted_mail = outbox_to(third.email)[-1]
+    assert promoted_mail.subject == f"You have a place: {session.title}"
+    [cal] = calendars(promoted_mail)
+    assert str(cal["METHOD"]) == "REQUEST"
+    assert (
+        "You have a place on this session"
+        in client_for(third).get(url(session)).soup.find(id="place-status").get_text()
+    )
+    assert count_rows(AuditEvent, AuditEvent.action == "session.promoted") == 1
+
+
+def test_cancelling_the_same_booking_twice_frees_one_place(client_for, make_session, partners):
+    session = make_session(capacity=1)
+    holder, waiting_a, waiting_b = partners(3)
+    client = client_for(holder)
+    post(client, url(session, "book"))
+    post(client_for(waiting_a), url(session, "waiting-list"))
+    post(client_for(waiting_b), url(session, "waiting-list"))
+
+    post(client, url(session, "cancel-booking"))
+    again = post(client, url(session, "cancel-booking"))
+    assert again.status_code == 302
+    statuses = [b.status for b in bookings(session.id)]
+    assert statuses == [BookingStatus.CANCELLED, BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
+    assert fresh(Session, session.id).booked == 1
+
+
+def test_booking_again_after_cancelling_reuses_the_row_and_raises_the_sequence(client_for, world, make_session):
+    session = make_session(capacity=3)
+    client = client_for(Role.PARTNER)
+    post(client, url(session, "book"))
+    post(client, url(session, "cancel-booking"))
+    post(client, url(session, "book"))
+
+    [booking] = bookings(session.id)
+    assert (booking.status, booking.sequence) == (BookingStatus.CONFIRMED, 2)
+    sequences = [int(vevent(calendars(m)[0])["SEQUENCE"]) for m in outbox_to(world.partner.email)]
+    methods = [str(calendars(m)[0]["METHOD"]) for m in outbox_to(world.partner.email)]
+    assert sequences == [0, 1, 2] and methods == ["REQUEST", "CANCEL", "REQUEST"]
+    assert len({str(vevent(calendars(m)[0])["UID"]) for m in outbox_to(world.partner.email)}) == 1
+
+
+def test_leaving_the_waiting_list_frees_no_place(client_for, make_session, partners):
+    session = make_session(capacity=1)
+    holder, waiting = partners(2)
+    post(client_for(holder), url(session, "book"))
+    client = client_for(waiting)
+    post(client, url(session, "waiting-list"))
+    post(client, url(session, "cancel-booking"))
+
+    assert [b.status for b in bookings(session.id)] == [BookingStatus.CONFIRMED, BookingStatus.CANCELLED]
+    assert fresh(Session, session.id).booked == 1
+    assert calendars(outbox_to(waiting.email)[-1]) == []
+
+
+def test_a_started_or_cancelled_session_cannot_be_booked(client_for, world, make_session):
+    starts = datetime.now(LONDON) - timedelta(minutes=5)
+    started = make_session(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    cancelled = make_session(cancelled_at=datetime.now(LONDON))
+    client = client_for(Role.PARTNER)
+    for session in (started, cancelled):
+        response = post(client, url(session, "book"))
+        assert response.status_code == 302
+        assert bookings(session.id) == []
+        assert client.get(url(session)).soup.select_one("form[action$='/book']") is None
+
+
+def test_staff_cannot_book(client_for, make_session):
+    session = make_session()
+    assert post(client_for(Role.MANAGER), url(session, "book")).status_code == 403
+    assert bookings(session.id) == []
+
+
+def test_your_bookings_lists_places_and_waiting(client_for, world, make_session):
+    open_day = make_session(title="Open day in Northfield")
+    full = make_session(title="Popular shadowing", kind=SHADOWING, capacity=1)
+    client = client_for(Role.PARTNER)
+    other = client_for(world.other_partner)
+    post(other, url(full, "book"), {"confidentiality": "y"})
+    post(client, url(open_day, "book"))
+    post(client, url(full, "waiting-list"), {"confidentiality": "y"})
+
+    page = client.get("/sessions/mine")
+    rows = [" ".join(r.get_text(" ", strip=True).split()) for r in page.soup.select("#bookings tbody tr")]
+    assert len(rows) == 2
+    assert any("Open day in Northfield" in r and "Booked" in r for r in rows)
+    assert any("Popular shadowing" in r and "On the waiting list" in r for r in rows)
+    listing = client.get("/sessions/")
+    marks = {
+        r.find("a").get_text(strip=True): r.find_all("td")[-1].get_text(strip=True)
+        for r in listing.soup.select("#sessions tbody tr")
+    }
+    assert marks == {"Open day in Northfield": "Booked", "Popular shadowing": "On the waiting list"}
+    assert db.session.scalar(select(Booking).where(Booking.user_id == world.partner.id)) is not None
+
+
+def test_a_promotion_after_an_earlier_cancel_raises_the_sequence_again(client_for, world, make_session, partners):
+    session = make_session(capacity=1)
+    [other] = partners(1)
+    me, them = client_for(Role.PARTNER), client_for(other)
+    post(me, url(session, "book"))
+    post(me, url(session, "cancel-booking"))
+    post(them, url(session, "book"))
+    post(me, url(session, "waiting-list"))
+    post(them, url(session, "cancel-booking"))
+
+    mine = next(b for b in bookings(session.id) if b.user_id == world.partner.id)
+    assert (mine.status, mine.sequence) == (BookingStatus.CONFIRMED, 2)
+    files = [calendars(m) for m in outbox_to(world.partner.email)]
+    assert [(str(c[0]["METHOD"]), int(vevent(c[0])["SEQUENCE"])) for c in files if c] == [
+        ("REQUEST", 0),
+        ("CANCEL", 1),
+        ("REQUEST", 2),
+    ]

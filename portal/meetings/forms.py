@@ -1,1 +1,293 @@
-"""Forms of portal.meetings."""
+"""Forms of portal.meetings: one per page. Dates are GOV.UK day/month/year boxes, times are typed ("2pm")."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from portal.common.forms import GovDateField
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
+from portal.meetings.services import (
+    ACTION_MAX,
+    AGENDA_MAX,
+    ATTENDEES_MAX,
+    LONDON,
+    MINUTES_MAX,
+    NOTE_MAX,
+    RegisterEntry,
+    london_today,
+)
+from portal.models_base import utcnow
+from portal.requests.forms import parse_time
+
+_ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
+_TIME_HINT = "For example, 9:30am or 14:30"
+_DATE_HINT = "For example, 27 3 2027"
+
+
+def _combine(day: Any, text: str) -> datetime | None:
+    moment = parse_time(text)
+    if day is None or moment is None:
+        return None
+    return datetime.combine(day, moment, tzinfo=LONDON)
+
+
+class MeetingForm(FlaskForm):
+    """When and where the meeting is, and its agenda (scheduling also asks which locality, when a manager
+    has more than one)."""
+
+    locality_id = RadioField(
+        "Which locality is the meeting for?", widget=GovRadioInput(), coerce=int, validate_choice=False
+    )
+    on = GovDateField(
+        "Date",
+        what="the date of the meeting",
+        description="The meeting is the locality's meeting for the quarter this date is in. " + _DATE_HINT,
+    )
+    starts = StringField(
+        "Start time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the start time")]
+    )
+    ends = StringField(
+        "End time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the end time")]
+    )
+    location = StringField(
+        "Place",
+        widget=GovTextInput(),
+        description="For example, Desford Primary School, the library. Leave blank for an online meeting.",
+        validators=[Length(max=300, message="The place must be 300 characters or fewer")],
+    )
+    online_link = StringField(
+        "Online meeting link",
+        widget=GovTextInput(),
+        description="For example, https://meet.example.org/abc-defg. Leave blank for a meeting in person.",
+        validators=[Length(max=500, message="The online link must be 500 characters or fewer")],
+    )
+    agenda = TextAreaField(
+        "Agenda (optional)",
+        widget=GovTextArea(),
+        description="Schools see it in the portal. Do not include details of children or families.",
+        validators=[Length(max=AGENDA_MAX, message=f"The agenda must be {AGENDA_MAX:,} characters or fewer")],
+    )
+    submit = SubmitField("Schedule the meeting and invite the schools", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, localities: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set here, not in the field: WTForms 3.3 deprecates choices given to the field itself.
+        self.locality_id.choices = list(localities)
+        if not localities:
+            del self.locality_id
+        elif len(localities) == 1 and self.locality_id.data is None:
+            self.locality_id.data = localities[0][0]
+
+    def validate_locality_id(self, field: RadioField) -> None:
+        if field.data is None or field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Select the locality")
+
+    def validate_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the date of the meeting")
+        if field.data is not None and field.data < london_today():
+            raise ValidationError("The date of the meeting must be today or in the future")
+
+    def validate_starts(self, field: StringField) -> None:
+        if parse_time(field.data or "") is None:
+            raise ValidationError("Enter a real start time, like 9:30am or 14:30")
+        starts = self.starts_at()
+        if starts is not None and starts <= utcnow():
+            raise ValidationError("The start time must be in the future")
+
+    def validate_ends(self, field: StringField) -> None:
+        if parse_time(field.data or "") is None:
+            raise ValidationError("Enter a real end time, like 10:30am or 15:30")
+        starts, ends = parse_time(self.starts.data or ""), parse_time(field.data or "")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError("The end time must be after the start time")
+
+    def validate_location(self, field: StringField) -> None:
+        if not (field.data or "").strip() and not (self.online_link.data or "").strip():
+            raise ValidationError("Enter a place or an online link")
+
+    def validate_online_link(self, field: StringField) -> None:
+        link = (field.data or "").strip()
+        if link and not _ONLINE_LINK.fullmatch(link):
+            raise ValidationError("Enter the online link in the correct format, like https://meet.example.org/abc")
+
+    def starts_at(self) -> datetime | None:
+        return _combine(self.on.data, self.starts.data or "")
+
+    def ends_at(self) -> datetime | None:
+        return _combine(self.on.data, self.ends.data or "")
+
+
+class MeetingCancelForm(FlaskForm):
+    submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
+
+
+class MeetingAnswerForm(FlaskForm):
+    answer = RadioField(
+        "Will your school attend?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select whether your school will attend")],
+    )
+    attendees = StringField(
+        "Who will come?",
+        widget=GovTextInput(),
+        description="If your school will attend: names and roles, for example Pat Ellison, SENCO",
+        validators=[Length(max=ATTENDEES_MAX, message=f"Who will come must be {ATTENDEES_MAX} characters or fewer")],
+    )
+    submit = SubmitField("Send your school's answer", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answer.choices = [
+            (MeetingAnswer.ATTENDING.value, "Yes, we will attend"),
+            (MeetingAnswer.NOT_ATTENDING.value, "No, we cannot attend"),
+        ]
+
+    def validate_attendees(self, field: StringField) -> None:
+        if self.answer.data == MeetingAnswer.ATTENDING.value and not (field.data or "").strip():
+            raise ValidationError("Enter who will come from your school")
+
+
+class RegisterFormBase(FlaskForm):
+    """The register: per invited school, represented yes or no and by whom. The fields are made per meeting
+    by `register_form`: `represented_<invitation id>` and `by_<invitation id>`."""
+
+    submit = SubmitField("Save the register", widget=GovSubmitInput())
+    invitations: ClassVar[tuple[MeetingInvitation, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for invitation in self.invitations:
+            self[f"represented_{invitation.id}"].choices = [("yes", "Yes"), ("no", "No")]
+
+    def rows(self) -> list[tuple[MeetingInvitation, Any, Any]]:
+        return [(i, self[f"represented_{i.id}"], self[f"by_{i.id}"]) for i in self.invitations]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for invitation, represented, by_whom in self.rows():
+            if represented.data == "yes" and not (by_whom.data or "").strip():
+                by_whom.errors = [*by_whom.errors, f"Enter who represented {invitation.organisation.name}"]
+                valid = False
+        return valid
+
+    def entries(self) -> dict[int, RegisterEntry]:
+        return {
+            invitation.id: RegisterEntry(represented=represented.data == "yes", by_whom=by_whom.data or "")
+            for invitation, represented, by_whom in self.rows()
+        }
+
+
+def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> RegisterFormBase:
+    """A register form with a yes/no question and a "who came" box for each invited school."""
+    fields: dict[str, Any] = {"invitations": tuple(invitations)}
+    for invitation in invitations:
+        name = invitation.organisation.name
+        fields[f"represented_{invitation.id}"] = RadioField(
+            f"Was {name} represented?",
+            widget=GovRadioInput(),
+            validators=[InputRequired(message=f"Select whether {name} was represented")],
+        )
+        fields[f"by_{invitation.id}"] = StringField(
+            f"Who came from {name}?",
+            widget=GovTextInput(),
+            description="If the school was represented: names and roles",
+            validators=[Length(max=ATTENDEES_MAX, message=f"This must be {ATTENDEES_MAX} characters or fewer")],
+        )
+    form_class = type("RegisterForm", (RegisterFormBase,), fields)
+    form: RegisterFormBase = form_class(**kwargs)
+    return form
+
+
+class MinutesForm(FlaskForm):
+    minutes = TextAreaField(
+        "Minutes",
+        widget=GovTextArea(),
+        description="Who came, what was discussed and what was resolved. Actions go in the action log. "
+        "Do not include details of children or families.",
+        validators=[
+            InputRequired(message="Enter the minutes"),
+            Length(max=MINUTES_MAX, message=f"The minutes must be {MINUTES_MAX:,} characters or fewer"),
+        ],
+    )
+    save = SubmitField("Save as a draft", widget=GovSubmitInput())
+    publish = SubmitField("Publish the minutes", widget=GovSubmitInput())
+
+
+class RagField(RadioField):
+    widget = GovRadioInput()
+
+
+def _rag_choices() -> list[tuple[str, str]]:
+    return [
+        (Rag.RED.value, "Red: off track"),
+        (Rag.AMBER.value, "Amber: at risk"),
+        (Rag.GREEN.value, "Green: on track"),
+    ]
+
+
+class ActionForm(FlaskForm):
+    text = TextAreaField(
+        "Action",
+        widget=GovTextArea(),
+        description="What will be done, for example: update the improvement plan to include the new actions",
+        validators=[
+            InputRequired(message="Enter the action"),
+            Length(max=ACTION_MAX, message=f"The action must be {ACTION_MAX:,} characters or fewer"),
+        ],
+    )
+    owner = SelectField(
+        "Owner",
+        widget=GovSelect(),
+        description="A member of the locality's staff or one of its partner organisations",
+        validate_choice=False,
+    )
+    due_on = GovDateField("Due date", what="the due date", description=_DATE_HINT)
+    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    submit = SubmitField("Add the action", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, owners: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", "Select the owner"), *owners]
+        self.rag.choices = _rag_choices()
+
+    def validate_owner(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select who owns the action")
+        if field.data not in {value for value, _ in field.choices or [] if value}:
+            raise ValidationError("Select an owner from the list")
+
+    def validate_due_on(self, field: GovDateField) -> None:
+        if field.data is None and not field.errors:
+            raise ValidationError("Enter the due date")
+
+
+class ActionUpdateForm(FlaskForm):
+    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    done = BooleanField("The action is done", widget=GovCheckboxInput())
+    note = TextAreaField(
+        "Update (optional)",
+        widget=GovTextArea(),
+        description="What has happened since it was agreed",
+        validators=[Length(max=NOTE_MAX, message=f"The update must be {NOTE_MAX:,} characters or fewer")],
+    )
+    submit = SubmitField("Save the action", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rag.choices = _rag_choices()

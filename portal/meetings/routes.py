@@ -2,6 +2,327 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from portal.common.filters import london
+from portal.common.periods import quarter
+from portal.common.permissions import NotFound, current_person, role_required
+from portal.common.roles import Role
+from portal.meetings import services
+from portal.meetings.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    MeetingAnswerForm,
+    MeetingCancelForm,
+    MeetingForm,
+    MinutesForm,
+    register_form,
+)
+from portal.meetings.models import MeetingAnswer, PartnershipMeeting, Rag
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
+
+
+def _meeting_url(meeting: PartnershipMeeting, anchor: str | None = None) -> str:
+    return url_for("meetings.meeting_page", meeting_id=meeting.id, _anchor=anchor)
+
+
+def _show_error(form: Any, error: services.MeetingError, fallback: str) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field if field is not None else getattr(form, fallback)).errors = [str(error)]
+
+
+@bp.route("")
+@role_required(*PEOPLE)
+def list_meetings() -> ResponseReturnValue:
+    me = current_person()
+    listing = services.list_meetings(me)
+    return render_template(
+        "meetings/list.html",
+        listing=listing,
+        manager=me.role is Role.MANAGER,
+        status_of=services.status_label,
+        when_of=services.when_text,
+        title="Partnership meetings",
+    )
+
+
+@bp.route("/schedule", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def schedule_meeting() -> ResponseReturnValue:
+    me = current_person()
+    localities = services.area_localities(me)
+    if not localities:
+        flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
+        return redirect(url_for("meetings.list_meetings"))
+    form = MeetingForm(localities=[(loc.id, loc.name) for loc in localities])
+    if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
+        form.locality_id.data = request.args.get("locality_id", type=int)
+    if form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            meeting = services.schedule_meeting(
+                by=me,
+                locality_id=form.locality_id.data,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                online_link=form.online_link.data or "",
+                agenda=form.agenda.data or "",
+            )
+        except services.MeetingError as error:
+            _show_error(form, error, fallback="on")
+        else:
+            flash(f"Meeting scheduled. {len(meeting.invitations)} schools have been invited.", "success")
+            return redirect(_meeting_url(meeting))
+    return render_template(
+        "meetings/meeting_form.html",
+        form=form,
+        localities=localities,
+        this_quarter=quarter(services.london_today()),
+        title="Schedule a partnership meeting",
+    )
+
+
+def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | None = None) -> str:
+    me = current_person()
+    invitation = services.invitation_of(meeting, me)
+    manages = services.is_manager_of(me, meeting)
+    if answer_form is None:
+        answer_form = MeetingAnswerForm(formdata=None)
+        if invitation is not None and invitation.answer is not MeetingAnswer.NOT_ANSWERED:
+            answer_form.answer.data = invitation.answer.value
+            answer_form.attendees.data = invitation.attendees
+    return render_template(
+        "meetings/meeting.html",
+        meeting=meeting,
+        status=services.status_label(meeting),
+        when=services.when_text(meeting),
+        where=services.where_text(meeting),
+        manages=manages,
+        staff=me.role is not Role.PARTNER,
+        invitation=invitation,
+        invitations=services.invitations_by_school(meeting),
+        can_answer=invitation is not None and services.is_open(meeting),
+        is_open=services.is_open(meeting),
+        is_held=services.is_held(meeting),
+        show_minutes=bool(meeting.minutes) and (manages or meeting.minutes_published_at is not None),
+        raised=services.raised_at(meeting),
+        carried=services.carried_forward(meeting),
+        answer_form=answer_form,
+        form=answer_form,
+        cancel_form=MeetingCancelForm(formdata=None),
+        title=meeting.title,
+    )
+
+
+@bp.route("/<int:meeting_id>")
+@role_required(*PEOPLE)
+def meeting_page(meeting_id: int) -> ResponseReturnValue:
+    return _meeting_page(services.get_meeting(meeting_id, user=current_person()))
+
+
+@bp.route("/<int:meeting_id>/change", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def change_meeting(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if not services.is_open(meeting):
+        flash("This meeting can no longer be changed: it has been cancelled or has started.", "info")
+        return redirect(_meeting_url(meeting))
+    form = MeetingForm()
+    if request.method == "GET":
+        start, end = london(meeting.starts_at), london(meeting.ends_at)
+        form.on.data = start.date()
+        form.starts.data = f"{start:%H:%M}"
+        form.ends.data = f"{end:%H:%M}"
+        form.location.data = meeting.location
+        form.online_link.data = meeting.online_link
+        form.agenda.data = meeting.agenda
+    elif form.validate_on_submit():
+        starts_at, ends_at = form.starts_at(), form.ends_at()
+        assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
+        try:
+            services.change_meeting(
+                meeting,
+                by=current_person(),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=form.location.data or "",
+                online_link=form.online_link.data or "",
+                agenda=form.agenda.data or "",
+            )
+        except services.MeetingError as error:
+            _show_error(form, error, fallback="on")
+        else:
+            flash("The meeting has been changed. The schools have been sent the new details.", "success")
+            return redirect(_meeting_url(meeting))
+    form.submit.label.text = "Save and send the change"
+    return render_template("meetings/meeting_form.html", form=form, meeting=meeting, title="Change the meeting")
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["POST"])
+@role_required(Role.MANAGER)
+def cancel_meeting(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if MeetingCancelForm().validate_on_submit():
+        try:
+            services.cancel_meeting(meeting, by=current_person())
+        except services.MeetingError as error:
+            flash(str(error), "info")
+        else:
+            flash("The meeting has been cancelled. The schools have been told.", "success")
+    return redirect(_meeting_url(meeting))
+
+
+@bp.route("/<int:meeting_id>/answer", methods=["POST"])
+@role_required(Role.PARTNER)
+def answer_meeting(meeting_id: int) -> ResponseReturnValue:
+    me = current_person()
+    meeting = services.get_meeting(meeting_id, user=me)
+    if services.invitation_of(meeting, me) is None:
+        raise NotFound
+    form = MeetingAnswerForm()
+    if form.validate_on_submit():
+        try:
+            services.answer_invitation(
+                meeting, by=me, answer=MeetingAnswer(form.answer.data), attendees=form.attendees.data or ""
+            )
+        except services.MeetingError as error:
+            if not error.field:  # the meeting itself can no longer be answered
+                flash(str(error), "info")
+                return redirect(_meeting_url(meeting))
+            _show_error(form, error, fallback="answer")
+        else:
+            flash("Your school's answer has been saved.", "success")
+            return redirect(_meeting_url(meeting, "your-answer"))
+    return _meeting_page(meeting, form)
+
+
+def _held_or_redirect(meeting: PartnershipMeeting) -> ResponseReturnValue | None:
+    if meeting.cancelled_at is not None:
+        flash("This meeting was cancelled.", "info")
+        return redirect(_meeting_url(meeting))
+    if not services.has_started(meeting):
+        flash("You can record the register, minutes and actions once the meeting has started.", "info")
+        return redirect(_meeting_url(meeting))
+    return None
+
+
+@bp.route("/<int:meeting_id>/register", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def record_register(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if (early := _held_or_redirect(meeting)) is not None:
+        return early
+    invitations = services.invitations_by_school(meeting)
+    form = register_form(invitations)
+    if request.method == "GET":
+        for invitation, represented, by_whom in form.rows():
+            if invitation.represented is not None:
+                represented.data = "yes" if invitation.represented else "no"
+                by_whom.data = invitation.represented_by
+            elif invitation.answer is MeetingAnswer.ATTENDING:
+                by_whom.data = invitation.attendees  # what the school said, to confirm on the day
+    elif form.validate_on_submit():
+        try:
+            services.record_register(meeting, by=current_person(), entries=form.entries())
+        except services.MeetingError as error:
+            _show_error(form, error, fallback=f"represented_{invitations[0].id}" if invitations else "submit")
+        else:
+            flash("Register saved.", "success")
+            return redirect(_meeting_url(meeting, "register"))
+    return render_template(
+        "meetings/register.html", meeting=meeting, form=form, when=services.when_text(meeting), title="Register"
+    )
+
+
+@bp.route("/<int:meeting_id>/minutes", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def write_minutes(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if (early := _held_or_redirect(meeting)) is not None:
+        return early
+    form = MinutesForm()
+    if request.method == "GET":
+        form.minutes.data = meeting.minutes
+    elif form.validate_on_submit():
+        publish = bool(form.publish.data) or meeting.minutes_published_at is not None
+        try:
+            services.save_minutes(meeting, by=current_person(), minutes=form.minutes.data or "", publish=publish)
+        except services.MeetingError as error:
+            _show_error(form, error, fallback="minutes")
+        else:
+            flash("Minutes published: partners can read them." if publish else "Draft minutes saved.", "success")
+            return redirect(_meeting_url(meeting, "minutes"))
+    return render_template(
+        "meetings/minutes.html", meeting=meeting, form=form, when=services.when_text(meeting), title="Minutes"
+    )
+
+
+@bp.route("/<int:meeting_id>/actions/new", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def add_action(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if (early := _held_or_redirect(meeting)) is not None:
+        return early
+    form = ActionForm(owners=services.owner_choices(meeting.locality_id))
+    if form.validate_on_submit():
+        assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
+        try:
+            services.add_action(
+                meeting,
+                by=current_person(),
+                text=form.text.data or "",
+                owner=form.owner.data or "",
+                due_on=form.due_on.data,
+                rag=Rag(form.rag.data),
+            )
+        except services.MeetingError as error:
+            _show_error(form, error, fallback="text")
+        else:
+            flash("Action added to the log.", "success")
+            return redirect(_meeting_url(meeting, "actions"))
+    return render_template("meetings/action_form.html", meeting=meeting, form=form, title="Add an action")
+
+
+@bp.route("/<int:meeting_id>/actions/<int:action_id>", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    action = services.get_action(meeting, action_id, user=current_person())
+    form = ActionUpdateForm()
+    if request.method == "GET":
+        form.rag.data = action.rag.value
+        form.done.data = action.done_at is not None
+        form.note.data = action.update_note
+    elif form.validate_on_submit():
+        try:
+            services.update_action(
+                meeting,
+                action,
+                by=current_person(),
+                rag=Rag(form.rag.data),
+                done=bool(form.done.data),
+                note=form.note.data or "",
+            )
+        except services.MeetingError as error:
+            _show_error(form, error, fallback="rag")
+        else:
+            flash("Action updated.", "success")
+            return redirect(_meeting_url(meeting, "actions"))
+    return render_template(
+        "meetings/action_update.html", meeting=meeting, action=action, form=form, title="Update the action"
+    )
+
+
+@bp.route("/coverage")
+@role_required(Role.MANAGER, Role.ADMIN)
+def coverage() -> ResponseReturnValue:
+    grids = services.coverage_for(current_person())
+    return render_template("meetings/coverage.html", grids=grids, title="Meeting coverage")

@@ -1,0 +1,142 @@
+"""Helpers for the meetings tests: post with the session's CSRF token, make meetings in any state (the
+past included, which the forms refuse), deliver the outbox by real SMTP and read the calendar files back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from email.header import decode_header, make_header
+from email.message import Message
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy import select
+
+from portal.common import outbox
+from portal.common.models import AuditEvent
+from portal.extensions import db
+from portal.meetings.models import PartnershipMeeting
+from portal.meetings.services import london_today
+from tests.conftest import csrf_token
+from tests.meetings_factories import meeting_with_schools
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> Any:
+    cached = getattr(client, "_csrf_token", None)
+    if cached is None:
+        cached = csrf_token(client, "/password-reset")
+        client._csrf_token = cached  # type: ignore[attr-defined]
+    return client.post(url, data={"csrf_token": cached, **(data or {})})
+
+
+def meeting_day(days: int = 14) -> date:
+    return london_today() + timedelta(days=days)
+
+
+def schedule_data(day: date | None = None, **changes: Any) -> dict[str, Any]:
+    day = day or meeting_day()
+    data: dict[str, Any] = {
+        "on": [str(day.day), str(day.month), str(day.year)],
+        "starts": "3:30pm",
+        "ends": "5pm",
+        "location": "Castle Rock High School, the library",
+        "online_link": "",
+        "agenda": "1. Welcome\n2. The action log",
+    }
+    data.update(changes)
+    return data
+
+
+def london_at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+def ago(**delta: Any) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(**delta)
+
+
+def held_meeting(world: Any, *, starts_at: datetime | None = None, schools: list[Any] | None = None) -> Any:
+    """A meeting of the world's locality that started two hours ago (or at `starts_at`), the world's school invited."""
+    return meeting_with_schools(
+        world.locality,
+        schools if schools is not None else [world.school],
+        organiser=world.manager,
+        starts_at=starts_at or ago(hours=2),
+    )
+
+
+def only_meeting() -> PartnershipMeeting:
+    db.session.expire_all()
+    [meeting] = db.session.scalars(select(PartnershipMeeting)).all()
+    return meeting
+
+
+def audit_actions(prefix: str = "meeting") -> list[str]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.action.like(f"{prefix}%")).order_by(AuditEvent.id)
+        )
+    )
+
+
+def errors(response: Any) -> list[str]:
+    return [" ".join(a.get_text().split()) for a in response.soup.select(".govuk-error-summary__list a")]
+
+
+def assert_error_page(response: Any, *messages: str) -> None:
+    """200, a title starting "Error: ", each message in the summary and by its field, every summary link
+    leading to an element of the page."""
+    assert response.status_code == 200, response.status_code
+    soup = response.soup
+    assert soup.title.get_text().strip().startswith("Error: ")
+    summary = errors(response)
+    inline = [" ".join(e.get_text().split()) for e in soup.select(".govuk-error-message")]
+    for link in soup.select(".govuk-error-summary__list a"):
+        assert soup.find(id=str(link["href"]).lstrip("#")) is not None, f"summary links to a missing {link}"
+    for message in messages:
+        assert any(message in text for text in summary), f"{message!r} not in {summary}"
+        assert any(message in text for text in inline), f"{message!r} not by its field: {inline}"
+
+
+def banner(response: Any) -> str:
+    return " | ".join(" ".join(b.get_text().split()) for b in response.soup.select(".govuk-notification-banner"))
+
+
+def subject_of(message: Message) -> str:
+    return str(make_header(decode_header(str(message["Subject"]))))
+
+
+def body_of(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and part.get_filename() is None:
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("no text part")
+
+
+def vevent_of(message: Message) -> tuple[str, Calendar, Any]:
+    """The calendar attachment's content type, the calendar and its one VEVENT, parsed back with icalendar."""
+    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    cal = Calendar.from_ical(payload)
+    [event] = cal.walk("VEVENT")
+    return str(part["Content-Type"]), cal, event
+
+
+@pytest.fixture
+def send_mail(app: Flask) -> Any:
+    """Run the outbox worker once in its own app context, as `flask outbox work --once` does."""
+
+    def run() -> tuple[int, int]:
+        with app.app_context():
+            return outbox.send_due()
+
+    return run

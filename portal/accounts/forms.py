@@ -36,6 +36,21 @@ class ConfirmPasswordForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
+def _six_digits(form: FlaskForm, field: StringField) -> None:
+    code = (field.data or "").replace(" ", "")
+    if not (len(code) == 6 and code.isdigit()):
+        raise ValidationError("Enter the 6-digit code from your authenticator app")
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the 6-digit code from your authenticator app"), _six_digits],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
@@ -125,6 +140,10 @@ class InvitationCreateForm(FlaskForm):
 
 class UserDisableForm(FlaskForm):
     submit = SubmitField("Disable account", widget=GovSubmitInput())
+
+
+class SecondFactorResetForm(FlaskForm):
+    submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
 class UserEraseForm(FlaskForm):

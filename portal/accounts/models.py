@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import BigInteger, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.roles import Role
@@ -34,6 +34,10 @@ class User(TimestampMixin, Base):
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
     disabled_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
+    # Second factor (TOTP, RFC 6238) for staff: the shared secret (base32) and the last time step accepted,
+    # so that a code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     locality: Mapped[Locality | None] = relationship(foreign_keys=[locality_id])

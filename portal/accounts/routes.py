@@ -12,13 +12,15 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import personal_data, services
+from portal.accounts import personal_data, second_factor, services
 from portal.accounts.forms import (
+    CodeForm,
     ConfirmPasswordForm,
     InvitationAcceptForm,
     InvitationCreateForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    SecondFactorResetForm,
     SignInForm,
     SignOutForm,
     UserDisableForm,
@@ -34,6 +36,8 @@ bp = Blueprint("accounts", __name__)
 SIGN_IN_FAILED = "Enter a correct email address and password"
 # How long a re-entered password lets someone export or erase data without typing it again.
 REAUTHENTICATION_SECONDS = 5 * 60
+# How long someone who gave the right password has to give their code.
+PENDING_SIGN_IN_SECONDS = 5 * 60
 
 
 def _sign_in_limit() -> str:
@@ -56,6 +60,11 @@ def sign_in() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
+        if user is not None and second_factor.is_required_for(user):
+            # The password was right; the session starts only once the code is right too.
+            session.clear()
+            session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": safe_next()}
+            return redirect(url_for("accounts.enter_code" if user.totp_secret else "accounts.set_up_code"))
         if user is not None:
             services.start_session(user, ip_address=request.remote_addr)
             _begin_session(user)
@@ -63,6 +72,77 @@ def sign_in() -> ResponseReturnValue:
         form.email.errors = [SIGN_IN_FAILED]
         form.password.errors = [SIGN_IN_FAILED]
     return render_template("accounts/sign_in.html", form=form, title="Sign in")
+
+
+def _pending_sign_in() -> tuple[Any, dict[str, Any]] | None:
+    pending = session.get("pending_sign_in")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SIGN_IN_SECONDS:
+        return None
+    user = services.find_user(pending.get("user_id"))
+    if user is None or not user.is_active:
+        return None
+    return user, pending
+
+
+def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> ResponseReturnValue:
+    services.start_session(user, ip_address=request.remote_addr)
+    _begin_session(user)
+    if message:  # after the fresh session begins, which clears everything before it
+        flash(message, "success")
+    return redirect(pending.get("next") or url_for("common.home"))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def enter_code() -> ResponseReturnValue:
+    found = _pending_sign_in()
+    if found is None:
+        session.pop("pending_sign_in", None)
+        flash("Sign in again: the time to enter your code ran out.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    user, pending = found
+    if user.totp_secret is None:
+        return redirect(url_for("accounts.set_up_code"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.verify(user, form.code.data or ""):
+            return _finish_sign_in(user, pending)
+        form.code.errors = ["The code is not right, or it has been used. Enter the code your app shows now"]
+    return render_template("accounts/enter_code.html", form=form, title="Enter the code from your authenticator app")
+
+
+@bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
+@public
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def set_up_code() -> ResponseReturnValue:
+    found = _pending_sign_in()
+    if found is None:
+        session.pop("pending_sign_in", None)
+        flash("Sign in again: the time to set up your authenticator app ran out.", "info")
+        return redirect(url_for("accounts.sign_in"))
+    user, pending = found
+    if user.totp_secret is not None:
+        return redirect(url_for("accounts.enter_code"))
+    secret = pending.get("secret")
+    if not isinstance(secret, str):
+        secret = second_factor.new_secret()
+        session["pending_sign_in"] = {**pending, "secret": secret}
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.enrol(user, secret, form.code.data or ""):
+            return _finish_sign_in(
+                user, pending, "Your authenticator app is set up. You will need a code from it each time you sign in."
+            )
+        form.code.errors = ["The code is not right. Check the key in your app and enter the code it shows now"]
+    uri = second_factor.provisioning_uri(user, secret)
+    return render_template(
+        "accounts/set_up_code.html",
+        form=form,
+        qr_svg=second_factor.qr_svg(uri),
+        key=second_factor.grouped(secret),
+        title="Set up your authenticator app",
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -225,7 +305,13 @@ def new_invitation() -> ResponseReturnValue:
 @bp.route("/users")
 @role_required(Role.ADMIN)
 def users() -> ResponseReturnValue:
-    return render_template("accounts/users.html", users=services.list_users(), form=UserDisableForm(), title="Users")
+    return render_template(
+        "accounts/users.html",
+        users=services.list_users(),
+        form=UserDisableForm(),
+        reset_form=SecondFactorResetForm(),
+        title="Users",
+    )
 
 
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
@@ -276,3 +362,13 @@ def erase_user(user_id: int) -> ResponseReturnValue:
             return redirect(url_for("accounts.users"))
     status = 409 if error else 200
     return render_template("accounts/erase.html", user=user, form=form, error=error, title="Erase an account"), status
+
+
+@bp.route("/users/<int:user_id>/reset-second-factor", methods=["POST"])
+@role_required(Role.ADMIN)
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    if SecondFactorResetForm().validate_on_submit():
+        second_factor.reset(user, by=current_person())
+        flash(f"{user.name} will set up a new authenticator app the next time they sign in.", "success")
+    return redirect(url_for("accounts.users"))

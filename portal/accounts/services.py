@@ -32,6 +32,10 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+def find_user(user_id: object) -> User | None:
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

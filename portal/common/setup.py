@@ -11,6 +11,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -192,6 +193,12 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(Forbidden)
     def domain_forbidden(error: Forbidden) -> tuple[str, int]:
         return render_error(403)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(error: StaleDataError) -> tuple[str, int]:
+        # Someone else changed the record between this request reading it and writing it: keep theirs.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
@@ -15,8 +16,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.common.forms import GovDateField
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
@@ -53,6 +63,9 @@ class YearField(IntegerField):
 
 
 class RequestCreateForm(IdentifierConfirmation, FlaskForm):
+    # Made when the form is first shown and posted back with it: the same form posted twice (a double
+    # click, a resend after a lost connection) makes one request.
+    submission_key = HiddenField(default=lambda: uuid4().hex, validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
     kind = RadioField(
         "What do you need?",
         widget=GovRadioInput(),

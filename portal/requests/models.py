@@ -109,6 +109,11 @@ class ConsultationRequest(TimestampMixin, Base):
     outcome_summary: Mapped[str] = mapped_column(Text, default="")
     overdue_notified_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
+    # Raised by every change made through the ORM, which updates only the version it read: when two
+    # people act on the same request at once, the second change fails instead of overwriting the first.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The key of the form that made the request: posting the same form again finds this request.
+    submission_key: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship()
     locality: Mapped[Locality] = relationship()
@@ -128,10 +133,13 @@ class ConsultationRequest(TimestampMixin, Base):
         back_populates="request", order_by="RequestPause.id", cascade="all, delete-orphan"
     )
 
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy's declarative attribute)
+
     __table_args__ = (
         # The queue: a locality's open requests, oldest first; a partner's organisation's requests.
         Index("ix_consultation_request_queue", "locality_id", "status", "received_at"),
         Index("ix_consultation_request_organisation", "organisation_id", "received_at"),
+        UniqueConstraint("created_by_id", "submission_key", name="uq_consultation_request_submission"),
         # A worker's open requests, and those sent to someone and not yet picked up (cover sees both).
         Index("ix_consultation_request_worker", "worker_id", "status"),
         Index("ix_consultation_request_routed_unassigned", "routed_to_id", "worker_id", "status"),

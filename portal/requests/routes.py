@@ -67,6 +67,7 @@ def new_request() -> ResponseReturnValue:
                 summary=form.summary.data or "",
                 help_wanted=form.help_wanted.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
+                submission_key=form.submission_key.data or None,
             )
         except services.IdentifiersFound as error:
             summary_text = form.summary.data or ""

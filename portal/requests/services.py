@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask import url_for
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -169,6 +170,14 @@ def front_door_phone(user: User) -> str | None:
     return locality.front_door_phone if locality is not None and locality.front_door_phone else None
 
 
+def _submitted_with(by: User, submission_key: str) -> ConsultationRequest | None:
+    return db.session.scalar(
+        select(ConsultationRequest).where(
+            ConsultationRequest.created_by_id == by.id, ConsultationRequest.submission_key == submission_key
+        )
+    )
+
+
 def submit_request(
     *,
     by: User,
@@ -179,8 +188,14 @@ def submit_request(
     summary: str,
     help_wanted: str,
     confirmed: bool,
+    submission_key: str | None = None,
 ) -> ConsultationRequest:
-    """A partner asks. It goes to the school's locality and its lead, or to the cover when the lead is away."""
+    """A partner asks. It goes to the school's locality and its lead, or to the cover when the lead is away.
+
+    With a `submission_key`, the same form posted again returns the request the first post made.
+    """
+    if submission_key and (earlier := _submitted_with(by, submission_key)) is not None:
+        return earlier
     if by.role is not Role.PARTNER or by.organisation is None:
         raise RequestError("Only partners of a school or agency can make a request")
     locality = by.organisation.locality
@@ -212,9 +227,17 @@ def submit_request(
         consult_due=due_at(received, locality.sla_consult_days),
         outcome_due=due_at(received, locality.sla_outcome_days),
     )
-    db.session.add(req)
-    _event(req, EventKind.SUBMITTED, by=by)
-    db.session.flush()
+    req.submission_key = submission_key or None
+    try:
+        # In a savepoint: when a simultaneous post of the same form got there first, only this insert is undone.
+        with db.session.begin_nested():
+            db.session.add(req)
+            _event(req, EventKind.SUBMITTED, by=by)
+    except IntegrityError:
+        earlier = _submitted_with(by, submission_key) if submission_key else None
+        if earlier is None:
+            raise
+        return earlier
     audit.record("request.submitted", obj=req, kind=kind.value, identifiers_confirmed=confirmed)
     _notify(routed_to, req, subject="New request", what="A partner has sent a new request to your locality.")
     return req

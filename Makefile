@@ -58,6 +58,7 @@ test: lint ## Lint, then the whole suite (unit, integration on SQLite and Postgr
 bench: setup ## Run the benchmarks and write their figures to bench/results/
 	$(BIN)/python -m bench.directory_search
 	$(BIN)/python -m bench.requests_queue
+	$(BIN)/python -m bench.dashboards
 
 clean: ## Remove the virtual environment, node modules and built assets
 	rm -rf $(VENV) node_modules static/dist

@@ -2,6 +2,7 @@
 
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common.models import AuditEvent, OutboxMessage
+from portal.dashboards.models import StepTiming
 from portal.directory.models import DistrictMapping, Locality, Organisation, Pod, PodMember, StaffAbsence
 from portal.feedback.models import Feedback, PulseResponse, Recognition, YouSaidWeDid
 from portal.meetings.models import MeetingAction, MeetingInvitation, PartnershipMeeting
@@ -45,6 +46,7 @@ __all__ = [
     "Session",
     "SessionFeedback",
     "StaffAbsence",
+    "StepTiming",
     "User",
     "UserSession",
     "YouSaidWeDid",

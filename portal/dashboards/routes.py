@@ -1,7 +1,112 @@
-"""Managers' dashboards and the quarterly report."""
+"""Managers' dashboards and the quarterly report (page, tagged PDF, CSV)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from portal.common.periods import PeriodKind, quarter
+from portal.common.permissions import NotFound, current_person, role_required
+from portal.common.roles import Role
+from portal.dashboards import charts, services
+from portal.dashboards.forms import filter_choices
+from portal.dashboards.pdf import render_pdf
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
+
+
+@bp.context_processor
+def chart_helpers() -> dict[str, object]:
+    return {"charts": charts, "groups": services.ORGANISATION_GROUPS, "suppressed": services.suppressed}
+
+
+# Managers only: admins run the system and see no case work, not even in aggregate (see README).
+
+
+def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.Filters:
+    return services.resolve_filters(
+        current_person(),
+        locality=request.args.get("locality"),
+        pod=request.args.get("pod"),
+        practitioner=request.args.get("practitioner"),
+        period=request.args.get("period"),
+        kinds=kinds,
+    )
+
+
+@bp.route("")
+@role_required(Role.MANAGER)
+def index() -> ResponseReturnValue:
+    try:
+        filters = _filters()
+    except services.FilterError as error:
+        # A period that is not one: the form again with the message, and no figures.
+        filters = services.resolve_filters(
+            current_person(),
+            locality=request.args.get("locality"),
+            pod=request.args.get("pod"),
+            practitioner=request.args.get("practitioner"),
+        )
+        choices = filter_choices(filters, period_value=request.args.get("period", ""))
+        return render_template(
+            "dashboards/index.html", title="Dashboard", filters=filters, choices=choices, board=None, error=str(error)
+        )
+    board = services.dashboard(filters)
+    choices = filter_choices(filters)
+    report_quarter = quarter(filters.period.end)
+    report_args = {**filters.args(), "period": report_quarter.key}
+    return render_template(
+        "dashboards/index.html",
+        title="Dashboard",
+        filters=filters,
+        choices=choices,
+        board=board,
+        error=None,
+        report_args=report_args,
+        report_label=report_quarter.label,
+    )
+
+
+def _report() -> services.Report:
+    try:
+        filters = _filters(kinds=(PeriodKind.QUARTER,))
+    except services.FilterError:
+        raise NotFound from None  # no report for a period that is not a quarter
+    return services.report(filters)
+
+
+@bp.route("/report")
+@role_required(Role.MANAGER)
+def report() -> ResponseReturnValue:
+    rep = _report()
+    return render_template("dashboards/report.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep)
+
+
+def _filename(rep: services.Report, extension: str) -> str:
+    where = f"locality-{rep.filters.locality.id}" if rep.filters.locality else "area"
+    return f"quarterly-report-{rep.filters.period.key}-{where}.{extension}"
+
+
+@bp.route("/report.pdf")
+@role_required(Role.MANAGER)
+def report_pdf() -> ResponseReturnValue:
+    rep = _report()
+    html = render_template(
+        "dashboards/report_print.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep
+    )
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(rep, "pdf")}"'},
+    )
+
+
+@bp.route("/report.csv")
+@role_required(Role.MANAGER)
+def report_csv() -> ResponseReturnValue:
+    rep = _report()
+    return Response(
+        services.report_csv(rep),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(rep, "csv")}"'},
+    )

@@ -21,6 +21,7 @@ from portal.common.identifiers import Finding, find_identifiers
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.working_days import add_working_days, due_at, working_days_between
+from portal.dashboards import measures
 from portal.directory.models import Locality, StaffAbsence
 from portal.directory.services import who_is_in
 from portal.extensions import db
@@ -277,6 +278,7 @@ def acknowledge_request(
     req.next_step = next_step.strip()
     req.expected_by = expected_by
     req.acknowledged_at = utcnow()
+    measures.record_acknowledged(req)
     _event(req, EventKind.ACKNOWLEDGED, by=by, text=req.next_step)
     audit.record("request.acknowledged", obj=req, worker_id=worker.id)
     _notify(
@@ -394,6 +396,7 @@ def close_request(req: ConsultationRequest, *, by: User, outcome: Outcome, summa
     req.outcome = outcome
     req.outcome_summary = summary.strip()
     req.closed_at = utcnow()
+    measures.record_closed(req)
     _event(req, EventKind.CLOSED, by=by, text=f"{outcome.label}. {req.outcome_summary}")
     audit.record("request.closed", obj=req, outcome=outcome.value)
     _notify(

@@ -1,0 +1,91 @@
+"""The dashboards' arithmetic and safety helpers, and the SVG charts, without a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.common.periods import month, quarter
+from portal.dashboards import charts
+from portal.dashboards.services import average, months_of, nearest_rank, percent, safe_cell, suppressed, utc_bounds
+
+
+def test_nearest_rank_percentiles_by_hand():
+    # 1, 1, 2, 3, 3, 3, 4, 9, 10, 12: the 5th value is 3, the 9th is 10.
+    histogram = {1: 2, 2: 1, 3: 3, 4: 1, 9: 1, 10: 1, 12: 1}
+    assert nearest_rank(histogram, 50) == 3
+    assert nearest_rank(histogram, 90) == 10
+    assert nearest_rank({7: 1}, 50) == 7
+    assert nearest_rank({}, 50) is None
+    # Four values: the median is the 2nd, the 90th percentile the 4th.
+    assert nearest_rank({0: 1, 1: 1, 3: 2}, 50) == 1
+    assert nearest_rank({0: 1, 1: 1, 3: 2}, 90) == 3
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=200), st.sampled_from([50, 90]))
+def test_nearest_rank_agrees_with_sorting_the_values(values, percentile):
+    histogram: dict[int, int] = {}
+    for v in values:
+        histogram[v] = histogram.get(v, 0) + 1
+    rank = -(-percentile * len(values) // 100)
+    assert nearest_rank(histogram, percentile) == sorted(values)[rank - 1]
+
+
+def test_percentages_and_averages_round_half_up():
+    assert percent(1, 8) == 13  # 12.5
+    assert percent(2, 3) == 67
+    assert percent(1, 3) == 33
+    assert percent(0, 0) is None
+    assert average(11, 3) == Decimal("3.7")
+    assert average(5, 2) == Decimal("2.5")
+    assert average(1, 8) == Decimal("0.1")  # 0.125
+    assert average(0, 0) is None
+
+
+def test_counts_below_five_are_suppressed():
+    assert [suppressed(n) for n in (0, 1, 4, 5, 17)] == ["0", "fewer than 5", "fewer than 5", "5", "17"]
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+44", "-3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_cells_are_neutralised(text):
+    assert safe_cell(text) == "'" + text
+
+
+def test_other_cells_are_left_alone():
+    assert [safe_cell(x) for x in ("Castle Rock", 5, None, "4-5", "")] == ["Castle Rock", "5", "", "4-5", ""]
+
+
+def test_period_bounds_are_london_midnights_in_utc():
+    start, end = utc_bounds(quarter(date(2025, 10, 1)))
+    # 1 October is in British Summer Time; 1 January is not.
+    assert start == datetime(2025, 9, 30, 23, tzinfo=UTC)
+    assert end == datetime(2026, 1, 1, tzinfo=UTC)
+    assert [m.key for m in months_of(quarter(date(2026, 2, 1)))] == ["2026-01", "2026-02", "2026-03"]
+    assert [m.key for m in months_of(month(date(2026, 2, 1)))] == ["2026-02"]
+
+
+def test_a_bar_chart_is_an_image_labelled_by_its_summary_and_escapes_labels():
+    svg = charts.bar_chart("summary-1", [("<Acknowledge>", 50), ("Consult", None), ("Outcome", 100)], unit="%")
+    soup = BeautifulSoup(str(svg), "html.parser")
+    root = soup.find("svg")
+    assert (root["role"], root["aria-labelledby"]) == ("img", "summary-1")
+    texts = [t.get_text() for t in soup.find_all("text")]
+    assert texts == ["<Acknowledge>", "50%", "Consult", "No data", "Outcome", "100%"]
+    widths = [float(r["width"]) for r in soup.find_all("rect")]
+    assert widths == [charts.BAR_AREA / 2, charts.BAR_AREA]
+    assert "<Acknowledge>" not in str(svg)
+    assert "style=" not in str(svg)
+
+
+def test_a_stacked_chart_draws_one_segment_per_non_zero_value_and_a_legend():
+    svg = charts.stacked_bar_chart("s", [("October", [6, 0, 0, 0]), ("December", [1, 0, 1, 0])], ["A", "B", "C", "D"])
+    soup = BeautifulSoup(str(svg), "html.parser")
+    rects = soup.find_all("rect")
+    assert len(rects) == 3 + 4  # segments, then the legend's keys
+    assert float(rects[0]["width"]) == charts.BAR_AREA
+    assert [t.get_text() for t in soup.find_all("text")][:2] == ["October", "6"]

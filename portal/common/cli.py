@@ -34,6 +34,18 @@ def run_scheduled_jobs() -> None:
         click.echo(f"sessions: reminders {session_reminders}")
 
 
+@outbox_cli.command("jobs")
+@with_appcontext
+def jobs() -> None:
+    """Run the scheduled jobs once and stop (for cron, when JOBS_INTERVAL_SECONDS is 0)."""
+    from portal.requests.cli import JobsNotConfigured  # the jobs belong to their domains (as above)
+
+    try:
+        run_scheduled_jobs()
+    except JobsNotConfigured as error:
+        raise click.ClickException(str(error)) from error
+
+
 def _seconds() -> float:
     """The jobs' clock: monotonic, so that a change to the system time neither skips nor repeats a run."""
     return time.monotonic()
@@ -47,7 +59,8 @@ def work(once: bool, interval: float) -> None:
     """Send due e-mails, retrying with back-off; runs until stopped unless --once.
 
     Every JOBS_INTERVAL_SECONDS (from the start) it also runs the scheduled jobs (promise reminders,
-    overdue notices), so that `make run` needs no other process; 0 turns them off.
+    overdue notices, retention, session reminders), so that `make run` needs no other process; 0 turns
+    them off (then run `flask outbox jobs` from cron).
     """
     jobs_every = float(current_app.config["JOBS_INTERVAL_SECONDS"])
     jobs_due = _seconds()

@@ -152,6 +152,26 @@ def test_jobs_interval_0_leaves_the_jobs_to_cron(app, due_promise):
     assert db.session.get(Promise, due_promise.id).reminder_sent_at is None
 
 
+def test_outbox_jobs_runs_every_domains_jobs_once_for_cron(app, due_promise):
+    app.config["JOBS_INTERVAL_SECONDS"] = 0
+
+    result = cli(app, "outbox", "jobs")
+
+    assert "requests: promise reminders 1, overdue requests 0" in result.output
+    assert [m.subject for m in queued()] == [f"Reminder: a promise is due ({due_promise.request.reference})"]
+    assert "requests:" not in cli(app, "outbox", "jobs").output  # nothing is queued twice
+
+
+def test_outbox_jobs_refuses_without_a_public_url(app, due_promise):
+    app.config.update(PUBLIC_URL="", SERVER_NAME=None)
+
+    result = app.test_cli_runner().invoke(args=["outbox", "jobs"])
+
+    assert result.exit_code != 0
+    assert "Set PUBLIC_URL" in result.output
+    assert queued() == []
+
+
 def test_the_long_running_worker_runs_the_jobs_every_interval_and_survives_a_failed_run(app, monkeypatch):
     """With JOBS_INTERVAL_SECONDS=600 and a poll every 100 seconds, the jobs run at 0 and 600 seconds
     (not at every poll), and a run that fails is logged and does not stop the worker."""

@@ -31,7 +31,7 @@ def run_scheduled_jobs() -> None:
         click.echo(str(counts))
     session_reminders = run_session_jobs()
     if session_reminders:
-        click.echo(f"sessions: reminders {session_reminders}")
+        click.echo(f"sessions: reminders and feedback requests {session_reminders}")
 
 
 @outbox_cli.command("jobs")

@@ -29,7 +29,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.common.forms import GovDateField
 from portal.models_base import utcnow
-from portal.requests.forms import LONDON, parse_time
+from portal.requests.forms import LONDON, IdentifierConfirmation, parse_time
 from portal.sessions.models import SessionKind
 from portal.sessions.services import CAPACITY_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
 
@@ -209,7 +209,7 @@ class AttendanceForm(FlaskForm):
             raise ValidationError("Select people from the list")
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(IdentifierConfirmation, FlaskForm):
     rating = RadioField(
         "How useful was the session?",
         widget=GovRadioInput(),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portal.common import periods
+from portal.accounts.models import User
 from portal.common.filters import london
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -39,19 +39,24 @@ def _session_url(session: Session) -> str:
     return url_for("sessions.session_page", session_id=session.id)
 
 
-def _hosts() -> list[tuple[int, str]]:
-    return [(u.id, f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in services.hostable_staff()]
+def _hosts(manager: User, *, keep: int | None = None) -> list[tuple[int, str]]:
+    return [
+        (u.id, f"{u.name}, {u.job_title}" if u.job_title else u.name)
+        for u in services.hostable_staff(manager, keep=keep)
+    ]
 
 
 @bp.route("/")
 @role_required(*PEOPLE)
 def list_sessions() -> ResponseReturnValue:
     me = current_person()
+    listing = services.list_upcoming(page=request.args.get("page", 1, type=int) or 1)
     return render_template(
         "sessions/list.html",
         title="Shadowing and open days",
-        sessions=services.list_upcoming(),
-        mine=services.bookings_by_session(me) if me.role is Role.PARTNER else {},
+        listing=listing,
+        sessions=listing.sessions,
+        mine=services.bookings_by_session(me, listing.sessions) if me.role is Role.PARTNER else {},
         managed=set(services.managed_locality_ids(me)),
         follow_up=services.list_to_follow_up(me) if me.is_staff else [],
         when=services.when_text,
@@ -180,7 +185,7 @@ def _show_error(form: Any, error: services.SessionError) -> None:
 def new_session() -> ResponseReturnValue:
     me = current_person()
     localities = [(loc.id, loc.name) for loc in services.managed_localities(me)]
-    form = SessionCreateForm(hosts=_hosts(), localities=localities)
+    form = SessionCreateForm(hosts=_hosts(me), localities=localities)
     if request.method == "GET":
         form.host_id.data = me.id
     if form.validate_on_submit():
@@ -215,7 +220,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
     if not services.is_open(session):
         flash("This session can no longer be changed: it has been cancelled or has started.", "info")
         return redirect(_session_url(session))
-    form = SessionChangeForm(hosts=_hosts())
+    form = SessionChangeForm(hosts=_hosts(current_person(), keep=session.host_id))
     if request.method == "GET":
         start, end = london(session.starts_at), london(session.ends_at)
         form.title.data = session.title
@@ -289,11 +294,10 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
 @role_required(*STAFF)
 def record_attendance(session_id: int) -> ResponseReturnValue:
     session = services.get_session_for_attendance(session_id, user=current_person())
-    if session.cancelled_at is not None or not services.has_started(session):
-        if session.cancelled_at is not None:
-            flash("This session was cancelled: there is no attendance to record.", "info")
-        else:
-            flash("You can record attendance once the session has started.", "info")
+    try:
+        services.ensure_attendance_can_be_recorded(session)
+    except services.SessionError as error:
+        flash(f"{error}.", "info")
         return redirect(_session_url(session))
     confirmed, _, _ = services.session_bookings(session)
     form = AttendanceForm()
@@ -308,7 +312,13 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
         except services.SessionError as error:
             form.attended_ids.errors = [str(error)]
         else:
-            flash("Attendance recorded. Everyone who came has been asked for feedback.", "success")
+            if services.has_ended(session):
+                flash("Attendance recorded. Everyone who came has been asked for feedback.", "success")
+            else:
+                flash(
+                    "Attendance recorded. Everyone who came will be asked for feedback when the session ends.",
+                    "success",
+                )
             return redirect(_session_url(session))
     return render_template(
         "sessions/attendance.html",
@@ -325,11 +335,19 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
 def give_feedback(session_id: int) -> ResponseReturnValue:
     booking = services.get_attended_booking(session_id, user=current_person())
     form = FeedbackForm()
+    ask_confirm = False
     if booking.feedback is None and form.validate_on_submit():
         try:
             services.give_feedback(
-                booking, by=current_person(), rating=int(form.rating.data), comments=form.comments.data or ""
+                booking,
+                by=current_person(),
+                rating=int(form.rating.data),
+                comments=form.comments.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
             )
+        except services.IdentifiersFound as error:
+            form.comments.errors = [finding.message for finding in error.findings]
+            ask_confirm = True
         except services.SessionError as error:
             form.rating.errors = [str(error)]
         else:
@@ -341,6 +359,7 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
         booking=booking,
         event=booking.session,
         form=form,
+        ask_confirm=ask_confirm,
         when=services.when_text(booking.session),
     )
 
@@ -349,17 +368,7 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
 @role_required(Role.MANAGER)
 def uptake() -> ResponseReturnValue:
     me = current_person()
-    today = london(utcnow()).date()
-    choices = [*reversed(periods.recent_quarters(today, 4)), periods.financial_year(today)]
-    choices.append(choices[-1].previous())
-    key = request.args.get("period", "")
-    chosen = next((p for p in choices if p.key == key), None)
-    if key and chosen is None:
-        try:
-            chosen = periods.Period.parse(key)
-        except ValueError:
-            abort(404)
-    period = chosen or choices[0]
+    period, choices = services.uptake_period(request.args.get("period", ""))
     localities = services.managed_localities(me)
     rows = services.uptake([loc.id for loc in localities], period.start, period.end)
     return render_template(

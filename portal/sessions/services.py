@@ -27,12 +27,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from portal.accounts.models import User
-from portal.common import audit, outbox
+from portal.common import audit, outbox, periods
+from portal.common.identifiers import Finding, find_identifiers
+from portal.common.periods import Period
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.working_days import is_working_day, local_date
@@ -51,6 +53,9 @@ LOCATION_MAX = 300
 TEXT_MAX = 2000
 CAPACITY_MAX = 200
 REMINDER_WORKING_DAYS = 2
+FEEDBACK_REQUEST_DAYS = 30
+UPCOMING_PAGE_SIZE = 25
+UPTAKE_QUARTERS = 4
 
 # What a visitor to the Front Door agrees to before booking a shadowing place. Shown in full on the
 # session page next to the checkbox, and repeated in the confirmation e-mail.
@@ -78,6 +83,14 @@ class SessionError(Exception):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class IdentifiersFound(SessionError):
+    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("Remove personal details before you save", field="comments")
+        self.findings = findings
 
 
 class Outcome(enum.StrEnum):
@@ -150,15 +163,30 @@ def get_session_for_attendance(session_id: int, *, user: User) -> Session:
     return session
 
 
-def hostable_staff() -> list[User]:
-    """Who may host a session: any active practitioner or manager."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.role.in_([Role.PRACTITIONER, Role.MANAGER]), User.disabled_at.is_(None))
-            .order_by(User.name, User.id)
-        )
+def _hosts_for(manager: User, *, keep: int | None) -> ColumnElement[bool]:
+    """Who `manager` may choose as a host: the active practitioners and managers of their area (working in
+    one of its localities, or leading or managing one), and `keep`, a session's current host, if still
+    active staff. One condition, so the choices and the check of one id are each a single query."""
+    if manager.role is not Role.MANAGER:
+        return false()
+    area = select(Locality.id).where(or_(Locality.manager_id == manager.id, Locality.id == manager.locality_id))
+    of_area = or_(
+        User.locality_id.in_(area),
+        User.id.in_(select(Locality.lead_id).where(Locality.id.in_(area))),
+        User.id.in_(select(Locality.manager_id).where(Locality.id.in_(area))),
     )
+    if keep is not None:
+        of_area = or_(of_area, User.id == keep)
+    return and_(User.role.in_([Role.PRACTITIONER, Role.MANAGER]), User.disabled_at.is_(None), of_area)
+
+
+def hostable_staff(manager: User, *, keep: int | None = None) -> list[User]:
+    """The staff `manager` may choose to host a session (see `_hosts_for`), by name."""
+    return list(db.session.scalars(select(User).where(_hosts_for(manager, keep=keep)).order_by(User.name, User.id)))
+
+
+def is_hostable(host_id: int, *, manager: User, keep: int | None = None) -> bool:
+    return db.session.scalar(select(User.id).where(User.id == host_id, _hosts_for(manager, keep=keep))) is not None
 
 
 def managed_localities(user: User) -> list[Locality]:
@@ -180,16 +208,32 @@ def is_open(session: Session, *, now: datetime | None = None) -> bool:
     return session.cancelled_at is None and not has_started(session, now=now)
 
 
-def list_upcoming(*, now: datetime | None = None) -> list[Session]:
-    """Sessions still to come and not cancelled, soonest first."""
-    return list(
+@dataclass(frozen=True)
+class SessionPage:
+    sessions: list[Session]
+    total: int
+    page: int
+    pages: int
+
+
+def list_upcoming(*, page: int = 1, now: datetime | None = None) -> SessionPage:
+    """Sessions still to come and not cancelled, soonest first, UPCOMING_PAGE_SIZE a page: managers may
+    publish as far ahead as they like, so the list has no natural end. A page past the last is the last."""
+    upcoming = (Session.starts_at > (now or utcnow()), Session.cancelled_at.is_(None))
+    total = int(db.session.scalar(select(func.count()).select_from(Session).where(*upcoming)) or 0)
+    pages = max(1, -(-total // UPCOMING_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    sessions = list(
         db.session.scalars(
             select(Session)
-            .where(Session.starts_at > (now or utcnow()), Session.cancelled_at.is_(None))
+            .where(*upcoming)
             .order_by(Session.starts_at, Session.id)
+            .offset((page - 1) * UPCOMING_PAGE_SIZE)
+            .limit(UPCOMING_PAGE_SIZE)
             .options(selectinload(Session.locality), selectinload(Session.host))
         )
     )
+    return SessionPage(sessions, total, page, pages)
 
 
 def list_to_follow_up(user: User, *, now: datetime | None = None, days: int = 90) -> list[Session]:
@@ -214,9 +258,14 @@ def list_to_follow_up(user: User, *, now: datetime | None = None, days: int = 90
     )
 
 
-def bookings_by_session(user: User) -> dict[int, Booking]:
-    """`user`'s bookings (any status), by session id: the list marks the sessions they are booked on."""
-    return {b.session_id: b for b in db.session.scalars(select(Booking).where(Booking.user_id == user.id))}
+def bookings_by_session(user: User, sessions: Iterable[Session]) -> dict[int, Booking]:
+    """`user`'s bookings (any status) on `sessions`, by session id: the list marks the sessions they are
+    booked on."""
+    ids = [s.id for s in sessions]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Booking).where(Booking.user_id == user.id, Booking.session_id.in_(ids)))
+    return {b.session_id: b for b in rows}
 
 
 def list_my_bookings(user: User) -> list[Booking]:
@@ -276,6 +325,24 @@ def waiting_position(booking: Booking) -> int:
     return int(ahead or 0) + 1
 
 
+def uptake_period(key: str, *, today: date | None = None) -> tuple[Period, list[Period]]:
+    """The period the uptake page shows for `key` (a Period key from the page's choices or typed into the
+    address; empty for the latest quarter), and the choices it offers: the last UPTAKE_QUARTERS quarters,
+    this financial year and the one before. NotFound for a key that is not a period."""
+    today = today or local_date(utcnow())
+    choices = [*reversed(periods.recent_quarters(today, UPTAKE_QUARTERS)), periods.financial_year(today)]
+    choices.append(choices[-1].previous())
+    if not key:
+        return choices[0], choices
+    chosen = next((p for p in choices if p.key == key), None)
+    if chosen is None:
+        try:
+            chosen = Period.parse(key)
+        except ValueError:
+            raise NotFound from None
+    return chosen, choices
+
+
 def status_label(session: Session, *, now: datetime | None = None) -> str:
     if session.cancelled_at is not None:
         return "Cancelled"
@@ -292,7 +359,15 @@ def status_label(session: Session, *, now: datetime | None = None) -> str:
 
 
 def _check_details(
-    *, title: str, starts_at: datetime, ends_at: datetime, location: str, capacity: int, host_id: int
+    *,
+    by: User,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    capacity: int,
+    host_id: int,
+    keep_host_id: int | None = None,
 ) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("session times must be timezone-aware")
@@ -310,7 +385,7 @@ def _check_details(
         raise SessionError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
     if not 1 <= capacity <= CAPACITY_MAX:
         raise SessionError(f"The number of places must be between 1 and {CAPACITY_MAX}", field="capacity")
-    if host_id not in {u.id for u in hostable_staff()}:
+    if not is_hostable(host_id, manager=by, keep=keep_host_id):
         raise SessionError("Select who hosts the session", field="host_id")
 
 
@@ -474,7 +549,10 @@ def _place(session: Session, user: User, status: BookingStatus, accepted: bool) 
         "waitlisted_at": now if status is BookingStatus.WAITLISTED else None,
         "cancelled_at": None,
         "confidentiality_accepted_at": now if accepted and needs_confidentiality(session) else None,
+        # A row brought back starts afresh: its reminder and feedback request go again for this booking.
         "attended": None,
+        "reminder_sent_at": None,
+        "feedback_requested_at": None,
     }
     existing = booking_of(session, user)
     try:
@@ -546,9 +624,15 @@ def promote_waiting_list(session: Session) -> list[Booking]:
     if session.cancelled_at is not None or has_started(session):
         return promoted
     while True:
+        # A disabled account is passed over (it would never be told); it keeps its place in the queue.
         candidate = db.session.scalar(
             select(Booking)
-            .where(Booking.session_id == session.id, Booking.status == BookingStatus.WAITLISTED)
+            .join(User, Booking.user_id == User.id)
+            .where(
+                Booking.session_id == session.id,
+                Booking.status == BookingStatus.WAITLISTED,
+                User.disabled_at.is_(None),
+            )
             .order_by(Booking.waitlisted_at, Booking.id)
             .limit(1)
             .execution_options(populate_existing=True)
@@ -595,7 +679,7 @@ def publish_session(
         raise SessionError("Select a locality you manage", field="locality_id")
     title, location = _one_line(title), _one_line(location)
     _check_details(
-        title=title, starts_at=starts_at, ends_at=ends_at, location=location, capacity=capacity, host_id=host_id
+        by=by, title=title, starts_at=starts_at, ends_at=ends_at, location=location, capacity=capacity, host_id=host_id
     )
     session = Session(
         kind=kind,
@@ -632,13 +716,21 @@ def change_session(
     host_id: int,
 ) -> Session:
     """Change a session. Everyone booked gets the new details with a calendar update (the same UID, a
-    higher SEQUENCE) when the time, place or details change; more places go to the waiting list."""
+    higher SEQUENCE) when the time, place or details change, and everyone still waiting an e-mail without
+    one; more places go to the waiting list. A new time means the reminders go again."""
     _ensure_manager_of(by, session)
     _ensure_open(session)
     title, location = _one_line(title), _one_line(location)
     description, what_to_bring = description.strip(), what_to_bring.strip()
     _check_details(
-        title=title, starts_at=starts_at, ends_at=ends_at, location=location, capacity=capacity, host_id=host_id
+        by=by,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        capacity=capacity,
+        host_id=host_id,
+        keep_host_id=session.host_id,
     )
     _lock(session.id)
     _fresh(session)
@@ -661,6 +753,7 @@ def change_session(
     if details == before and capacity == session.capacity:
         raise SessionError("Change something, or go back without saving", field="title")
     changed = details != before
+    moved = (starts_at, ends_at) != (session.starts_at, session.ends_at)
     session.title, session.description, session.location, session.what_to_bring = (
         title,
         description,
@@ -674,6 +767,13 @@ def change_session(
     db.session.flush()
     db.session.refresh(session, ["host"])
     audit.record("session.changed", obj=session, sequence=session.sequence, capacity=capacity, details=changed)
+    if moved:
+        db.session.execute(
+            update(Booking)
+            .where(Booking.session_id == session.id, Booking.reminder_sent_at.is_not(None))
+            .values(reminder_sent_at=None)
+            .execution_options(synchronize_session=False)
+        )
     if changed:
         confirmed, _, _ = session_bookings(session)
         for booking in confirmed:
@@ -685,6 +785,17 @@ def change_session(
                 what="A session you are booked on has changed. The attached calendar file updates it in your calendar.",
             )
     promote_waiting_list(session)
+    if changed:
+        # Told after the promotions: whoever got a place has just had the new details with it.
+        _, waiting, _ = session_bookings(session)
+        for booking in waiting:
+            notices.send_plain(
+                booking,
+                subject=f"Changed: {session.title}",
+                what="A session you are on the waiting list for has changed: the new details are below. You are "
+                "still on the waiting list. If a place comes free, the first person on the list gets it "
+                "automatically, and we will email you with a calendar file if that is you.",
+            )
     _fresh(session)
     db.session.flush()
     return session
@@ -731,15 +842,25 @@ def cancel_session(session: Session, *, by: User) -> Session:
 # --- attendance and feedback ----------------------------------------------------------------------
 
 
-def record_attendance(session: Session, *, by: User, attended_booking_ids: Iterable[int]) -> Session:
-    """Who came, once the session has started; each attendee is asked for feedback (once). Recording
-    again replaces the record."""
-    if not can_record_attendance(by, session):
-        raise NotFound
+def has_ended(session: Session, *, now: datetime | None = None) -> bool:
+    return session.ends_at <= (now or utcnow())
+
+
+def ensure_attendance_can_be_recorded(session: Session) -> None:
+    """Attendance is recorded once a session has started, never for a cancelled one."""
     if session.cancelled_at is not None:
-        raise SessionError("This session was cancelled")
+        raise SessionError("This session was cancelled: there is no attendance to record")
     if not has_started(session):
         raise SessionError("You can record attendance once the session has started", field="attended")
+
+
+def record_attendance(session: Session, *, by: User, attended_booking_ids: Iterable[int]) -> Session:
+    """Who came, once the session has started; recording again replaces the record. Each attendee is asked
+    for feedback once, after the session has ended: at once if it has, otherwise by the scheduled job
+    (`send_feedback_requests`) when it ends."""
+    if not can_record_attendance(by, session):
+        raise NotFound
+    ensure_attendance_can_be_recorded(session)
     _lock(session.id)  # the session row first, then its bookings: the order every writer here keeps
     confirmed, _, _ = session_bookings(session)
     attended = set(attended_booking_ids)
@@ -748,20 +869,11 @@ def record_attendance(session: Session, *, by: User, attended_booking_ids: Itera
     now = utcnow()
     for booking in confirmed:
         booking.attended = booking.id in attended
-        if booking.attended and booking.feedback_requested_at is None and booking.user.is_active:
-            booking.feedback_requested_at = now
-            outbox.enqueue(
-                to=booking.user.email,
-                subject=f"How was it? {session.title}",
-                template="emails/session_feedback_request.txt",
-                name=booking.user.name,
-                title=session.title,
-                kind=session.kind.label,
-                when=when_text(session),
-                link=url_for("sessions.give_feedback", session_id=session.id, _external=True),
-            )
     session.attendance_recorded_at = now
     audit.record("session.attendance_recorded", obj=session, attended=len(attended), booked=len(confirmed))
+    db.session.flush()
+    if has_ended(session, now=now):
+        _request_feedback([b.id for b in confirmed if b.attended and b.user.is_active], now=now)
     db.session.flush()
     return session
 
@@ -778,8 +890,9 @@ def get_attended_booking(session_id: int, *, user: User) -> Booking:
     return booking
 
 
-def give_feedback(booking: Booking, *, by: User, rating: int, comments: str) -> SessionFeedback:
-    """An attendee says how the session was (once)."""
+def give_feedback(booking: Booking, *, by: User, rating: int, comments: str, confirmed: bool) -> SessionFeedback:
+    """An attendee says how the session was (once). Comments that look as if they identify a child raise
+    IdentifiersFound, and nothing is saved, unless `confirmed` (the attendee has checked them)."""
     if booking.user_id != by.id or booking.attended is not True:
         raise NotFound
     if booking.feedback is not None:
@@ -789,15 +902,85 @@ def give_feedback(booking: Booking, *, by: User, rating: int, comments: str) -> 
     comments = comments.strip()
     if len(comments) > TEXT_MAX:
         raise SessionError(f"Your comments must be {TEXT_MAX} characters or fewer", field="comments")
+    if not confirmed:
+        findings = find_identifiers(comments)
+        if findings:
+            raise IdentifiersFound(findings)
     feedback = SessionFeedback(booking_id=booking.id, rating=rating, comments=comments)
     booking.feedback = feedback
     db.session.add(feedback)
     db.session.flush()
-    audit.record("session.feedback_given", obj=feedback, session_id=booking.session_id, rating=rating)
+    audit.record(
+        "session.feedback_given",
+        obj=feedback,
+        session_id=booking.session_id,
+        rating=rating,
+        identifiers_confirmed=confirmed,
+    )
     return feedback
 
 
-# --- reminders (a scheduled job) ------------------------------------------------------------------
+# --- the scheduled jobs: reminders and feedback requests -----------------------------------------
+#
+# Each booking is reminded, and asked for feedback, once: one conditional UPDATE marks every booking due
+# whose mark is still empty and returns the ids it marked, so two workers running at once never both send
+# one. The marked bookings are then loaded with their session, host and person in a fixed number of
+# queries, so a job costs the same number of queries whatever the number of bookings.
+
+
+def _mark(
+    booking_ids: list[int],
+    column: InstrumentedAttribute[datetime | None],
+    *,
+    now: datetime,
+    also: tuple[ColumnElement[bool], ...] = (),
+) -> list[int]:
+    """Set `column` to `now` on those of `booking_ids` still confirmed with `column` empty (and matching
+    `also`): the ids this call marked (RETURNING, on SQLite and PostgreSQL alike)."""
+    if not booking_ids:
+        return []
+    marked = db.session.execute(
+        update(Booking)
+        .where(Booking.id.in_(booking_ids), column.is_(None), Booking.status == BookingStatus.CONFIRMED, *also)
+        .values({column: now})
+        .returning(Booking.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(marked.scalars())
+
+
+def _with_people(booking_ids: list[int]) -> list[Booking]:
+    """The bookings with what their e-mails need (the session, its host, the person), in three queries."""
+    if not booking_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Booking)
+            .where(Booking.id.in_(booking_ids))
+            .order_by(Booking.id)
+            .options(selectinload(Booking.session).joinedload(Session.host), selectinload(Booking.user))
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def _request_feedback(booking_ids: list[int], *, now: datetime) -> int:
+    """Ask those of `booking_ids` who attended and have not been asked yet for feedback; the number asked."""
+    asked = _with_people(_mark(booking_ids, Booking.feedback_requested_at, now=now, also=(Booking.attended.is_(True),)))
+    for booking in asked:
+        session = booking.session
+        audit.record("session.feedback_requested", obj=booking, session_id=session.id)
+        outbox.enqueue(
+            to=booking.user.email,
+            subject=f"How was it? {session.title}",
+            template="emails/session_feedback_request.txt",
+            name=booking.user.name,
+            title=session.title,
+            kind=session.kind.label,
+            when=when_text(session),
+            link=url_for("sessions.give_feedback", session_id=session.id, _external=True),
+        )
+    return len(asked)
 
 
 def reminder_day(session_day: date, working_days: int = REMINDER_WORKING_DAYS) -> date:
@@ -812,8 +995,7 @@ def reminder_day(session_day: date, working_days: int = REMINDER_WORKING_DAYS) -
 
 def send_session_reminders(now: datetime | None = None) -> int:
     """Remind everyone booked, two working days before their session (or later, if that was missed, up to
-    the start). Each booking is reminded once: a conditional UPDATE marks it first, so two workers
-    running at once never both send."""
+    the start), each booking once (see above). The number reminded."""
     now = now or utcnow()
     today = local_date(now)
     due = db.session.execute(
@@ -828,24 +1010,9 @@ def send_session_reminders(now: datetime | None = None) -> int:
         )
         .order_by(Booking.id)
     ).all()
-    sent = 0
-    for booking_id, starts_at in due:
-        if reminder_day(local_date(starts_at)) > today:
-            continue
-        marked = db.session.execute(
-            update(Booking)
-            .where(
-                Booking.id == booking_id,
-                Booking.reminder_sent_at.is_(None),
-                Booking.status == BookingStatus.CONFIRMED,
-            )
-            .values(reminder_sent_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(marked, "rowcount", 0):
-            continue
-        booking = db.session.get(Booking, booking_id, populate_existing=True)
-        assert booking is not None  # noqa: S101 (just marked)
+    ids = [booking_id for booking_id, starts_at in due if reminder_day(local_date(starts_at)) <= today]
+    reminded = _with_people(_mark(ids, Booking.reminder_sent_at, now=now))
+    for booking in reminded:
         audit.record("session.reminder_sent", obj=booking, session_id=booking.session_id)
         notices.send_plain(
             booking,
@@ -853,6 +1020,30 @@ def send_session_reminders(now: datetime | None = None) -> int:
             what="A reminder of the session you are booked on.",
             template="emails/session_reminder.txt",
         )
-        sent += 1
     db.session.flush()
-    return sent
+    return len(reminded)
+
+
+def send_feedback_requests(now: datetime | None = None) -> int:
+    """Ask those who attended for feedback once their session has ended, when attendance was recorded
+    before the end (otherwise `record_attendance` has asked already); each booking once (see above).
+    Sessions that ended more than FEEDBACK_REQUEST_DAYS ago are left: too late to ask. The number asked."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Booking.id)
+        .join(Session, Booking.session_id == Session.id)
+        .join(User, Booking.user_id == User.id)
+        .where(
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.attended.is_(True),
+            Booking.feedback_requested_at.is_(None),
+            Session.cancelled_at.is_(None),
+            Session.ends_at <= now,
+            Session.ends_at > now - timedelta(days=FEEDBACK_REQUEST_DAYS),
+            User.disabled_at.is_(None),
+        )
+        .order_by(Booking.id)
+    )
+    asked = _request_feedback(list(due), now=now)
+    db.session.flush()
+    return asked

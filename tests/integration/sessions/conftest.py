@@ -86,3 +86,9 @@ def started_session(make_session: Any, **fields: Any) -> Session:
 
 
 SHADOWING = SessionKind.FRONT_DOOR_SHADOWING
+
+
+def ended_session(make_session: Any, **fields: Any) -> Session:
+    """A session that ended an hour ago."""
+    starts = utcnow() - timedelta(hours=4)
+    return make_session(starts_at=starts, ends_at=starts + timedelta(hours=3), **fields)

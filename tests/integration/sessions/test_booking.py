@@ -5,13 +5,16 @@ automatic promotion, and the calendar files that go with each change (parsed bac
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal.accounts.models import User
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.sessions import services
 from portal.sessions.models import Booking, BookingStatus, Session
 from tests.integration.sessions.conftest import (
     SHADOWING,
@@ -254,3 +257,65 @@ def test_a_promotion_after_an_earlier_cancel_raises_the_sequence_again(client_fo
         ("CANCEL", 1),
         ("REQUEST", 2),
     ]
+
+
+def test_booking_again_after_cancelling_starts_the_reminder_and_feedback_afresh(client_for, world, make_session):
+    session = make_session(capacity=3)
+    client = client_for(Role.PARTNER)
+    post(client, url(session, "book"))
+    post(client, url(session, "cancel-booking"))
+    [booking] = bookings(session.id)
+    booking.reminder_sent_at = booking.feedback_requested_at = datetime.now(LONDON)
+    db.session.commit()
+
+    post(client, url(session, "book"))
+
+    [booking] = bookings(session.id)
+    assert booking.status is BookingStatus.CONFIRMED
+    assert (booking.reminder_sent_at, booking.feedback_requested_at) == (None, None)
+
+
+def test_a_freed_place_passes_over_a_disabled_account_on_the_waiting_list(client_for, make_session, partners):
+    session = make_session(capacity=1)
+    holder, gone, next_in_line = partners(3)
+    post(client_for(holder), url(session, "book"))
+    post(client_for(gone), url(session, "waiting-list"))
+    post(client_for(next_in_line), url(session, "waiting-list"))
+    db.session.get(User, gone.id).disabled_at = datetime.now(LONDON)
+    db.session.commit()
+
+    post(client_for(holder), url(session, "cancel-booking"))
+
+    statuses = {b.user_id: b.status for b in bookings(session.id)}
+    assert statuses == {
+        holder.id: BookingStatus.CANCELLED,
+        gone.id: BookingStatus.WAITLISTED,
+        next_in_line.id: BookingStatus.CONFIRMED,
+    }
+    assert fresh(Session, session.id).booked == 1
+    assert outbox_to(next_in_line.email)[-1].subject == f"You have a place: {session.title}"
+
+
+def test_the_list_of_upcoming_sessions_is_paged_soonest_first(client_for, world, make_session, sf, monkeypatch):
+    monkeypatch.setattr(services, "UPCOMING_PAGE_SIZE", 2)
+    soon = datetime.now(LONDON).replace(microsecond=0)
+    for days in (3, 1, 2):
+        make_session(
+            title=f"In {days} days", starts_at=soon + timedelta(days=days), ends_at=soon + timedelta(days=days, hours=2)
+        )
+    last = make_session(
+        title="In 4 days", starts_at=soon + timedelta(days=4), ends_at=soon + timedelta(days=4, hours=2)
+    )
+    sf.BookingFactory(session=last, user=world.partner)
+    client = client_for(Role.PARTNER)
+
+    def titles(page: Any) -> list[str]:
+        return [r.find("a").get_text(strip=True) for r in page.soup.select("#sessions tbody tr")]
+
+    first = client.get("/sessions/")
+    assert titles(first) == ["In 1 days", "In 2 days"]
+    assert "Page 1 of 2" in first.soup.select_one(".govuk-pagination").get_text()
+    second = client.get(first.soup.select_one(".govuk-pagination a[rel=next]")["href"])
+    assert titles(second) == ["In 3 days", "In 4 days"]
+    assert second.soup.select("#sessions tbody tr")[-1].find_all("td")[-1].get_text(strip=True) == "Booked"
+    assert titles(client.get("/sessions/?page=99")) == ["In 3 days", "In 4 days"]

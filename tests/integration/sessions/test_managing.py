@@ -9,11 +9,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
+from portal.models_base import utcnow
+from portal.sessions import services
 from portal.sessions.models import BookingStatus, Session, SessionFeedback, SessionKind
 from tests.integration.requests.conftest import assert_error_page
 from tests.integration.sessions.conftest import (
@@ -21,6 +24,7 @@ from tests.integration.sessions.conftest import (
     bookings,
     calendars,
     count,
+    ended_session,
     fresh,
     outbox_to,
     post,
@@ -233,7 +237,7 @@ def test_the_bookings_page_shows_who_is_booked_and_the_waiting_list_in_order(cli
 def test_the_host_records_attendance_and_attendees_are_asked_for_feedback(
     client_for, world, make_session, sf, partners
 ):
-    session = started_session(make_session, host=world.practitioner)
+    session = ended_session(make_session, host=world.practitioner)
     came, missed = partners(2)
     came_row = sf.BookingFactory(session=session, user=came)
     sf.BookingFactory(session=session, user=missed)
@@ -242,6 +246,7 @@ def test_the_host_records_attendance_and_attendees_are_asked_for_feedback(
     assert page.status_code == 200
     response = post(host, f"/sessions/{session.id}/attendance", {"attended_ids": [str(came_row.id)]})
     assert response.status_code == 302
+    assert "Everyone who came has been asked for feedback" in banner(host.get(response.headers["Location"]))
     assert {b.user_id: b.attended for b in bookings(session.id)} == {came.id: True, missed.id: False}
     assert fresh(Session, session.id).attendance_recorded_at is not None
     [ask] = outbox_to(came.email)
@@ -289,3 +294,141 @@ def test_a_title_with_line_breaks_cannot_inject_an_email_header(client_for, worl
     assert fresh(Session, session.id).title == "Open day Bcc: someone@example.invalid"
     [update] = [m for m in outbox_to(person.email) if m.subject.startswith("Changed")]
     assert "\n" not in update.subject and "\r" not in update.subject
+
+
+def test_attendance_recorded_during_the_session_asks_for_feedback_once_it_has_ended(
+    app, client_for, world, make_session, sf, partners
+):
+    session = started_session(make_session, host=world.practitioner)  # ends in two hours
+    came, missed = partners(2)
+    came_row = sf.BookingFactory(session=session, user=came)
+    sf.BookingFactory(session=session, user=missed)
+    host = client_for(Role.PRACTITIONER)
+    response = post(host, f"/sessions/{session.id}/attendance", {"attended_ids": [str(came_row.id)]})
+    assert "will be asked for feedback when the session ends" in banner(host.get(response.headers["Location"]))
+    assert outbox_to(came.email) == []
+
+    ends_at = fresh(Session, session.id).ends_at
+    with app.test_request_context():
+        assert services.send_feedback_requests(ends_at - timedelta(minutes=1)) == 0  # not yet over
+        db.session.commit()
+        assert services.send_feedback_requests(ends_at + timedelta(minutes=1)) == 1
+        db.session.commit()
+        assert services.send_feedback_requests(ends_at + timedelta(hours=1)) == 0  # asked once
+        db.session.commit()
+    [ask] = outbox_to(came.email)
+    assert ask.subject == f"How was it? {session.title}" and f"/sessions/{session.id}/feedback" in ask.body_text
+    assert outbox_to(missed.email) == []
+    assert fresh(type(came_row), came_row.id).feedback_requested_at is not None
+    # Recording attendance again, after the end, asks nobody twice.
+    post(host, f"/sessions/{session.id}/attendance", {"attended_ids": [str(came_row.id)]})
+    assert len(outbox_to(came.email)) == 1
+
+
+def test_feedback_comments_that_name_a_child_are_caught_until_confirmed(client_for, world, make_session, sf):
+    session = ended_session(make_session)
+    row = sf.BookingFactory(session=session, user=world.partner, attended=True)
+    attendee = client_for(Role.PARTNER)
+    named = "Useful. We talked about how Jayden Smith's referral was screened."
+
+    response = post(attendee, f"/sessions/{session.id}/feedback", {"rating": "4", "comments": named})
+
+    assert_error_page(response, "Remove the name (Jayden Smith). Use initials instead")
+    assert count(SessionFeedback) == 0
+    assert response.soup.find("textarea", attrs={"name": "comments"}).get_text().strip() == named
+    assert response.soup.find("input", attrs={"name": "confirm_identifiers"}) is not None
+
+    confirmed = post(
+        attendee, f"/sessions/{session.id}/feedback", {"rating": "4", "comments": named, "confirm_identifiers": "y"}
+    )
+    assert confirmed.status_code == 302
+    [feedback] = all_of(SessionFeedback)
+    assert (feedback.booking_id, feedback.comments) == (row.id, named)
+    [given] = [e for e in all_of(AuditEvent) if e.action == "session.feedback_given"]
+    assert given.detail["identifiers_confirmed"] is True
+
+
+def test_a_new_time_lets_the_reminders_go_again_and_other_changes_do_not(client_for, world, make_session, sf, partners):
+    starts = datetime.combine(session_day(), time(9, 30), tzinfo=LONDON)
+    session = make_session(capacity=2, starts_at=starts, ends_at=starts + timedelta(hours=3))
+    [person] = partners(1)
+    row = sf.BookingFactory(session=session, user=person, reminder_sent_at=utcnow())
+    client = client_for(Role.MANAGER)
+    retitled = form(title="Open day (renamed)", host_id=str(world.practitioner.id))  # the same day and times
+    assert post(client, f"/sessions/{session.id}/edit", retitled).status_code == 302
+    assert fresh(type(row), row.id).reminder_sent_at is not None
+
+    moved = form(day=session_day() + timedelta(days=2), host_id=str(world.practitioner.id))
+    assert post(client, f"/sessions/{session.id}/edit", moved).status_code == 302
+    assert fresh(type(row), row.id).reminder_sent_at is None
+
+
+def test_a_change_tells_those_still_waiting_without_a_calendar_file(client_for, world, make_session, sf, partners):
+    session = make_session(capacity=1, title="Open day")
+    holder, first, second = partners(3)
+    sf.BookingFactory(session=session, user=holder)
+    for n, person in enumerate((first, second)):
+        sf.BookingFactory(
+            session=session,
+            user=person,
+            status=BookingStatus.WAITLISTED,
+            confirmed_at=None,
+            waitlisted_at=datetime.now(LONDON) + timedelta(seconds=n),
+        )
+    data = form(
+        day=session_day() + timedelta(days=1), title="Open day", capacity="2", host_id=str(world.practitioner.id)
+    )
+    assert post(client_for(Role.MANAGER), f"/sessions/{session.id}/edit", data).status_code == 302
+
+    # The first on the list got the new place, with its calendar file; the second is told of the change.
+    [promoted] = outbox_to(first.email)
+    assert promoted.subject == "You have a place: Open day" and len(calendars(promoted)) == 1
+    [told] = outbox_to(second.email)
+    assert told.subject == "Changed: Open day" and calendars(told) == []
+    assert "still on the waiting list" in told.body_text
+    assert f"http://localhost/sessions/{session.id}" in told.body_text
+    assert (session_day() + timedelta(days=1)).strftime("%B") in told.body_text
+
+
+def test_hosts_are_the_staff_of_the_managers_area(app, client_for, world, factories):
+    away = factories.UserFactory(role=Role.PRACTITIONER, locality=world.locality, disabled_at=utcnow())
+    page = client_for(Role.MANAGER).get("/sessions/new")
+    offered = {int(o["value"]) for o in page.soup.select("select[name=host_id] option")} - {0}
+    assert offered == {world.practitioner.id, world.manager.id}
+    assert away.id not in offered
+
+    refused = post(
+        client_for(Role.MANAGER),
+        "/sessions/new",
+        form(locality_id=str(world.locality.id), host_id=str(world.other_practitioner.id)),
+    )
+    assert_error_page(refused, "Select who hosts the session")
+    assert count(Session) == 0
+    # The service refuses another area's staff too, whatever the form offered.
+    manager = db.session.get(type(world.manager), world.manager.id)
+    starts = utcnow() + timedelta(days=10)
+    for host in (world.other_practitioner, away):
+        with pytest.raises(services.SessionError) as refused_host:
+            services.publish_session(
+                by=manager,
+                kind=SessionKind.OPEN_DAY,
+                locality_id=world.locality.id,
+                title="Open day",
+                description="",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                location="Coalville",
+                what_to_bring="",
+                capacity=4,
+                host_id=host.id,
+            )
+        assert refused_host.value.field == "host_id"
+    db.session.rollback()
+    assert count(Session) == 0
+
+
+def test_a_sessions_host_from_elsewhere_stays_a_choice_when_it_is_changed(client_for, world, make_session):
+    session = make_session(host=world.other_practitioner)
+    page = client_for(Role.MANAGER).get(f"/sessions/{session.id}/edit")
+    offered = {int(o["value"]) for o in page.soup.select("select[name=host_id] option")} - {0}
+    assert offered == {world.practitioner.id, world.manager.id, world.other_practitioner.id}

@@ -5,18 +5,22 @@ organisation type."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from icalendar import Calendar
+from sqlalchemy import event
 
 from portal.common import outbox
 from portal.common.cli import run_scheduled_jobs
 from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
+from portal.models_base import utcnow
 from portal.sessions import services
 from portal.sessions.cli import run_jobs
 from portal.sessions.models import BookingStatus, SessionKind
@@ -55,14 +59,21 @@ def test_the_reminder_goes_two_working_days_before_and_only_once(app, world, sf,
     assert bookings(session.id, BookingStatus.CONFIRMED)[0].reminder_sent_at is not None
 
 
-def test_two_workers_at_once_send_each_reminder_once(app, world, sf, partners, make_app, database_url):
+def test_two_workers_at_once_send_each_reminder_and_feedback_request_once(
+    app, world, sf, partners, make_app, database_url
+):
     day = datetime.now(LONDON).date() + timedelta(days=1)
     session = sf.SessionFactory(
         locality=world.locality, host=world.practitioner, starts_at=at(day), ends_at=at(day, 12)
     )
+    ended = utcnow() - timedelta(hours=1)
+    past = sf.SessionFactory(
+        locality=world.locality, host=world.practitioner, starts_at=ended - timedelta(hours=3), ends_at=ended
+    )
     people = partners(6)
     for person in people:
         sf.BookingFactory(session=session, user=person)
+        sf.BookingFactory(session=past, user=person, attended=True)
     workers = [make_app("testing", SQLALCHEMY_DATABASE_URI=database_url) for _ in range(2)]
     barrier = threading.Barrier(2)
     counts: list[int] = []
@@ -77,9 +88,53 @@ def test_two_workers_at_once_send_each_reminder_once(app, world, sf, partners, m
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert sorted(counts)[-1] >= 1 and sum(counts) == 6
+    assert sorted(counts)[-1] >= 1 and sum(counts) == 12  # run_jobs counts reminders and feedback requests
     for person in people:
         assert len([m for m in outbox_to(person.email) if m.subject.startswith("Reminder")]) == 1
+        assert len([m for m in outbox_to(person.email) if m.subject.startswith("How was it?")]) == 1
+
+
+@contextmanager
+def counting_queries() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_the_jobs_cost_the_same_queries_whatever_the_number_of_bookings(app, world, sf, factories, partners):
+    """Each booking's session, host and person are loaded with the others, not one by one, and the bookings
+    are marked with one UPDATE."""
+
+    def queries(job: Any, n: int, *, ended: bool) -> int:
+        starts = utcnow() + (timedelta(hours=-4) if ended else timedelta(days=1))
+        session = sf.SessionFactory(
+            locality=world.locality,
+            host=factories.UserFactory(role=Role.PRACTITIONER),
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            capacity=20,
+        )
+        for person in partners(n):
+            sf.BookingFactory(session=session, user=person, attended=True if ended else None)
+        db.session.expire_all()
+        with app.test_request_context(), counting_queries() as statements:
+            assert job(utcnow()) == n
+            db.session.flush()
+        db.session.commit()
+        # The e-mails and audit rows are one INSERT each (batched on PostgreSQL): count what is read and marked.
+        return len([q for q in statements if not q.lstrip().upper().startswith("INSERT")])
+
+    reminders = services.send_session_reminders
+    assert queries(reminders, 2, ended=False) == queries(reminders, 9, ended=False)
+    requests = services.send_feedback_requests
+    assert queries(requests, 2, ended=True) == queries(requests, 9, ended=True)
 
 
 def test_the_scheduled_jobs_send_the_session_reminders(app, world, sf):

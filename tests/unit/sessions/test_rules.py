@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from portal.common.permissions import NotFound
 from portal.common.working_days import is_working_day, working_days_between
 from portal.sessions.models import BookingStatus, Session, SessionKind
 from portal.sessions.services import (
@@ -16,6 +17,7 @@ from portal.sessions.services import (
     needs_confidentiality,
     reminder_day,
     status_label,
+    uptake_period,
     when_text,
 )
 
@@ -92,3 +94,16 @@ def test_only_shadowing_needs_the_confidentiality_expectations():
     assert len(CONFIDENTIALITY_EXPECTATIONS) >= 4
     assert any("record" in line for line in CONFIDENTIALITY_EXPECTATIONS)
     assert BookingStatus.WAITLISTED.label == "On the waiting list"
+
+
+def test_the_uptake_page_offers_recent_quarters_and_years_and_reads_any_period_key():
+    today = date(2026, 11, 20)  # in Q3 of the financial year 2026-27
+    period, choices = uptake_period("", today=today)
+    assert [p.key for p in choices] == ["2026-Q3", "2026-Q2", "2026-Q1", "2025-Q4", "2026", "2025"]
+    assert period == choices[0]
+    assert uptake_period("2025", today=today)[0] == choices[-1]
+    older, _ = uptake_period("2024-Q2", today=today)  # not offered, but a period all the same
+    assert (older.start, older.end) == (date(2024, 7, 1), date(2024, 9, 30))
+    for nonsense in ("nonsense", "2026-Q9", "<script>"):
+        with pytest.raises(NotFound):
+            uptake_period(nonsense, today=today)

@@ -167,11 +167,14 @@ def build_known_quarter(world: Any, f: Any) -> Known:
     for req in r.values():
         _measure(req)
 
-    # Promises due in the quarter: kept, missed (not kept, due long ago), kept; one elsewhere.
+    # Promises due in the quarter: kept, missed (not kept, due long ago), kept on its due date, and
+    # missed by being kept late: due Tuesday 7 October, kept at 00:30 on the 8th in London, which is
+    # still the 7th in UTC (BST). One elsewhere.
     for req, due, kept in (
         (r["R2"], date(2025, 10, 10), at(2025, 10, 9)),
         (r["R3"], date(2025, 11, 20), None),
-        (r["R4"], date(2025, 12, 5), at(2025, 12, 5)),
+        (r["R4"], date(2025, 12, 5), at(2025, 12, 5, 17)),
+        (r["R2"], date(2025, 10, 7), at(2025, 10, 8, 0, 30)),
         (r["other"], date(2025, 11, 20), None),
     ):
         db.session.add(
@@ -187,7 +190,9 @@ def build_known_quarter(world: Any, f: Any) -> Known:
             Escalation(request_id=req.id, kind=kind, raised_at=raised, text="Please call me.", responded_at=answered)
         )
 
-    # Feedback: three in the quarter here (4, 2 anonymous, 5), one in the quarter before (3), one elsewhere.
+    # Feedback, as portal.feedback.services.give_feedback stores it (anonymous entries keep no author,
+    # organisation or request, and only the day): three in the quarter here (4 about R5, 2 anonymous
+    # from the police, 5 about R2), one in the quarter before (3, anonymous), one elsewhere.
     db.session.add_all(
         [
             Feedback(
@@ -198,6 +203,7 @@ def build_known_quarter(world: Any, f: Any) -> Known:
                 organisation_id=school.id,
                 organisation_kind=OrganisationKind.SCHOOL,
                 locality_id=loc.id,
+                request_id=r["R5"].id,
                 created_at=at(2025, 10, 10),
             ),
             Feedback(
@@ -205,10 +211,9 @@ def build_known_quarter(world: Any, f: Any) -> Known:
                 rating=2,
                 text="We waited a week for the call back.",
                 anonymous=True,
-                organisation_kind=OrganisationKind.SCHOOL,
+                organisation_kind=OrganisationKind.POLICE,
                 locality_id=loc.id,
-                request_id=r["R3"].id,
-                created_at=at(2025, 11, 20),
+                created_at=at(2025, 11, 20, 0),
             ),
             Feedback(
                 theme=Theme.COMMUNICATION,
@@ -224,14 +229,18 @@ def build_known_quarter(world: Any, f: Any) -> Known:
             Feedback(
                 theme=Theme.COMMUNICATION,
                 rating=3,
+                anonymous=True,
                 locality_id=loc.id,
                 organisation_kind=OrganisationKind.SCHOOL,
-                created_at=at(2025, 9, 15),
+                created_at=at(2025, 9, 15, 0),
             ),
             Feedback(
                 theme=Theme.RESPECT,
                 rating=1,
                 text="Elsewhere.",
+                author_id=world.other_partner.id,
+                organisation_id=world.other_school.id,
+                organisation_kind=OrganisationKind.SCHOOL,
                 locality_id=world.other_locality.id,
                 created_at=at(2025, 11, 1),
             ),

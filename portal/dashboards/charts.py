@@ -1,6 +1,9 @@
 """Server-rendered SVG charts: no chart library in the browser. Each chart is an image (role="img")
 labelled by a text summary that the page shows beside it, with the data table next to it; the SVG uses
-presentation attributes only (no inline styles, which the content security policy refuses)."""
+presentation attributes only (no inline styles, which the content security policy refuses).
+
+A chart given a `title` carries it as the SVG's <title>: WeasyPrint makes that the alternate text (/Alt)
+of the chart's Figure in the tagged PDF, which PDF/UA requires of every figure."""
 
 from __future__ import annotations
 
@@ -29,20 +32,22 @@ def _text(x: float, y: float, words: str, *, anchor: str = "start") -> str:
     )
 
 
-def _open(summary_id: str, height: int) -> str:
+def _open(summary_id: str, height: int, title: str | None) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dashboard-chart" role="img" '
         f'aria-labelledby="{escape(summary_id)}" viewBox="0 0 {WIDTH} {height}" width="100%" '
-        f'preserveAspectRatio="xMinYMin meet" focusable="false">'
+        f'preserveAspectRatio="xMinYMin meet" focusable="false">' + (f"<title>{escape(title)}</title>" if title else "")
     )
 
 
-def bar_chart(summary_id: str, rows: Sequence[tuple[str, Number | None]], *, unit: str = "") -> Markup:
+def bar_chart(
+    summary_id: str, rows: Sequence[tuple[str, Number | None]], *, unit: str = "", title: str | None = None
+) -> Markup:
     """Horizontal bars, one a row, scaled to the largest value; a missing value draws no bar."""
     values = [float(v) for _, v in rows if v is not None]
     top = max(values, default=0.0) or 1.0
     height = ROW * max(len(rows), 1) + 8
-    parts = [_open(summary_id, height)]
+    parts = [_open(summary_id, height, title)]
     for i, (label, value) in enumerate(rows):
         y = 4 + i * ROW
         middle = y + BAR / 2
@@ -57,12 +62,14 @@ def bar_chart(summary_id: str, rows: Sequence[tuple[str, Number | None]], *, uni
     return Markup("".join(parts))  # noqa: S704 (every text above is escaped)
 
 
-def stacked_bar_chart(summary_id: str, rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str]) -> Markup:
+def stacked_bar_chart(
+    summary_id: str, rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str], *, title: str | None = None
+) -> Markup:
     """Horizontal stacked bars (one a row, one colour a series) with a legend underneath."""
     top = max((sum(values) for _, values in rows), default=0) or 1
     legend_y = ROW * max(len(rows), 1) + 12
     height = legend_y + ROW
-    parts = [_open(summary_id, height)]
+    parts = [_open(summary_id, height, title)]
     for i, (label, values) in enumerate(rows):
         y = 4 + i * ROW
         parts.append(_text(0, y + BAR / 2, label))

@@ -94,8 +94,10 @@ def report_pdf() -> ResponseReturnValue:
     html = render_template(
         "dashboards/report_print.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep
     )
+    pdf = render_pdf(html)
+    services.record_export(rep, by=current_person(), file_format="pdf")
     return Response(
-        render_pdf(html),
+        pdf,
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{_filename(rep, "pdf")}"'},
     )
@@ -105,8 +107,10 @@ def report_pdf() -> ResponseReturnValue:
 @role_required(Role.MANAGER)
 def report_csv() -> ResponseReturnValue:
     rep = _report()
+    data = services.report_csv(rep)
+    services.record_export(rep, by=current_person(), file_format="csv")
     return Response(
-        services.report_csv(rep),
+        data,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{_filename(rep, "csv")}"'},
     )

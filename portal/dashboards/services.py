@@ -9,10 +9,12 @@ exists elsewhere) and a period (portal.common.periods). Rules each figure follow
   nearest-rank over whole working days, from a histogram (GROUP BY working days), never from rows.
   The pod and practitioner filters apply to the worker of the request.
 - Overdue now: open requests whose clock has run out today, as the queue shows them.
-- Promises: those due in the period; kept, missed (not kept and the due date has passed), the rest
-  still open. Percentages are of promises made, rounded half up to whole numbers.
+- Promises: those due in the period; kept (by the end of the London due date), missed (kept after
+  it, or not kept and the due date has passed), the rest still open. Percentages are of promises made,
+  rounded half up to whole numbers.
 - Escalations and disagreements: raised in the period.
-- Feedback: entries given in the period (anonymous ones count: they keep their locality); pulse
+- Feedback: entries given in the period (anonymous ones count: they keep their locality, and are
+  shown as "Anonymous", never with their organisation's type, which can identify them); pulse
   answers given in the period about the area's requests. With a pod or practitioner filter only
   feedback linked to their requests counts.
 - Engagement: partnership meetings, sessions and pod invites taking place in the period.
@@ -33,10 +35,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
+from portal.common import audit
 from portal.common.periods import Period, PeriodKind, financial_year, month, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -45,7 +48,7 @@ from portal.directory.models import Locality, Organisation, OrganisationKind, Po
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme, YouSaidWeDid
 from portal.meetings.models import MeetingInvitation, PartnershipMeeting
-from portal.models_base import utcnow
+from portal.models_base import UTCDateTime, utcnow
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -118,8 +121,11 @@ def suppressed(count: int) -> str:
     return FEWER_THAN_5 if 0 < count < SUPPRESS_BELOW else str(count)
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula: a leading apostrophe neutralises it."""
+def safe_cell(value: object) -> str | int | Decimal:
+    """A CSV cell that a spreadsheet will not run as a formula: a leading apostrophe neutralises text.
+    Numbers are written as numbers (a negative change stays -2): a number is never a formula."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return value
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
@@ -314,8 +320,9 @@ class Responsiveness:
     steps: list[StepFigures]
     overdue_now: int
     promises_made: int
-    promises_kept: int
-    promises_missed: int
+    promises_kept: int  # by the end of the due date
+    promises_missed: int  # kept after the due date, or not kept and the due date has passed
+    promises_kept_late: int  # of those missed
     escalations: int
     disagreements: int
     escalations_answered: int
@@ -365,6 +372,17 @@ def overdue_condition(today: date, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def end_of_due_day(due_on: Any, period: Period) -> Any:
+    """A CASE giving, for a date column whose values lie in `period`, the UTC moment that London day ends.
+    One WHEN a day: SQLite cannot turn a timestamp into a London date, so the days are worked out here."""
+    ends: dict[date, Any] = {}
+    day = period.start
+    while day <= period.end:
+        ends[day] = literal(datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC), UTCDateTime())
+        day += timedelta(days=1)
+    return case(ends, value=due_on)
+
+
 def responsiveness(f: Filters) -> Responsiveness:
     t = StepTiming
     histograms: dict[Step, Counter[int]] = {step: Counter() for step in Step}
@@ -401,6 +419,8 @@ def responsiveness(f: Filters) -> Responsiveness:
             func.count(),
             func.count(p.kept_at),
             func.coalesce(func.sum(case((and_(p.kept_at.is_(None), p.due_on < f.today), 1), else_=0)), 0),
+            # Kept after the end of the London due date: not kept as promised, so missed (kept late).
+            func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
         )
         .select_from(p)
         .join(r, r.id == p.request_id)
@@ -408,7 +428,8 @@ def responsiveness(f: Filters) -> Responsiveness:
     )
     if f.worker_ids is not None:
         promise_query = promise_query.where(p.made_by_id.in_(f.worker_ids))
-    made, kept, missed = db.session.execute(promise_query).one()
+    made, kept_at_all, not_kept, late = db.session.execute(promise_query).one()
+    late = int(late)
     start, end = utc_bounds(f.period)
     e = Escalation
     escalations: Counter[EscalationKind] = Counter()
@@ -428,8 +449,9 @@ def responsiveness(f: Filters) -> Responsiveness:
         steps,
         overdue,
         made,
-        kept,
-        int(missed),
+        kept_at_all - late,
+        int(not_kept) + late,
+        late,
         escalations[EscalationKind.SPEAK_TO_MANAGER],
         escalations[EscalationKind.DISAGREEMENT],
         answered,
@@ -591,8 +613,8 @@ def feedback(f: Filters) -> FeedbackFigures:
 
 def _source(entry: Feedback) -> str:
     if entry.anonymous:
-        kind = entry.organisation_kind.label.lower() if entry.organisation_kind else "partner"
-        return f"Anonymous ({kind})"
+        # Not even the organisation's type: a locality may have one police station or one health centre.
+        return "Anonymous"
     return entry.organisation.name if entry.organisation is not None else "A partner"
 
 
@@ -874,7 +896,7 @@ def headlines(this: Dashboard, previous: Dashboard) -> list[Headline]:
         Headline(
             "Median working days to share the outcome", out.median, pout.median, " working days", higher_is_better=False
         ),
-        Headline("Promises kept", a.kept_percent, b.kept_percent, "%"),
+        Headline("Promises kept by their due date", a.kept_percent, b.kept_percent, "%"),
         Headline("Asked to speak to a manager", a.escalations, b.escalations, higher_is_better=False),
         Headline("Disagreements with the outcome", a.disagreements, b.disagreements, higher_is_better=False),
         Headline("Feedback entries", this.feedback.period.count, previous.feedback.period.count, higher_is_better=None),
@@ -909,13 +931,19 @@ def report(f: Filters) -> Report:
 
 
 def report_csv(rep: Report) -> str:
-    """The report's figures as CSV; every cell is neutralised against formula injection."""
+    """The report's figures as CSV, with the dashboard's figures the page has no room for (each step's
+    90th percentile, overdue now, promises missed, the pulse's second question, engagement). Numbers are
+    written as numbers; every text cell is neutralised against formula injection."""
     f = rep.filters
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
 
     def row(*cells: object) -> None:
         writer.writerow([safe_cell(c) for c in cells])
+
+    def figure(section: str, measure: str, now: int | Decimal | None, then: int | Decimal | None) -> None:
+        change = now - then if now is not None and then is not None else ""
+        row(section, measure, "No data" if now is None else now, "No data" if then is None else then, change)
 
     row("Quarterly report", f.period.label, f.period.long_label)
     row("Area", f.scope_label)
@@ -924,16 +952,68 @@ def report_csv(rep: Report) -> str:
     row("Section", "Measure", f.period.label, rep.previous_filters.period.label, "Change")
     for h in rep.headlines:
         row("Headline", h.label, h.shown, h.previous_shown, h.trend)
+    this, before = rep.this.responsiveness, rep.previous.responsiveness
+    for step in Step:
+        s, b = this.step(step), before.step(step)
+        figure("Responsiveness", f"{step.label}: done", s.done, b.done)
+        figure("Responsiveness", f"{step.label}: within the service level (%)", s.on_time_percent, b.on_time_percent)
+        figure("Responsiveness", f"{step.label}: median working days", s.median, b.median)
+        figure("Responsiveness", f"{step.label}: 90th percentile working days", s.p90, b.p90)
+    # Overdue is counted today, whatever the quarter: there is no figure for the quarter before.
+    row("Responsiveness", "Overdue now", this.overdue_now, "", "")
+    figure("Promises", "Promises due", this.promises_made, before.promises_made)
+    figure("Promises", "Kept by their due date", this.promises_kept, before.promises_kept)
+    figure("Promises", "Missed (not kept by their due date)", this.promises_missed, before.promises_missed)
+    figure("Promises", "Of those missed, kept late", this.promises_kept_late, before.promises_kept_late)
+    figure("Promises", "Missed (%)", this.missed_percent, before.missed_percent)
+    figure("Escalations", "Answered", this.escalations_answered, before.escalations_answered)
     for theme in Theme:
-        cell, before = rep.feedback.period_by_theme[theme], rep.feedback.previous_by_theme[theme]
-        row("Feedback", f"{theme.label}: entries", cell.count, before.count, cell.count - before.count)
-        row("Feedback", f"{theme.label}: average rating", show(cell.average), show(before.average), "")
+        cell, earlier = rep.feedback.period_by_theme[theme], rep.feedback.previous_by_theme[theme]
+        figure("Feedback", f"{theme.label}: entries", cell.count, earlier.count)
+        figure("Feedback", f"{theme.label}: average rating", cell.average, earlier.average)
+    fb, pfb = rep.this.feedback, rep.previous.feedback
+    figure("Pulse", "Answers", fb.pulse_count, pfb.pulse_count)
+    figure("Pulse", "Found the consultation helpful (%)", fb.helpful_percent, pfb.helpful_percent)
+    figure("Pulse", "Knew what would happen next (%)", fb.knew_next_percent, pfb.knew_next_percent)
+    e, pe = rep.this.engagement, rep.previous.engagement
+    figure("Engagement", "Partnership meetings", len(e.meetings), len(pe.meetings))
+    figure("Engagement", "Schools represented at partnership meetings", e.represented, pe.represented)
+    figure("Engagement", "Schools on the registers taken", e.recorded, pe.recorded)
+    figure("Engagement", "Schools represented (%)", e.coverage, pe.coverage)
+    for now_s, then_s in zip(e.sessions, pe.sessions, strict=True):
+        label = now_s.kind.label
+        figure("Engagement", f"{label}: sessions", now_s.sessions, then_s.sessions)
+        figure("Engagement", f"{label}: places", now_s.places, then_s.places)
+        figure("Engagement", f"{label}: places booked", now_s.booked, then_s.booked)
+        figure("Engagement", f"{label}: uptake (%)", now_s.uptake, then_s.uptake)
+        figure("Engagement", f"{label}: attended", now_s.attended, then_s.attended)
+    figure("Engagement", "Pod invites: invited", e.invitees, pe.invitees)
+    figure("Engagement", "Pod invites: accepted", e.accepted, pe.accepted)
+    figure("Engagement", "Pod invites: declined", e.declined, pe.declined)
+    figure("Engagement", "Pod invites: proposed another time", e.proposed, pe.proposed)
+    figure("Engagement", "Pod invites: accepted (%)", e.acceptance, pe.acceptance)
     demand = rep.this.demand
     for group in ORGANISATION_GROUPS:
-        now, then = demand.group_total(group), rep.previous.demand.group_total(group)
-        row("Requests by organisation type", group, now, then, now - then)
+        figure(
+            "Requests by organisation type", group, demand.group_total(group), rep.previous.demand.group_total(group)
+        )
     for name, count in demand.schools:
         row("Requests by school", name, suppressed(count), "", "")
     for entry in rep.you_said_we_did:
         row("You said, we did", entry.theme.label, entry.you_said, entry.we_did, "")
     return out.getvalue()
+
+
+def record_export(rep: Report, *, by: User, file_format: str) -> None:
+    """Every download of the report is audited: who, which figures, in which format. In its own
+    transaction, as views of requests are, since a GET commits nothing else."""
+    f = rep.filters
+    audit.record_now(
+        "dashboards.report_exported",
+        actor_id=by.id,
+        format=file_format,
+        period=f.period.key,
+        locality_id=f.locality.id if f.locality else None,
+        pod_id=f.pod.id if f.pod else None,
+        practitioner_id=f.practitioner.id if f.practitioner else None,
+    )

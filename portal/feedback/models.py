@@ -46,8 +46,9 @@ class Theme(enum.StrEnum):
 
 
 class Feedback(Base):
-    """A partner's feedback. When the partner chooses to stay anonymous to staff, neither the author nor
-    the organisation is stored: only the organisation's kind and the locality, so counts still work."""
+    """A partner's feedback. When the partner chooses to stay anonymous to staff, neither the author, the
+    organisation nor the request is stored: only the organisation's kind and the locality, so counts
+    still work."""
 
     __tablename__ = "feedback"
 
@@ -70,8 +71,10 @@ class Feedback(Base):
 
     __table_args__ = (
         CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        # A request names its school, so anonymous feedback is never linked to one (migration 0008).
         CheckConstraint(
-            "NOT anonymous OR (author_id IS NULL AND organisation_id IS NULL)", name="anonymous_is_anonymous"
+            "NOT anonymous OR (author_id IS NULL AND organisation_id IS NULL AND request_id IS NULL)",
+            name="anonymous_is_anonymous",
         ),
         Index("ix_feedback_locality_created", "locality_id", "created_at"),
         Index("ix_feedback_theme_created", "theme", "created_at"),

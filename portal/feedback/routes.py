@@ -30,8 +30,17 @@ PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
 STAFF = (Role.PRACTITIONER, Role.MANAGER)
 
 
-def _flag_identifiers(field: Any, error: services.IdentifiersFound) -> None:
-    field.errors = [finding.message for finding in error.findings]
+def _show_error(form: Any, error: services.FeedbackError, fallback: str) -> bool:
+    """Show the error by the field it names (a service's argument; the forms use the same names, except
+    the entry form's `locality`, which is the fallback there), else by `fallback`. True when it is a
+    warning about a child's identifiers, so the page offers the box to confirm them."""
+    if isinstance(error, services.IdentifiersFound):
+        for name, findings in error.by_field.items():
+            getattr(form, name).errors = [finding.message for finding in findings]
+        return True
+    field = getattr(form, error.field, None) if error.field else None
+    (field if field is not None else getattr(form, fallback)).errors = [str(error)]
+    return False
 
 
 @bp.app_context_processor
@@ -88,11 +97,8 @@ def give_feedback() -> ResponseReturnValue:
                 anonymous=bool(form.anonymous.data),
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.IdentifiersFound as error:
-            _flag_identifiers(form.text, error)
-            ask_confirm = True
         except services.FeedbackError as error:
-            form.text.errors = [str(error)]
+            ask_confirm = _show_error(form, error, "text")
         else:
             flash(
                 "Thank you. Your feedback has been sent"
@@ -181,11 +187,8 @@ def new_recognition() -> ResponseReturnValue:
                 text=form.text.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.IdentifiersFound as error:
-            _flag_identifiers(form.text, error)
-            ask_confirm = True
         except services.FeedbackError as error:
-            form.organisation_id.errors = [str(error)]
+            ask_confirm = _show_error(form, error, "organisation_id")
         else:
             flash(
                 f"Positive feedback sent to {recognition.organisation.name}. Their partners have been told.", "success"
@@ -251,11 +254,8 @@ def new_entry() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             entry = services.create_entry(by=current_person(), **_entry_values(form))
-        except services.IdentifiersFound as error:
-            _flag_identifiers(form.we_did, error)
-            ask_confirm = True
         except services.FeedbackError as error:
-            form.locality.errors = [str(error)]
+            ask_confirm = _show_error(form, error, "locality")
         else:
             flash("Draft saved. Partners will see it once you publish it.", "success")
             return redirect(url_for("feedback.edit_entry", entry_id=entry.id))
@@ -271,11 +271,8 @@ def edit_entry(entry_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.update_entry(entry, by=current_person(), **_entry_values(form))
-        except services.IdentifiersFound as error:
-            _flag_identifiers(form.we_did, error)
-            ask_confirm = True
         except services.FeedbackError as error:
-            form.locality.errors = [str(error)]
+            ask_confirm = _show_error(form, error, "locality")
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("feedback.edit_entry", entry_id=entry.id))

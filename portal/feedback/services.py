@@ -1,8 +1,8 @@
 """Partners' feedback, the pulse after a closed request, staff recognition and "You said, we did".
 
 Anonymity is a promise to the partner: anonymous feedback keeps no author, no organisation and no request
-(a request names its school), its time is kept to the day, and its audit row has no actor. Only the
-organisation's kind and the locality stay, so that counts still work.
+(a request names its school), its time is kept to the day (its audit row's too), and its audit row has
+no actor. Only the organisation's kind and the locality stay, so that counts still work.
 
 Services enforce the object-level rules, write the audit log and the outbox, and flush, never commit.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import url_for
@@ -25,6 +26,7 @@ from portal.common.models import AuditEvent
 from portal.common.periods import Period, financial_year, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.dashboards.services import average
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Recognition, Theme, YouSaidWeDid
@@ -39,27 +41,35 @@ RATING_WORDS = {1: "Very poor", 2: "Poor", 3: "Neither good nor poor", 4: "Good"
 
 
 class FeedbackError(Exception):
-    """A feedback rule was broken; the message is fit to show the user."""
+    """A feedback rule was broken; the message is fit to show the user. `field` names the service's
+    argument the message is about (e.g. "rating"), when it is about one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class IdentifiersFound(FeedbackError):
-    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed."""
+    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed.
+    `by_field` says what was found in which text (by the service's argument name), to show by each."""
 
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("Remove personal details before you save")
-        self.findings = findings
+    def __init__(self, by_field: dict[str, list[Finding]]) -> None:
+        super().__init__("Remove personal details before you save", field=next(iter(by_field), None))
+        self.by_field = by_field
 
 
 class PulseNotOpen(FeedbackError):
     """The pulse is asked only once a request is closed, and answered once."""
 
 
-def check_free_text(text: str, *, confirmed: bool) -> None:
+def check_free_text(*, confirmed: bool, **texts: str) -> None:
+    """Raise IdentifiersFound, unless confirmed, when any of the texts (named by the service's argument)
+    looks as if it names or identifies a child."""
     if confirmed:
         return
-    findings = find_identifiers(text)
-    if findings:
-        raise IdentifiersFound(findings)
+    found = {field: findings for field, text in texts.items() if (findings := find_identifiers(text))}
+    if found:
+        raise IdentifiersFound(found)
 
 
 def london_today() -> date:
@@ -137,18 +147,18 @@ def give_feedback(
     if by.role is not Role.PARTNER or by.organisation is None:
         raise FeedbackError("Only partners of a school or agency can give feedback")
     if not 1 <= rating <= 5:
-        raise FeedbackError("Select a rating from 1 to 5")
-    check_free_text(text, confirmed=confirmed)
+        raise FeedbackError("Select a rating from 1 to 5", field="rating")
+    check_free_text(text=text, confirmed=confirmed)
     req = None
     if request_id is not None:
         req = db.session.get(ConsultationRequest, request_id)
         if req is None or req.organisation_id != by.organisation_id:
-            raise FeedbackError("Select one of your organisation's requests")
+            raise FeedbackError("Select one of your organisation's requests", field="request_id")
         locality_id = req.locality_id
     elif locality_id is None:
         locality_id = partner_locality_id(by)
     elif db.session.get(Locality, locality_id) is None:
-        raise FeedbackError("Select a locality from the list")
+        raise FeedbackError("Select a locality from the list", field="locality_id")
     feedback = Feedback(
         theme=theme,
         rating=rating,
@@ -167,9 +177,11 @@ def give_feedback(
     db.session.add(feedback)
     db.session.flush()
     if anonymous:
-        # audit.record() would name the signed-in partner: the row says that feedback was given, not by whom.
+        # audit.record() would name the signed-in partner and keep the exact time: the row says that
+        # feedback was given on that day, not by whom nor when.
         db.session.add(
             AuditEvent(
+                at=feedback.created_at,
                 actor_id=None,
                 action="feedback.given",
                 object_type="Feedback",
@@ -249,7 +261,7 @@ class FeedbackPage:
     total: int
     page: int
     pages: int
-    average: float | None
+    average: Decimal | None  # rounded half up to one place, as the dashboards round
 
 
 def _review_query(
@@ -279,7 +291,7 @@ def review_feedback(
 ) -> FeedbackPage:
     """Feedback about the manager's area, latest first, filtered and paginated."""
     where = _review_query(user, theme=theme, locality_id=locality_id, period=period)
-    total, average = db.session.execute(select(func.count(Feedback.id), func.avg(Feedback.rating)).where(*where)).one()
+    total, ratings = db.session.execute(select(func.count(Feedback.id), func.sum(Feedback.rating)).where(*where)).one()
     total = int(total or 0)
     pages = max(1, -(-total // REVIEW_PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -295,7 +307,7 @@ def review_feedback(
             .limit(REVIEW_PAGE_SIZE)
         )
     )
-    return FeedbackPage(entries, total, page, pages, float(average) if average is not None else None)
+    return FeedbackPage(entries, total, page, pages, average(int(ratings or 0), total))
 
 
 # --- recognition ----------------------------------------------------------------------------------
@@ -315,8 +327,8 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
         raise NotFound
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.locality_id not in area_locality_ids(by):
-        raise FeedbackError("Select an organisation in your locality")
-    check_free_text(text, confirmed=confirmed)
+        raise FeedbackError("Select an organisation in your locality", field="organisation_id")
+    check_free_text(text=text, confirmed=confirmed)
     recognition = Recognition(organisation_id=organisation.id, from_user_id=by.id, text=text.strip())
     db.session.add(recognition)
     db.session.flush()
@@ -417,7 +429,7 @@ def get_entry(entry_id: int, *, user: User) -> YouSaidWeDid:
 
 def _check_locality(user: User, locality_id: int | None) -> None:
     if locality_id is not None and locality_id not in area_locality_ids(user):
-        raise FeedbackError("Select a locality in your area, or all localities")
+        raise FeedbackError("Select a locality in your area, or all localities", field="locality_id")
 
 
 def create_entry(
@@ -427,7 +439,7 @@ def create_entry(
     if by.role is not Role.MANAGER:
         raise NotFound
     _check_locality(by, locality_id)
-    check_free_text(f"{you_said}\n{we_did}", confirmed=confirmed)
+    check_free_text(you_said=you_said, we_did=we_did, confirmed=confirmed)
     entry = YouSaidWeDid(
         theme=theme, locality_id=locality_id, you_said=you_said.strip(), we_did=we_did.strip(), author_id=by.id
     )
@@ -449,7 +461,7 @@ def update_entry(
 ) -> YouSaidWeDid:
     get_entry(entry.id, user=by)
     _check_locality(by, locality_id)
-    check_free_text(f"{you_said}\n{we_did}", confirmed=confirmed)
+    check_free_text(you_said=you_said, we_did=we_did, confirmed=confirmed)
     entry.theme, entry.locality_id = theme, locality_id
     entry.you_said, entry.we_did = you_said.strip(), we_did.strip()
     audit.record(

@@ -365,7 +365,9 @@ def _resume(req: ConsultationRequest, *, by: User | None) -> None:
     if lost:
         if req.acknowledged_at is None:
             req.acknowledge_due = extended(req.acknowledge_due)
-        if req.consultation_at is None:
+        # Booked is not done: until the consultation takes place its clock runs, and the days paused are
+        # taken out of it (portal.dashboards.measures), so its due date moves too.
+        if req.consultation_at is None or req.consultation_at > now:
             req.consult_due = extended(req.consult_due)
         req.outcome_due = extended(req.outcome_due)
     req.paused_since = None

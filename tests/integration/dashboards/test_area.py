@@ -3,16 +3,22 @@ every route (never data, never a hint that it exists); a period that is not one 
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from portal.common.roles import Role
-from portal.dashboards import services
+from portal.common.working_days import due_at, due_date_with_pauses
+from portal.dashboards import measures, services
 from portal.dashboards.models import Step, StepTiming
 from portal.extensions import db
+from portal.models_base import utcnow
 from portal.requests import services as requests_services
-from portal.requests.models import Outcome
+from portal.requests.models import ConsultationMethod, Outcome, RequestPause, RequestStatus
 from tests.support.db import count
 
+LONDON = ZoneInfo("Europe/London")
 ROUTES = ("/dashboards", "/dashboards/report", "/dashboards/report.pdf", "/dashboards/report.csv")
 
 
@@ -78,11 +84,55 @@ def test_acknowledging_and_closing_a_request_measure_its_steps(world, factories)
     assert db.session.get(StepTiming, (req.id, Step.OUTCOME)).on_time is True
 
 
-def test_a_rolled_back_change_leaves_no_timing(client_for, world, factories):
-    """Closing twice is refused; the refused request writes nothing."""
+def test_a_rolled_back_change_leaves_no_timing(world, factories):
+    """The timing is written in the change's own transaction: when that transaction is rolled back (as
+    every request's is when anything after the service fails), no timing is left behind."""
     req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
     lead = world.practitioner
-    with pytest.raises(requests_services.RequestError):
-        requests_services.close_request(req, by=lead, outcome=Outcome.ADVICE_GIVEN, summary="Advice given.")
+    requests_services.acknowledge_request(
+        req, by=lead, worker_id=lead.id, next_step="We will call.", expected_by=requests_services.london_today()
+    )
+    assert count(StepTiming, StepTiming.request_id == req.id) == 1  # flushed, in the transaction
     db.session.rollback()
     assert count(StepTiming, StepTiming.request_id == req.id) == 0
+
+
+def test_a_wait_after_the_consultation_is_booked_moves_the_consult_due_date_as_it_shortens_the_clock(world, factories):
+    """The consult clock runs until the consultation takes place, so a wait between booking it and holding
+    it is taken out of the working days measured; its due date moves on by the same days, and the step
+    measured when the consultation takes place is on time, as its working days say."""
+    loc, lead = world.locality, world.practitioner
+    today = requests_services.london_today()
+    received = datetime.combine(today - timedelta(days=21), time(10), LONDON)
+    paused = datetime.combine(today - timedelta(days=20), time(15), LONDON)
+    consultation = utcnow() + timedelta(days=1)
+    req = factories.ConsultationRequestFactory(
+        organisation=world.school,
+        created_by=world.partner,
+        status=RequestStatus.WAITING_ON_PARTNER,
+        worker=lead,
+        received_at=received,
+        acknowledged_at=received,
+        acknowledge_due=due_at(received, loc.sla_acknowledge_days),
+        consult_due=due_at(received, loc.sla_consult_days),
+        outcome_due=due_at(received, loc.sla_outcome_days),
+        consultation_at=consultation,
+        consultation_method=ConsultationMethod.PHONE,
+        paused_since=paused,
+    )
+    db.session.add(RequestPause(request_id=req.id, started_at=paused, reason="The attendance figures, please."))
+    db.session.commit()
+    booked_due = req.consult_due
+    assert booked_due < today  # without the wait, the consultation tomorrow would be late
+
+    requests_services.resume_request(req, by=lead)
+    db.session.commit()
+
+    db.session.refresh(req)
+    pauses = [(p.started_at, p.ended_at) for p in req.pauses]
+    assert req.status is RequestStatus.SCHEDULED
+    assert req.consult_due == due_date_with_pauses(received, loc.sla_consult_days, pauses) > booked_due
+    # What the dashboards will record when the consultation has taken place (measures.record_closed).
+    days, on_time = measures.measure(req.received_at, consultation, req.consult_due, pauses)
+    assert days <= loc.sla_consult_days
+    assert on_time is True

@@ -7,6 +7,7 @@ import csv
 import io
 from decimal import Decimal
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -42,6 +43,39 @@ def rows(page: Any, table_id: str) -> dict[str, list[str]]:
     }
 
 
+PDFUAID = "http://www.aiim.org/pdfua/ns/id/"
+
+
+def pdfua_part(reader: Any) -> str | None:
+    """The PDF/UA part its XMP metadata declares (pdfuaid:part, as an attribute or an element)."""
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    root = ElementTree.fromstring(xmp)  # noqa: S314 (the metadata of the PDF this test has just rendered)
+    for element in root.iter():
+        if element.get(f"{{{PDFUAID}}}part") is not None:
+            return element.get(f"{{{PDFUAID}}}part")
+        if element.tag == f"{{{PDFUAID}}}part":
+            return element.text
+    return None
+
+
+def structure_elements(reader: Any, kind: str) -> list[Any]:
+    """Every structure element of type `kind` (e.g. "/Figure") in the PDF's tag tree."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict) and "/K" in node:
+            if node.get("/S") == kind:
+                found.append(node)
+            walk(node["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
 def steps(board: services.Dashboard) -> dict[Step, tuple[int, int | None, int | None, int | None]]:
     return {s.step: (s.done, s.median, s.p90, s.on_time_percent) for s in board.responsiveness.steps}
 
@@ -68,22 +102,26 @@ def test_the_practitioner_and_pod_filters_count_their_requests_only(world, known
     pod = figures(world, period=QUARTER, pod=str(known.pod.id))
     # The pod is Sam Second: R3 0 and R4 3 acknowledged; consult 3, 4, 14 (R5, R3, R4): median 4, p90 14, 2 of 3.
     assert steps(pod) == {Step.ACKNOWLEDGE: (2, 0, 3, 50), Step.CONSULT: (3, 4, 14, 67), Step.OUTCOME: (3, 6, 14, 67)}
-    # The anonymous entry about R3 is the pod's only feedback.
-    assert (pod.feedback.period.count, pod.feedback.period.average) == (1, Decimal("2.0"))
+    # Castle Rock's entry about R5 is the pod's only feedback: anonymous feedback has no request, so a pod
+    # or practitioner filter never counts it.
+    assert (pod.feedback.period.count, pod.feedback.period.average) == (1, Decimal("4.0"))
+    assert (lead.feedback.period.count, lead.feedback.period.average) == (1, Decimal("5.0"))
 
 
 def test_overdue_promises_and_escalations(world, known):
     r = figures(world, period=QUARTER).responsiveness
     # Overdue now: R1 (consult due 29 December 2025) and the request not acknowledged in ten days.
     assert r.overdue_now == 2
-    # Promises due in Q3 here: kept, missed, kept.
-    assert (r.promises_made, r.promises_kept, r.promises_missed, r.kept_percent, r.missed_percent) == (3, 2, 1, 67, 33)
+    # Promises due in Q3 here: kept, missed (never kept), kept on the day, kept late (the day after, in
+    # London): 2 kept, 2 missed, 1 of them kept late.
+    assert (r.promises_made, r.promises_kept, r.promises_missed, r.promises_kept_late) == (4, 2, 2, 1)
+    assert (r.kept_percent, r.missed_percent) == (50, 50)
     assert (r.escalations, r.disagreements, r.escalations_answered) == (1, 1, 1)
 
 
 def test_feedback_counts_anonymous_entries_and_the_pulse(world, known):
     fb = figures(world, period=QUARTER).feedback
-    # 4, 2 (anonymous) and 5: 3 entries, average 11 / 3 = 3.7; the quarter before: one 3.
+    # 4, 2 (anonymous, from the police) and 5: 3 entries, average 11 / 3 = 3.7; the quarter before: one 3.
     assert (fb.period.count, fb.period.average) == (3, Decimal("3.7"))
     assert (fb.previous.count, fb.previous.average) == (1, Decimal("3.0"))
     assert fb.period_by_theme[Theme.KEEPING_PROMISES] == services.Cell(2, 6)
@@ -97,11 +135,8 @@ def test_feedback_counts_anonymous_entries_and_the_pulse(world, known):
     ]
     # Pulse: helpful 2 of 3 (67%), knew what next 2 of 3.
     assert (fb.pulse_count, fb.helpful_percent, fb.knew_next_percent) == (3, 67, 67)
-    assert [c.source for c in fb.comments] == [
-        "Castle Rock High School",
-        "Anonymous (school)",
-        "Castle Rock High School",
-    ]
+    # Anonymous says nothing more: the locality has one police organisation, so its type would name it.
+    assert [c.source for c in fb.comments] == ["Castle Rock High School", "Anonymous", "Castle Rock High School"]
 
 
 def test_engagement(world, known):
@@ -142,8 +177,11 @@ def test_the_page_shows_the_figures_and_suppresses_small_school_counts(manager, 
     }
     promises = rows(page, "table-promises")
     assert promises["Overdue now"] == ["2"]
-    assert promises["Promises kept"] == ["2 (67%)"]
-    assert promises["Promises missed"] == ["1 (33%)"]
+    assert promises["Promises kept by their due date"] == ["2 (50%)"]
+    assert promises["Promises missed (not kept by their due date)"] == ["2 (50%), 1 of them kept late"]
+    # The latest comments: the anonymous one from the police says only "Anonymous".
+    sources = [" ".join(box.p.get_text().split()) for box in page.soup.select(".govuk-inset-text")]
+    assert sources[1] == "Keeping promises, rated 2 out of 5, 20 November 2025, Anonymous"
     assert rows(page, "table-demand")["October 2025"] == ["6", "0", "0", "0", "6"]
     schools = [
         [td.get_text(strip=True) for td in tr.find_all("td")] for tr in page.soup.select("#table-schools tbody tr")
@@ -168,7 +206,7 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     assert headlines["Requests received"] == ["9", "1", "Up 8"]
     assert headlines["Acknowledged within the service level"] == ["50%", "100%", "Down 50 points"]
     assert headlines["Median working days to share the outcome"] == ["6 working days", "No data", "No comparison"]
-    assert headlines["Promises kept"] == ["67%", "No data", "No comparison"]
+    assert headlines["Promises kept by their due date"] == ["50%", "No data", "No comparison"]
     assert headlines["Average feedback rating (out of 5)"] == ["3.7", "3.0", "Up 0.7"]
     assert headlines["Found the consultation helpful"] == ["67%", "No data", "No comparison"]
     assert headlines["Schools represented at partnership meetings"] == ["67%", "No data", "No comparison"]
@@ -187,6 +225,19 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
         "No change",
     ]
     assert by_measure[("Feedback", "Keeping promises: entries")] == ["2", "0", "2"]
+    assert by_measure[("Feedback", "Keeping promises: average rating")] == ["3.0", "No data", ""]
+    # Numbers are numbers: a fall is -50, not the neutralised text '-50.
+    assert by_measure[("Responsiveness", "Acknowledge: within the service level (%)")] == ["50", "100", "-50"]
+    assert by_measure[("Responsiveness", "Consult: median working days")] == ["4", "No data", ""]
+    assert by_measure[("Responsiveness", "Consult: 90th percentile working days")] == ["14", "No data", ""]
+    assert by_measure[("Responsiveness", "Share the outcome: 90th percentile working days")] == ["14", "No data", ""]
+    assert by_measure[("Responsiveness", "Overdue now")] == ["2", "", ""]
+    assert by_measure[("Promises", "Missed (not kept by their due date)")] == ["2", "0", "2"]
+    assert by_measure[("Promises", "Of those missed, kept late")] == ["1", "0", "1"]
+    assert by_measure[("Pulse", "Knew what would happen next (%)")] == ["67", "No data", ""]
+    assert by_measure[("Engagement", "Schools represented (%)")] == ["67", "No data", ""]
+    assert by_measure[("Engagement", "Front Door shadowing: attended")] == ["3", "0", "3"]
+    assert by_measure[("Engagement", "Pod invites: accepted (%)")] == ["50", "No data", ""]
     assert by_measure[("Requests by school", "Castle Rock High School")] == ["fewer than 5", "", ""]
     assert by_measure[("Requests by school", "Busy Brook Academy")] == ["5", "", ""]
     you_said = next(row for row in table if row and row[0] == "You said, we did")
@@ -205,3 +256,10 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root
     assert root["/MarkInfo"]["/Marked"]
+    assert pdfua_part(reader) == "1"
+    # PDF/UA: every figure (the demand chart) has alternate text, the chart's summary.
+    charts = structure_elements(reader, "/Figure")
+    assert charts, "the report's chart is tagged as a figure"
+    for figure in charts:
+        assert figure.get("/Alt"), "a figure without alternate text"
+    assert str(charts[0]["/Alt"]).startswith("Requests per month by the type of organisation asking. October 2025: 6;")

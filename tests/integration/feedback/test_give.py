@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
+from portal.feedback import services
 from portal.feedback.models import Feedback, Theme
 from portal.feedback.services import london_today
 from tests.integration.feedback.conftest import (
@@ -108,6 +109,7 @@ def test_anonymous_feedback_stores_no_author_organisation_or_request(
     assert row.created_at == datetime.combine(london_today(), time(0), tzinfo=LONDON)
     [audit] = audit_of("feedback.given")
     assert (audit.actor_id, audit.ip_address, audit.object_id) == (None, None, row.id)
+    assert audit.at == row.created_at  # the audit row keeps no more of the time than the feedback does
     assert "anonymously" in banner(partner.get("/feedback"))
     assert partner.get("/feedback").soup.select_one("#given") is None
 
@@ -121,13 +123,27 @@ def test_anonymous_feedback_stores_no_author_organisation_or_request(
         assert secret not in shown
 
 
-def test_the_database_refuses_anonymous_feedback_that_names_its_author(world):
+def test_the_database_refuses_anonymous_feedback_that_names_its_author_or_request(world, make_request):
     db.session.add(
         Feedback(
             theme=Theme.RESPECT,
             rating=3,
             anonymous=True,
             author_id=world.partner.id,
+            organisation_kind=OrganisationKind.SCHOOL,
+            locality_id=world.locality.id,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    # Nor linked to a request: a request names its school.
+    db.session.add(
+        Feedback(
+            theme=Theme.RESPECT,
+            rating=3,
+            anonymous=True,
+            request_id=make_request().id,
             organisation_kind=OrganisationKind.SCHOOL,
             locality_id=world.locality.id,
         )
@@ -177,6 +193,20 @@ def test_another_schools_request_cannot_be_chosen(valid, partner, world, make_re
     theirs = make_request(organisation=world.other_school, created_by=world.other_partner)
     response = post(partner, "/feedback/new", valid(request_id=str(theirs.id)))
     assert_error_page(response, "Select one of your organisation's requests")
+    assert all_feedback() == []
+
+
+def test_the_services_refusal_is_shown_by_the_field_it_is_about(valid, partner, world, make_request, monkeypatch):
+    """The form offers a list; the service enforces the rule. Were the list to offer another school's
+    request, the service's refusal is shown by the request field, not by the feedback text."""
+    theirs = make_request(organisation=world.other_school, created_by=world.other_partner)
+    monkeypatch.setattr(services, "requests_to_choose", lambda user: [theirs])
+    response = post(partner, "/feedback/new", valid(request_id=str(theirs.id)))
+
+    assert_error_page(response, "Select one of your organisation's requests")
+    assert "Select one of your organisation's requests" in response.soup.find(id="request_id-error").get_text()
+    assert response.soup.find(id="text-error") is None
+    assert [a["href"] for a in response.soup.select(".govuk-error-summary__list a")] == ["#request_id"]
     assert all_feedback() == []
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from sqlalchemy import event
 
 from portal.common import periods
 from portal.common.roles import Role
+from portal.directory.models import OrganisationKind
 from portal.extensions import db
-from portal.feedback.models import Theme
+from portal.feedback import services
+from portal.feedback.models import Feedback, Theme
 from portal.feedback.services import REVIEW_PAGE_SIZE, london_today, start_of_day
 from portal.models_base import utcnow
 from tests.feedback_factories import FeedbackFactory, RecognitionFactory, YouSaidWeDidFactory
@@ -148,3 +151,33 @@ def test_the_pages_cost_the_same_queries_whatever_the_number_of_entries(manager,
         for c, url in ((manager, "/feedback/review"), (partner, "/feedback"), (partner, "/feedback/you-said-we-did"))
     }
     assert many == few
+
+
+def test_the_average_rating_is_rounded_half_up_as_on_the_dashboard(manager, world):
+    # 4, 3, 3 and 3: 13 / 4 = 3.25, which Python's own rounding would show as 3.2.
+    for rating in (4, 3, 3, 3):
+        FeedbackFactory(rating=rating, locality=world.locality, organisation=world.school)
+    summary = manager.get("/feedback/review").soup.select_one("#review-summary").get_text()
+    assert "4 entries, average rating 3.3 out of 5." in " ".join(summary.split())
+
+
+def test_an_anonymous_entry_never_shows_a_request_even_if_one_were_linked(manager, world, make_request, monkeypatch):
+    """The database refuses anonymous feedback linked to a request; the page does not rely on it."""
+    req = make_request()
+    entry = Feedback(
+        id=1,
+        theme=Theme.RESPECT,
+        rating=3,
+        text="Anonymous words",
+        anonymous=True,
+        organisation_kind=OrganisationKind.SCHOOL,
+        locality=world.locality,
+        request=req,
+        created_at=start_of_day(london_today()),
+    )
+    listing = services.FeedbackPage([entry], 1, 1, 1, Decimal("3.0"))
+    monkeypatch.setattr(services, "review_feedback", lambda *args, **kwargs: listing)
+    page = manager.get("/feedback/review")
+    assert texts(page) == ["Anonymous words"]
+    assert req.reference not in page.get_data(as_text=True)
+    assert page.soup.select("#review a") == []

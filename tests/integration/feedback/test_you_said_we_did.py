@@ -117,6 +117,18 @@ def test_errors_and_identifiers_save_nothing(manager, world):
     named = post(manager, "/feedback/you-said-we-did/new", entry_data("all", we_did="We met Jayden Smith's school."))
     assert named.status_code == 200 and named.soup.title.get_text().startswith("Error: ")
     assert named.soup.find("input", attrs={"name": "confirm_identifiers"}) is not None
+    # Each finding is shown by the field it was found in.
+    said = post(manager, "/feedback/you-said-we-did/new", entry_data("all", you_said="Jayden Smith was not called."))
+    assert_error_page(said, "Remove the name (Jayden Smith). Use initials instead")
+    assert "Jayden Smith" in said.soup.find(id="you_said-error").get_text()
+    assert said.soup.find(id="we_did-error") is None
+    both = post(
+        manager,
+        "/feedback/you-said-we-did/new",
+        entry_data("all", you_said="Jayden Smith was not called.", we_did="We rang Amara Okafor's school."),
+    )
+    assert "Jayden Smith" in both.soup.find(id="you_said-error").get_text()
+    assert "Amara Okafor" in both.soup.find(id="we_did-error").get_text()
     outside = post(manager, "/feedback/you-said-we-did/new", entry_data(str(world.other_locality.id)))
     assert_error_page(outside, "Select a locality in your area, or all localities")
     assert count(YouSaidWeDid) == 0

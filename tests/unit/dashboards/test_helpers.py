@@ -57,7 +57,20 @@ def test_formula_cells_are_neutralised(text):
 
 
 def test_other_cells_are_left_alone():
-    assert [safe_cell(x) for x in ("Castle Rock", 5, None, "4-5", "")] == ["Castle Rock", "5", "", "4-5", ""]
+    assert [safe_cell(x) for x in ("Castle Rock", None, "4-5", "")] == ["Castle Rock", "", "4-5", ""]
+
+
+def test_numbers_stay_numbers_so_a_fall_is_not_turned_into_text():
+    assert [safe_cell(x) for x in (5, -2, 0, Decimal("-0.5"), Decimal("3.7"))] == [
+        5,
+        -2,
+        0,
+        Decimal("-0.5"),
+        Decimal("3.7"),
+    ]
+    assert [type(safe_cell(x)) for x in (-2, Decimal("-0.5"))] == [int, Decimal]
+    # Text that looks like a number is still text, and neutralised: only numbers are trusted.
+    assert safe_cell("-2") == "'-2"
 
 
 def test_period_bounds_are_london_midnights_in_utc():
@@ -80,6 +93,18 @@ def test_a_bar_chart_is_an_image_labelled_by_its_summary_and_escapes_labels():
     assert widths == [charts.BAR_AREA / 2, charts.BAR_AREA]
     assert "<Acknowledge>" not in str(svg)
     assert "style=" not in str(svg)
+
+
+def test_a_chart_given_a_title_carries_it_escaped_as_its_first_child_for_the_pdfs_alternate_text():
+    for svg in (
+        charts.bar_chart("s", [("A", 1)], title="Requests <by> month"),
+        charts.stacked_bar_chart("s", [("A", [1])], ["One"], title="Requests <by> month"),
+    ):
+        root = BeautifulSoup(str(svg), "html.parser").find("svg")
+        first = next(child for child in root.children if child.name)
+        assert (first.name, first.get_text()) == ("title", "Requests <by> month")
+        assert "<by>" not in str(svg)
+    assert BeautifulSoup(str(charts.bar_chart("s", [("A", 1)])), "html.parser").find("title") is None
 
 
 def test_a_stacked_chart_draws_one_segment_per_non_zero_value_and_a_legend():

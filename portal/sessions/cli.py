@@ -13,11 +13,11 @@ from datetime import datetime
 from flask import current_app
 
 from portal.extensions import db
-from portal.sessions import services
+from portal.sessions import follow_up
 
 
 def _run(now: datetime | None) -> int:
-    return services.send_session_reminders(now) + services.send_feedback_requests(now)
+    return follow_up.send_session_reminders(now) + follow_up.send_feedback_requests(now)
 
 
 def run_jobs(now: datetime | None = None) -> int:

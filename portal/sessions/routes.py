@@ -12,7 +12,7 @@ from portal.common.filters import london
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.models_base import utcnow
-from portal.sessions import services
+from portal.sessions import follow_up, publishing, services
 from portal.sessions.forms import (
     AttendanceForm,
     BookingForm,
@@ -58,7 +58,7 @@ def list_sessions() -> ResponseReturnValue:
         sessions=listing.sessions,
         mine=services.bookings_by_session(me, listing.sessions) if me.role is Role.PARTNER else {},
         managed=set(services.managed_locality_ids(me)),
-        follow_up=services.list_to_follow_up(me) if me.is_staff else [],
+        follow_up=follow_up.list_to_follow_up(me) if me.is_staff else [],
         when=services.when_text,
     )
 
@@ -192,7 +192,7 @@ def new_session() -> ResponseReturnValue:
         starts_at, ends_at = form.starts_at(), form.ends_at()
         assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
         try:
-            session = services.publish_session(
+            session = publishing.publish_session(
                 by=me,
                 kind=SessionKind(form.kind.data),
                 locality_id=form.locality_id.data or 0,
@@ -236,7 +236,7 @@ def edit_session(session_id: int) -> ResponseReturnValue:
         starts_at, ends_at = form.starts_at(), form.ends_at()
         assert starts_at is not None and ends_at is not None  # noqa: S101 (the form has checked both)
         try:
-            services.change_session(
+            publishing.change_session(
                 session,
                 by=current_person(),
                 title=form.title.data or "",
@@ -262,7 +262,7 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     session = services.get_managed_session(session_id, user=current_person())
     if CancelSessionForm().validate_on_submit():
         try:
-            services.cancel_session(session, by=current_person())
+            publishing.cancel_session(session, by=current_person())
         except services.SessionError as error:
             flash(str(error), "info")
         else:
@@ -295,7 +295,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
 def record_attendance(session_id: int) -> ResponseReturnValue:
     session = services.get_session_for_attendance(session_id, user=current_person())
     try:
-        services.ensure_attendance_can_be_recorded(session)
+        follow_up.ensure_attendance_can_be_recorded(session)
     except services.SessionError as error:
         flash(f"{error}.", "info")
         return redirect(_session_url(session))
@@ -308,11 +308,11 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
         form.attended_ids.data = [b.id for b in confirmed if b.attended]
     elif form.validate_on_submit():
         try:
-            services.record_attendance(session, by=current_person(), attended_booking_ids=form.attended_ids.data or [])
+            follow_up.record_attendance(session, by=current_person(), attended_booking_ids=form.attended_ids.data or [])
         except services.SessionError as error:
             form.attended_ids.errors = [str(error)]
         else:
-            if services.has_ended(session):
+            if follow_up.has_ended(session):
                 flash("Attendance recorded. Everyone who came has been asked for feedback.", "success")
             else:
                 flash(
@@ -333,19 +333,19 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
 @bp.route("/<int:session_id>/feedback", methods=["GET", "POST"])
 @role_required(Role.PARTNER)
 def give_feedback(session_id: int) -> ResponseReturnValue:
-    booking = services.get_attended_booking(session_id, user=current_person())
+    booking = follow_up.get_attended_booking(session_id, user=current_person())
     form = FeedbackForm()
     ask_confirm = False
     if booking.feedback is None and form.validate_on_submit():
         try:
-            services.give_feedback(
+            follow_up.give_feedback(
                 booking,
                 by=current_person(),
                 rating=int(form.rating.data),
                 comments=form.comments.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.IdentifiersFound as error:
+        except follow_up.IdentifiersFound as error:
             form.comments.errors = [finding.message for finding in error.findings]
             ask_confirm = True
         except services.SessionError as error:

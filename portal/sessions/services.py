@@ -1,14 +1,19 @@
-"""Front Door shadowing and locality open days: publishing, booking, the waiting list, attendance, feedback.
+"""Front Door shadowing and locality open days: who may see and do what, reading, booking, the waiting list.
+
+Publishing, changing and cancelling a session are in `portal.sessions.publishing`; attendance, feedback,
+reminders and feedback requests in `portal.sessions.follow_up`. Both change a session's places and bookings
+under the session-row lock described here, through `lock_session`.
 
 Capacity is a counter on the session row (`engagement_session.booked`) that only conditional UPDATEs
 change, so it holds under any number of concurrent requests, on SQLite and on PostgreSQL alike:
 
-- every change to a session's places starts by *locking the session row* with an UPDATE that changes
-  nothing (`SET booked = booked`). On PostgreSQL that is a row lock held to the end of the transaction;
-  on SQLite it takes the database's write lock (waiting up to the busy timeout) and starts the
-  transaction with a write, so every read after it sees the latest commits. Booking, joining the
-  waiting list, cancelling and promoting a session's bookings therefore happen one at a time per
-  session, and reads made after the lock are current;
+- every change to a session's places starts by *locking the session row* (`lock_session`) with an
+  UPDATE that changes nothing (`SET booked = booked`). On PostgreSQL that is a row lock held to the end
+  of the transaction; on SQLite it takes the database's write lock (waiting up to the busy timeout) and
+  starts the transaction with a write, so every read after it sees the latest commits. Booking, joining
+  the waiting list, cancelling and promoting a session's bookings (and, in the sibling modules, changing
+  a session and recording its attendance) therefore happen one at a time per session, and reads made
+  after the lock are current;
 - a place is claimed with one conditional UPDATE (`booked = booked + 1 WHERE booked < capacity AND
   cancelled_at IS NULL`) whose row count says whether it was won, and given back with `booked - 1`;
 - booking rows change status with conditional UPDATEs too (`WHERE status = …`), so cancelling the same
@@ -24,25 +29,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from flask import url_for
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, selectinload
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.common import audit, outbox, periods
-from portal.common.identifiers import Finding, find_identifiers
+from portal.common import audit, periods
 from portal.common.periods import Period
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.working_days import is_working_day, local_date
+from portal.common.working_days import local_date
 from portal.directory.models import Locality
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions import notices
-from portal.sessions.models import Booking, BookingStatus, Session, SessionFeedback, SessionKind
+from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
 from portal.sessions.notices import when_text
 from portal.sessions.uptake import UptakeRow, uptake
 
@@ -52,8 +55,6 @@ TITLE_MAX = 200
 LOCATION_MAX = 300
 TEXT_MAX = 2000
 CAPACITY_MAX = 200
-REMINDER_WORKING_DAYS = 2
-FEEDBACK_REQUEST_DAYS = 30
 UPCOMING_PAGE_SIZE = 25
 UPTAKE_QUARTERS = 4
 
@@ -83,14 +84,6 @@ class SessionError(Exception):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
-
-
-class IdentifiersFound(SessionError):
-    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("Remove personal details before you save", field="comments")
-        self.findings = findings
 
 
 class Outcome(enum.StrEnum):
@@ -236,28 +229,6 @@ def list_upcoming(*, page: int = 1, now: datetime | None = None) -> SessionPage:
     return SessionPage(sessions, total, page, pages)
 
 
-def list_to_follow_up(user: User, *, now: datetime | None = None, days: int = 90) -> list[Session]:
-    """Sessions of the last `days` days whose attendance `user` may record (host, or manager of the area)."""
-    now = now or utcnow()
-    condition = Session.host_id == user.id
-    areas = managed_locality_ids(user)
-    if areas:
-        condition = condition | Session.locality_id.in_(areas)
-    return list(
-        db.session.scalars(
-            select(Session)
-            .where(
-                condition,
-                Session.starts_at <= now,
-                Session.starts_at > now - timedelta(days=days),
-                Session.cancelled_at.is_(None),
-            )
-            .order_by(Session.starts_at.desc(), Session.id)
-            .options(selectinload(Session.locality))
-        )
-    )
-
-
 def bookings_by_session(user: User, sessions: Iterable[Session]) -> dict[int, Booking]:
     """`user`'s bookings (any status) on `sessions`, by session id: the list marks the sessions they are
     booked on."""
@@ -358,49 +329,8 @@ def status_label(session: Session, *, now: datetime | None = None) -> str:
 # --- checks ---------------------------------------------------------------------------------------
 
 
-def _check_details(
-    *,
-    by: User,
-    title: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    location: str,
-    capacity: int,
-    host_id: int,
-    keep_host_id: int | None = None,
-) -> None:
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValueError("session times must be timezone-aware")
-    if not title:
-        raise SessionError("Enter a title", field="title")
-    if len(title) > TITLE_MAX:
-        raise SessionError(f"The title must be {TITLE_MAX} characters or fewer", field="title")
-    if starts_at <= utcnow():
-        raise SessionError("The start time must be in the future", field="starts_at")
-    if ends_at <= starts_at:
-        raise SessionError("The end time must be after the start time", field="ends_at")
-    if not location:
-        raise SessionError("Enter where the session is", field="location")
-    if len(location) > LOCATION_MAX:
-        raise SessionError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
-    if not 1 <= capacity <= CAPACITY_MAX:
-        raise SessionError(f"The number of places must be between 1 and {CAPACITY_MAX}", field="capacity")
-    if not is_hostable(host_id, manager=by, keep=keep_host_id):
-        raise SessionError("Select who hosts the session", field="host_id")
-
-
-def _one_line(text: str) -> str:
-    """Titles and places go into e-mail subjects and calendar lines: any run of whitespace, line breaks
-    included, becomes one space (a header cannot be injected)."""
-    return " ".join(text.split())
-
-
-def _ensure_manager_of(user: User, session: Session) -> None:
-    if not can_manage(user, session):
-        raise NotFound
-
-
-def _ensure_open(session: Session) -> None:
+def ensure_open(session: Session) -> None:
+    """Refuse a change to a session that is cancelled or has started (see `is_open`)."""
     if session.cancelled_at is not None:
         raise SessionError("This session has been cancelled")
     if has_started(session):
@@ -424,7 +354,7 @@ def _expectations(session: Session) -> tuple[str, ...]:
 # --- the session row: lock, claim, give back ------------------------------------------------------
 
 
-def _lock(session_id: int) -> None:
+def lock_session(session_id: int) -> None:
     """Lock the session row for the rest of the transaction (see the module docstring)."""
     db.session.execute(
         update(Session)
@@ -465,7 +395,8 @@ def _set_status(booking_id: int, *, to: BookingStatus, when: Iterable[BookingSta
     return bool(getattr(result, "rowcount", 0))
 
 
-def _fresh(session: Session) -> Session:
+def refresh_session(session: Session) -> Session:
+    """Re-read the session row (after a conditional UPDATE has changed it behind the ORM's back)."""
     db.session.refresh(session)
     return session
 
@@ -486,7 +417,7 @@ def join_waiting_list(session: Session, *, by: User, confidentiality_accepted: b
 
 def _book(session: Session, *, by: User, confidentiality_accepted: bool, queue: bool) -> BookingResult:
     _ensure_partner(by)
-    _ensure_open(session)
+    ensure_open(session)
     if needs_confidentiality(session) and not confidentiality_accepted:
         raise SessionError(
             "Confirm that you will follow the confidentiality expectations of the Front Door",
@@ -496,10 +427,10 @@ def _book(session: Session, *, by: User, confidentiality_accepted: bool, queue: 
     if already is not None:
         return already
 
-    _lock(session.id)
+    lock_session(session.id)
     # Under the lock every read is current: a booking made by a request that got here first is seen,
     # and so is a cancellation of the session.
-    _ensure_open(_fresh(session))
+    ensure_open(refresh_session(session))
     already = _already(session, by)
     if already is not None:
         return already
@@ -508,19 +439,19 @@ def _book(session: Session, *, by: User, confidentiality_accepted: bool, queue: 
         if booking is None:
             _give_back_place(session.id)
             return _already(session, by) or BookingResult(Outcome.FULL, None)
-        _fresh(session)
+        refresh_session(session)
         audit.record("session.booked", obj=booking, session_id=session.id, booked=session.booked)
         notices.send_confirmation(booking, promoted=False, expectations=_expectations(session))
         db.session.flush()
         return BookingResult(Outcome.BOOKED, booking)
     if not queue:
-        _fresh(session)
+        refresh_session(session)
         return BookingResult(Outcome.FULL, None)
     booking = _place(session, by, BookingStatus.WAITLISTED, confidentiality_accepted)
     if booking is None:
         return _already(session, by) or BookingResult(Outcome.FULL, None)
     audit.record("session.waitlisted", obj=booking, session_id=session.id)
-    _fresh(session)
+    refresh_session(session)
     notices.send_plain(
         booking,
         subject=f"Waiting list: {session.title}",
@@ -587,7 +518,7 @@ def cancel_booking(session: Session, *, by: User) -> Booking | None:
     booking = booking_of(session, by)
     if booking is None:
         raise SessionError("You do not have a place on this session")
-    _lock(session.id)
+    lock_session(session.id)
     db.session.refresh(booking)
     was = booking.status
     if not _set_status(booking.id, to=BookingStatus.CANCELLED, when=ACTIVE, cancelled_at=utcnow()):
@@ -612,7 +543,7 @@ def cancel_booking(session: Session, *, by: User) -> Booking | None:
             subject=f"Left the waiting list: {session.title}",
             what="You have left the waiting list for this session.",
         )
-    _fresh(session)
+    refresh_session(session)
     db.session.flush()
     return booking
 
@@ -655,395 +586,3 @@ def promote_waiting_list(session: Session) -> list[Booking]:
         notices.send_confirmation(candidate, promoted=True, expectations=_expectations(session))
         promoted.append(candidate)
     return promoted
-
-
-# --- publishing, changing, cancelling -------------------------------------------------------------
-
-
-def publish_session(
-    *,
-    by: User,
-    kind: SessionKind,
-    locality_id: int,
-    title: str,
-    description: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    location: str,
-    what_to_bring: str,
-    capacity: int,
-    host_id: int,
-) -> Session:
-    """A manager publishes a session in a locality of their area; partners can book it at once."""
-    if locality_id not in managed_locality_ids(by):
-        raise SessionError("Select a locality you manage", field="locality_id")
-    title, location = _one_line(title), _one_line(location)
-    _check_details(
-        by=by, title=title, starts_at=starts_at, ends_at=ends_at, location=location, capacity=capacity, host_id=host_id
-    )
-    session = Session(
-        kind=kind,
-        locality_id=locality_id,
-        title=title,
-        description=description.strip(),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        location=location,
-        what_to_bring=what_to_bring.strip(),
-        capacity=capacity,
-        booked=0,
-        host_id=host_id,
-        published_by_id=by.id,
-        sequence=0,
-    )
-    db.session.add(session)
-    db.session.flush()
-    audit.record("session.published", obj=session, kind=kind.value, locality_id=locality_id, capacity=capacity)
-    return session
-
-
-def change_session(
-    session: Session,
-    *,
-    by: User,
-    title: str,
-    description: str,
-    starts_at: datetime,
-    ends_at: datetime,
-    location: str,
-    what_to_bring: str,
-    capacity: int,
-    host_id: int,
-) -> Session:
-    """Change a session. Everyone booked gets the new details with a calendar update (the same UID, a
-    higher SEQUENCE) when the time, place or details change, and everyone still waiting an e-mail without
-    one; more places go to the waiting list. A new time means the reminders go again."""
-    _ensure_manager_of(by, session)
-    _ensure_open(session)
-    title, location = _one_line(title), _one_line(location)
-    description, what_to_bring = description.strip(), what_to_bring.strip()
-    _check_details(
-        by=by,
-        title=title,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        location=location,
-        capacity=capacity,
-        host_id=host_id,
-        keep_host_id=session.host_id,
-    )
-    _lock(session.id)
-    _fresh(session)
-    if capacity < session.booked:
-        raise SessionError(
-            f"{session.booked} places are booked: the number of places cannot be fewer. "
-            "Ask people to cancel, or cancel the session",
-            field="capacity",
-        )
-    details = (title, description, starts_at, ends_at, location, what_to_bring, host_id)
-    before = (
-        session.title,
-        session.description,
-        session.starts_at,
-        session.ends_at,
-        session.location,
-        session.what_to_bring,
-        session.host_id,
-    )
-    if details == before and capacity == session.capacity:
-        raise SessionError("Change something, or go back without saving", field="title")
-    changed = details != before
-    moved = (starts_at, ends_at) != (session.starts_at, session.ends_at)
-    session.title, session.description, session.location, session.what_to_bring = (
-        title,
-        description,
-        location,
-        what_to_bring,
-    )
-    session.starts_at, session.ends_at, session.host_id = starts_at, ends_at, host_id
-    session.capacity = capacity
-    if changed:
-        session.sequence += 1
-    db.session.flush()
-    db.session.refresh(session, ["host"])
-    audit.record("session.changed", obj=session, sequence=session.sequence, capacity=capacity, details=changed)
-    if moved:
-        db.session.execute(
-            update(Booking)
-            .where(Booking.session_id == session.id, Booking.reminder_sent_at.is_not(None))
-            .values(reminder_sent_at=None)
-            .execution_options(synchronize_session=False)
-        )
-    if changed:
-        confirmed, _, _ = session_bookings(session)
-        for booking in confirmed:
-            booking.sequence += 1
-            notices.send_calendar(
-                booking,
-                "REQUEST",
-                subject=f"Changed: {session.title}",
-                what="A session you are booked on has changed. The attached calendar file updates it in your calendar.",
-            )
-    promote_waiting_list(session)
-    if changed:
-        # Told after the promotions: whoever got a place has just had the new details with it.
-        _, waiting, _ = session_bookings(session)
-        for booking in waiting:
-            notices.send_plain(
-                booking,
-                subject=f"Changed: {session.title}",
-                what="A session you are on the waiting list for has changed: the new details are below. You are "
-                "still on the waiting list. If a place comes free, the first person on the list gets it "
-                "automatically, and we will email you with a calendar file if that is you.",
-            )
-    _fresh(session)
-    db.session.flush()
-    return session
-
-
-def cancel_session(session: Session, *, by: User) -> Session:
-    """Call the session off: everyone booked gets a calendar CANCEL, everyone waiting is told."""
-    _ensure_manager_of(by, session)
-    _ensure_open(session)
-    result = db.session.execute(
-        update(Session)
-        .where(Session.id == session.id, Session.cancelled_at.is_(None))
-        .values(cancelled_at=utcnow(), booked=0, sequence=Session.sequence + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if not getattr(result, "rowcount", 0):
-        raise SessionError("This session has been cancelled")
-    _fresh(session)
-    confirmed, waiting, _ = session_bookings(session)
-    now = utcnow()
-    for booking in confirmed + waiting:
-        was = booking.status
-        booking.status = BookingStatus.CANCELLED
-        booking.cancelled_at = now
-        if was is BookingStatus.CONFIRMED:
-            booking.sequence += 1
-            notices.send_calendar(
-                booking,
-                "CANCEL",
-                subject=f"Cancelled: {session.title}",
-                what="This session has been cancelled. The attached calendar file removes it from your calendar.",
-            )
-        else:
-            notices.send_plain(
-                booking,
-                subject=f"Cancelled: {session.title}",
-                what="This session, which you were on the waiting list for, has been cancelled.",
-            )
-    audit.record("session.cancelled", obj=session, booked=len(confirmed), waiting=len(waiting))
-    db.session.flush()
-    return session
-
-
-# --- attendance and feedback ----------------------------------------------------------------------
-
-
-def has_ended(session: Session, *, now: datetime | None = None) -> bool:
-    return session.ends_at <= (now or utcnow())
-
-
-def ensure_attendance_can_be_recorded(session: Session) -> None:
-    """Attendance is recorded once a session has started, never for a cancelled one."""
-    if session.cancelled_at is not None:
-        raise SessionError("This session was cancelled: there is no attendance to record")
-    if not has_started(session):
-        raise SessionError("You can record attendance once the session has started", field="attended")
-
-
-def record_attendance(session: Session, *, by: User, attended_booking_ids: Iterable[int]) -> Session:
-    """Who came, once the session has started; recording again replaces the record. Each attendee is asked
-    for feedback once, after the session has ended: at once if it has, otherwise by the scheduled job
-    (`send_feedback_requests`) when it ends."""
-    if not can_record_attendance(by, session):
-        raise NotFound
-    ensure_attendance_can_be_recorded(session)
-    _lock(session.id)  # the session row first, then its bookings: the order every writer here keeps
-    confirmed, _, _ = session_bookings(session)
-    attended = set(attended_booking_ids)
-    if not attended <= {b.id for b in confirmed}:
-        raise SessionError("Select people from the list", field="attended")
-    now = utcnow()
-    for booking in confirmed:
-        booking.attended = booking.id in attended
-    session.attendance_recorded_at = now
-    audit.record("session.attendance_recorded", obj=session, attended=len(attended), booked=len(confirmed))
-    db.session.flush()
-    if has_ended(session, now=now):
-        _request_feedback([b.id for b in confirmed if b.attended and b.user.is_active], now=now)
-    db.session.flush()
-    return session
-
-
-def get_attended_booking(session_id: int, *, user: User) -> Booking:
-    """`user`'s booking on the session when they attended it; NotFound otherwise."""
-    booking = db.session.scalar(
-        select(Booking)
-        .where(Booking.session_id == session_id, Booking.user_id == user.id, Booking.attended.is_(True))
-        .options(selectinload(Booking.session), selectinload(Booking.feedback))
-    )
-    if booking is None or user.role is not Role.PARTNER:
-        raise NotFound
-    return booking
-
-
-def give_feedback(booking: Booking, *, by: User, rating: int, comments: str, confirmed: bool) -> SessionFeedback:
-    """An attendee says how the session was (once). Comments that look as if they identify a child raise
-    IdentifiersFound, and nothing is saved, unless `confirmed` (the attendee has checked them)."""
-    if booking.user_id != by.id or booking.attended is not True:
-        raise NotFound
-    if booking.feedback is not None:
-        raise SessionError("You have already given feedback on this session")
-    if not 1 <= rating <= 5:
-        raise SessionError("Select a rating from 1 to 5", field="rating")
-    comments = comments.strip()
-    if len(comments) > TEXT_MAX:
-        raise SessionError(f"Your comments must be {TEXT_MAX} characters or fewer", field="comments")
-    if not confirmed:
-        findings = find_identifiers(comments)
-        if findings:
-            raise IdentifiersFound(findings)
-    feedback = SessionFeedback(booking_id=booking.id, rating=rating, comments=comments)
-    booking.feedback = feedback
-    db.session.add(feedback)
-    db.session.flush()
-    audit.record(
-        "session.feedback_given",
-        obj=feedback,
-        session_id=booking.session_id,
-        rating=rating,
-        identifiers_confirmed=confirmed,
-    )
-    return feedback
-
-
-# --- the scheduled jobs: reminders and feedback requests -----------------------------------------
-#
-# Each booking is reminded, and asked for feedback, once: one conditional UPDATE marks every booking due
-# whose mark is still empty and returns the ids it marked, so two workers running at once never both send
-# one. The marked bookings are then loaded with their session, host and person in a fixed number of
-# queries, so a job costs the same number of queries whatever the number of bookings.
-
-
-def _mark(
-    booking_ids: list[int],
-    column: InstrumentedAttribute[datetime | None],
-    *,
-    now: datetime,
-    also: tuple[ColumnElement[bool], ...] = (),
-) -> list[int]:
-    """Set `column` to `now` on those of `booking_ids` still confirmed with `column` empty (and matching
-    `also`): the ids this call marked (RETURNING, on SQLite and PostgreSQL alike)."""
-    if not booking_ids:
-        return []
-    marked = db.session.execute(
-        update(Booking)
-        .where(Booking.id.in_(booking_ids), column.is_(None), Booking.status == BookingStatus.CONFIRMED, *also)
-        .values({column: now})
-        .returning(Booking.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(marked.scalars())
-
-
-def _with_people(booking_ids: list[int]) -> list[Booking]:
-    """The bookings with what their e-mails need (the session, its host, the person), in three queries."""
-    if not booking_ids:
-        return []
-    return list(
-        db.session.scalars(
-            select(Booking)
-            .where(Booking.id.in_(booking_ids))
-            .order_by(Booking.id)
-            .options(selectinload(Booking.session).joinedload(Session.host), selectinload(Booking.user))
-            .execution_options(populate_existing=True)
-        )
-    )
-
-
-def _request_feedback(booking_ids: list[int], *, now: datetime) -> int:
-    """Ask those of `booking_ids` who attended and have not been asked yet for feedback; the number asked."""
-    asked = _with_people(_mark(booking_ids, Booking.feedback_requested_at, now=now, also=(Booking.attended.is_(True),)))
-    for booking in asked:
-        session = booking.session
-        audit.record("session.feedback_requested", obj=booking, session_id=session.id)
-        outbox.enqueue(
-            to=booking.user.email,
-            subject=f"How was it? {session.title}",
-            template="emails/session_feedback_request.txt",
-            name=booking.user.name,
-            title=session.title,
-            kind=session.kind.label,
-            when=when_text(session),
-            link=url_for("sessions.give_feedback", session_id=session.id, _external=True),
-        )
-    return len(asked)
-
-
-def reminder_day(session_day: date, working_days: int = REMINDER_WORKING_DAYS) -> date:
-    """The working day `working_days` working days before `session_day`: Thursday for a Monday session."""
-    day, left = session_day, working_days
-    while left:
-        day -= timedelta(days=1)
-        if is_working_day(day):
-            left -= 1
-    return day
-
-
-def send_session_reminders(now: datetime | None = None) -> int:
-    """Remind everyone booked, two working days before their session (or later, if that was missed, up to
-    the start), each booking once (see above). The number reminded."""
-    now = now or utcnow()
-    today = local_date(now)
-    due = db.session.execute(
-        select(Booking.id, Session.starts_at)
-        .join(Session, Booking.session_id == Session.id)
-        .where(
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.reminder_sent_at.is_(None),
-            Session.cancelled_at.is_(None),
-            Session.starts_at > now,
-            Session.starts_at < now + timedelta(days=14),
-        )
-        .order_by(Booking.id)
-    ).all()
-    ids = [booking_id for booking_id, starts_at in due if reminder_day(local_date(starts_at)) <= today]
-    reminded = _with_people(_mark(ids, Booking.reminder_sent_at, now=now))
-    for booking in reminded:
-        audit.record("session.reminder_sent", obj=booking, session_id=booking.session_id)
-        notices.send_plain(
-            booking,
-            subject=f"Reminder: {booking.session.title}",
-            what="A reminder of the session you are booked on.",
-            template="emails/session_reminder.txt",
-        )
-    db.session.flush()
-    return len(reminded)
-
-
-def send_feedback_requests(now: datetime | None = None) -> int:
-    """Ask those who attended for feedback once their session has ended, when attendance was recorded
-    before the end (otherwise `record_attendance` has asked already); each booking once (see above).
-    Sessions that ended more than FEEDBACK_REQUEST_DAYS ago are left: too late to ask. The number asked."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(Booking.id)
-        .join(Session, Booking.session_id == Session.id)
-        .join(User, Booking.user_id == User.id)
-        .where(
-            Booking.status == BookingStatus.CONFIRMED,
-            Booking.attended.is_(True),
-            Booking.feedback_requested_at.is_(None),
-            Session.cancelled_at.is_(None),
-            Session.ends_at <= now,
-            Session.ends_at > now - timedelta(days=FEEDBACK_REQUEST_DAYS),
-            User.disabled_at.is_(None),
-        )
-        .order_by(Booking.id)
-    )
-    asked = _request_feedback(list(due), now=now)
-    db.session.flush()
-    return asked

@@ -16,7 +16,7 @@ from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.sessions import services
+from portal.sessions import follow_up, publishing, services
 from portal.sessions.models import BookingStatus, Session, SessionFeedback, SessionKind
 from tests.integration.requests.conftest import assert_error_page
 from tests.integration.sessions.conftest import (
@@ -310,11 +310,11 @@ def test_attendance_recorded_during_the_session_asks_for_feedback_once_it_has_en
 
     ends_at = fresh(Session, session.id).ends_at
     with app.test_request_context():
-        assert services.send_feedback_requests(ends_at - timedelta(minutes=1)) == 0  # not yet over
+        assert follow_up.send_feedback_requests(ends_at - timedelta(minutes=1)) == 0  # not yet over
         db.session.commit()
-        assert services.send_feedback_requests(ends_at + timedelta(minutes=1)) == 1
+        assert follow_up.send_feedback_requests(ends_at + timedelta(minutes=1)) == 1
         db.session.commit()
-        assert services.send_feedback_requests(ends_at + timedelta(hours=1)) == 0  # asked once
+        assert follow_up.send_feedback_requests(ends_at + timedelta(hours=1)) == 0  # asked once
         db.session.commit()
     [ask] = outbox_to(came.email)
     assert ask.subject == f"How was it? {session.title}" and f"/sessions/{session.id}/feedback" in ask.body_text
@@ -409,7 +409,7 @@ def test_hosts_are_the_staff_of_the_managers_area(app, client_for, world, factor
     starts = utcnow() + timedelta(days=10)
     for host in (world.other_practitioner, away):
         with pytest.raises(services.SessionError) as refused_host:
-            services.publish_session(
+            publishing.publish_session(
                 by=manager,
                 kind=SessionKind.OPEN_DAY,
                 locality_id=world.locality.id,

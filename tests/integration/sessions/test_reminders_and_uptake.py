@@ -21,7 +21,7 @@ from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.sessions import services
+from portal.sessions import follow_up, services
 from portal.sessions.cli import run_jobs
 from portal.sessions.models import BookingStatus, SessionKind
 from tests.integration.sessions.conftest import bookings, outbox_to, post
@@ -46,11 +46,11 @@ def test_the_reminder_goes_two_working_days_before_and_only_once(app, world, sf,
     sf.BookingFactory(session=session, user=cancelled, status=BookingStatus.CANCELLED)
 
     with app.test_request_context():
-        assert services.send_session_reminders(at(date(2027, 6, 2), 18)) == 0  # Wednesday: too early
+        assert follow_up.send_session_reminders(at(date(2027, 6, 2), 18)) == 0  # Wednesday: too early
         db.session.commit()
-        assert services.send_session_reminders(at(date(2027, 6, 3), 7)) == 1  # Thursday
+        assert follow_up.send_session_reminders(at(date(2027, 6, 3), 7)) == 1  # Thursday
         db.session.commit()
-        assert services.send_session_reminders(at(date(2027, 6, 4), 7)) == 0  # already reminded
+        assert follow_up.send_session_reminders(at(date(2027, 6, 4), 7)) == 0  # already reminded
         db.session.commit()
     [reminder] = outbox_to(booked.email)
     assert reminder.subject == f"Reminder: {session.title}"
@@ -131,9 +131,9 @@ def test_the_jobs_cost_the_same_queries_whatever_the_number_of_bookings(app, wor
         # The e-mails and audit rows are one INSERT each (batched on PostgreSQL): count what is read and marked.
         return len([q for q in statements if not q.lstrip().upper().startswith("INSERT")])
 
-    reminders = services.send_session_reminders
+    reminders = follow_up.send_session_reminders
     assert queries(reminders, 2, ended=False) == queries(reminders, 9, ended=False)
-    requests = services.send_feedback_requests
+    requests = follow_up.send_feedback_requests
     assert queries(requests, 2, ended=True) == queries(requests, 9, ended=True)
 
 

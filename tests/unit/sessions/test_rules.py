@@ -9,13 +9,13 @@ import pytest
 
 from portal.common.permissions import NotFound
 from portal.common.working_days import is_working_day, working_days_between
+from portal.sessions.follow_up import reminder_day
 from portal.sessions.models import BookingStatus, Session, SessionKind
 from portal.sessions.services import (
     CONFIDENTIALITY_EXPECTATIONS,
     has_started,
     is_open,
     needs_confidentiality,
-    reminder_day,
     status_label,
     uptake_period,
     when_text,

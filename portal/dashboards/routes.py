@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from portal.common.periods import PeriodKind, quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
-from portal.dashboards import charts, services
+from portal.dashboards import charts, figures, services
+from portal.dashboards import report as quarterly  # under another name: the views below are report and report_csv
 from portal.dashboards.forms import filter_choices
 from portal.dashboards.pdf import render_pdf
 
@@ -17,7 +18,7 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 @bp.context_processor
 def chart_helpers() -> dict[str, object]:
-    return {"charts": charts, "groups": services.ORGANISATION_GROUPS, "suppressed": services.suppressed}
+    return {"charts": charts, "groups": figures.ORGANISATION_GROUPS, "suppressed": services.suppressed}
 
 
 # Managers only: admins run the system and see no case work, not even in aggregate (see README).
@@ -51,7 +52,7 @@ def index() -> ResponseReturnValue:
         return render_template(
             "dashboards/index.html", title="Dashboard", filters=filters, choices=choices, board=None, error=str(error)
         )
-    board = services.dashboard(filters)
+    board = figures.dashboard(filters)
     choices = filter_choices(filters)
     report_quarter = quarter(filters.period.end)
     report_args = {**filters.args(), "period": report_quarter.key}
@@ -67,12 +68,12 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _report() -> services.Report:
+def _report() -> quarterly.Report:
     try:
         filters = _filters(kinds=(PeriodKind.QUARTER,))
     except services.FilterError:
         raise NotFound from None  # no report for a period that is not a quarter
-    return services.report(filters)
+    return quarterly.report(filters)
 
 
 @bp.route("/report")
@@ -82,7 +83,7 @@ def report() -> ResponseReturnValue:
     return render_template("dashboards/report.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep)
 
 
-def _filename(rep: services.Report, extension: str) -> str:
+def _filename(rep: quarterly.Report, extension: str) -> str:
     where = f"locality-{rep.filters.locality.id}" if rep.filters.locality else "area"
     return f"quarterly-report-{rep.filters.period.key}-{where}.{extension}"
 
@@ -95,7 +96,7 @@ def report_pdf() -> ResponseReturnValue:
         "dashboards/report_print.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep
     )
     pdf = render_pdf(html)
-    services.record_export(rep, by=current_person(), file_format="pdf")
+    quarterly.record_export(rep, by=current_person(), file_format="pdf")
     return Response(
         pdf,
         mimetype="application/pdf",
@@ -107,8 +108,8 @@ def report_pdf() -> ResponseReturnValue:
 @role_required(Role.MANAGER)
 def report_csv() -> ResponseReturnValue:
     rep = _report()
-    data = services.report_csv(rep)
-    services.record_export(rep, by=current_person(), file_format="csv")
+    data = quarterly.report_csv(rep)
+    quarterly.record_export(rep, by=current_person(), file_format="csv")
     return Response(
         data,
         mimetype="text/csv",

@@ -13,6 +13,7 @@ import pytest
 
 from portal.common.roles import Role
 from portal.dashboards import services
+from portal.dashboards.figures import Cell, Dashboard, dashboard
 from portal.dashboards.models import Step
 from portal.feedback.models import Theme
 from portal.sessions.models import SessionKind
@@ -29,8 +30,8 @@ def manager(client_for: Any) -> Any:
     return client_for(Role.MANAGER)
 
 
-def figures(world: Any, **filters: Any) -> services.Dashboard:
-    return services.dashboard(services.resolve_filters(world.manager, **filters))
+def figures(world: Any, **filters: Any) -> Dashboard:
+    return dashboard(services.resolve_filters(world.manager, **filters))
 
 
 def rows(page: Any, table_id: str) -> dict[str, list[str]]:
@@ -76,7 +77,7 @@ def structure_elements(reader: Any, kind: str) -> list[Any]:
     return found
 
 
-def steps(board: services.Dashboard) -> dict[Step, tuple[int, int | None, int | None, int | None]]:
+def steps(board: Dashboard) -> dict[Step, tuple[int, int | None, int | None, int | None]]:
     return {s.step: (s.done, s.median, s.p90, s.on_time_percent) for s in board.responsiveness.steps}
 
 
@@ -124,8 +125,8 @@ def test_feedback_counts_anonymous_entries_and_the_pulse(world, known):
     # 4, 2 (anonymous, from the police) and 5: 3 entries, average 11 / 3 = 3.7; the quarter before: one 3.
     assert (fb.period.count, fb.period.average) == (3, Decimal("3.7"))
     assert (fb.previous.count, fb.previous.average) == (1, Decimal("3.0"))
-    assert fb.period_by_theme[Theme.KEEPING_PROMISES] == services.Cell(2, 6)
-    assert fb.period_by_theme[Theme.COMMUNICATION] == services.Cell(1, 5)
+    assert fb.period_by_theme[Theme.KEEPING_PROMISES] == Cell(2, 6)
+    assert fb.period_by_theme[Theme.COMMUNICATION] == Cell(1, 5)
     assert [q.key for q in fb.quarters] == ["2024-Q4", "2025-Q1", "2025-Q2", "2025-Q3"]
     assert [(c.count, c.average) for c in fb.by_quarter] == [
         (0, None),

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from portal.common.periods import month, quarter
 from portal.dashboards import charts
-from portal.dashboards.services import average, months_of, nearest_rank, percent, safe_cell, suppressed, utc_bounds
+from portal.dashboards.figures import months_of
+from portal.dashboards.report import safe_cell
+from portal.dashboards.services import average, nearest_rank, percent, suppressed, utc_bounds
 
 
 def test_nearest_rank_percentiles_by_hand():

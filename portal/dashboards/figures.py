@@ -1,0 +1,595 @@
+"""The dashboard's figures, each computed with SQL aggregates over the area and period of the filters
+(portal.dashboards.services). Rules each figure follows:
+
+- Responsiveness reads StepTiming (portal.dashboards.models): a step counts in the period in which it
+  was done (acknowledged; consulted and outcome shared: closed). Medians and 90th percentiles are
+  nearest-rank over whole working days, from a histogram (GROUP BY working days), never from rows.
+  The pod and practitioner filters apply to the worker of the request.
+- Overdue now: open requests whose clock has run out today, as the queue shows them.
+- Promises: those due in the period; kept (by the end of the London due date), missed (kept after
+  it, or not kept and the due date has passed), the rest still open. Percentages are of promises made,
+  rounded half up to whole numbers.
+- Escalations and disagreements: raised in the period.
+- Feedback: entries given in the period (anonymous ones count: they keep their locality, and are
+  shown as "Anonymous", never with their organisation's type, which can identify them); pulse
+  answers given in the period about the area's requests. With a pod or practitioner filter only
+  feedback linked to their requests counts.
+- Engagement: partnership meetings, sessions and pod invites taking place in the period.
+- Demand: requests received in the period, per London month, by the organisation type of the
+  partner (education = schools and early years; other = voluntary and other). Counts per school of
+  1 to 4 are shown as "fewer than 5".
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.common.periods import Period, month, quarter
+from portal.dashboards.models import Step, StepTiming
+from portal.dashboards.services import LONDON, Filters, average, nearest_rank, percent, utc_bounds
+from portal.directory.models import Locality, Organisation, OrganisationKind
+from portal.extensions import db
+from portal.feedback.models import Feedback, PulseResponse, Theme
+from portal.meetings.models import MeetingInvitation, PartnershipMeeting
+from portal.models_base import UTCDateTime, utcnow
+from portal.requests.models import (
+    ConsultationRequest,
+    Escalation,
+    EscalationKind,
+    InviteResponse,
+    PodInvite,
+    PodInvitee,
+    Promise,
+    RequestStatus,
+)
+from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
+
+LATEST_COMMENTS = 5
+TOP_SCHOOLS = 10
+
+
+# --- responsiveness -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    step: Step
+    done: int
+    on_time: int
+    median: int | None
+    p90: int | None
+    histogram: dict[int, int]
+
+    @property
+    def on_time_percent(self) -> int | None:
+        return percent(self.on_time, self.done)
+
+
+@dataclass(frozen=True)
+class Responsiveness:
+    steps: list[StepFigures]
+    overdue_now: int
+    promises_made: int
+    promises_kept: int  # by the end of the due date
+    promises_missed: int  # kept after the due date, or not kept and the due date has passed
+    promises_kept_late: int  # of those missed
+    escalations: int
+    disagreements: int
+    escalations_answered: int
+
+    def step(self, step: Step) -> StepFigures:
+        return next(s for s in self.steps if s.step is step)
+
+    @property
+    def kept_percent(self) -> int | None:
+        return percent(self.promises_kept, self.promises_made)
+
+    @property
+    def missed_percent(self) -> int | None:
+        return percent(self.promises_missed, self.promises_made)
+
+
+def _timing_filter(f: Filters) -> list[ColumnElement[bool]]:
+    start, end = utc_bounds(f.period)
+    t = StepTiming
+    conditions = [t.done_at >= start, t.done_at < end]
+    if f.worker_ids is not None:
+        # Through the worker index; the locality still bounds it (a worker may have moved).
+        conditions += [t.worker_id.in_(f.worker_ids), t.locality_id.in_(f.locality_ids)]
+    else:
+        conditions.append(t.locality_id.in_(f.locality_ids))
+    return conditions
+
+
+def _request_scope(f: Filters, query: Select[Any], r: type[ConsultationRequest] = ConsultationRequest) -> Select[Any]:
+    query = query.where(r.locality_id.in_(f.locality_ids))
+    if f.worker_ids is not None:
+        query = query.where(r.worker_id.in_(f.worker_ids))
+    return query
+
+
+def overdue_condition(today: date, now: datetime) -> ColumnElement[bool]:
+    """Open requests whose clock has run out: the same rule as the queue's "Overdue" tag
+    (portal.requests.services._overdue_condition), repeated here so the dashboard reads no services."""
+    r = ConsultationRequest
+    return and_(
+        r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
+        or_(
+            and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
+            and_(or_(r.consultation_at.is_(None), r.consultation_at > now), r.consult_due < today),
+            r.outcome_due < today,
+        ),
+    )
+
+
+def end_of_due_day(due_on: Any, period: Period) -> Any:
+    """A CASE giving, for a date column whose values lie in `period`, the UTC moment that London day ends.
+    One WHEN a day: SQLite cannot turn a timestamp into a London date, so the days are worked out here."""
+    ends: dict[date, Any] = {}
+    day = period.start
+    while day <= period.end:
+        ends[day] = literal(datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC), UTCDateTime())
+        day += timedelta(days=1)
+    return case(ends, value=due_on)
+
+
+def responsiveness(f: Filters) -> Responsiveness:
+    t = StepTiming
+    histograms: dict[Step, Counter[int]] = {step: Counter() for step in Step}
+    on_time: Counter[Step] = Counter()
+    for step, days, in_time, count in db.session.execute(
+        select(t.step, t.working_days, t.on_time, func.count())
+        .where(*_timing_filter(f))
+        .group_by(t.step, t.working_days, t.on_time)
+    ):
+        histograms[step][days] += count
+        if in_time:
+            on_time[step] += count
+    steps = [
+        StepFigures(
+            step,
+            sum(histograms[step].values()),
+            on_time[step],
+            nearest_rank(histograms[step], 50),
+            nearest_rank(histograms[step], 90),
+            dict(sorted(histograms[step].items())),
+        )
+        for step in Step
+    ]
+    r = ConsultationRequest
+    overdue = (
+        db.session.scalar(
+            _request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today, utcnow()))
+        )
+        or 0
+    )
+    p = Promise
+    promise_query = (
+        select(
+            func.count(),
+            func.count(p.kept_at),
+            func.coalesce(func.sum(case((and_(p.kept_at.is_(None), p.due_on < f.today), 1), else_=0)), 0),
+            # Kept after the end of the London due date: not kept as promised, so missed (kept late).
+            func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
+        )
+        .select_from(p)
+        .join(r, r.id == p.request_id)
+        .where(p.due_on >= f.period.start, p.due_on <= f.period.end, r.locality_id.in_(f.locality_ids))
+    )
+    if f.worker_ids is not None:
+        promise_query = promise_query.where(p.made_by_id.in_(f.worker_ids))
+    made, kept_at_all, not_kept, late = db.session.execute(promise_query).one()
+    late = int(late)
+    start, end = utc_bounds(f.period)
+    e = Escalation
+    escalations: Counter[EscalationKind] = Counter()
+    answered = 0
+    for kind, count, responded in db.session.execute(
+        _request_scope(
+            f,
+            select(e.kind, func.count(), func.count(e.responded_at))
+            .select_from(e)
+            .join(r, r.id == e.request_id)
+            .where(e.raised_at >= start, e.raised_at < end),
+        ).group_by(e.kind)
+    ):
+        escalations[kind] += count
+        answered += responded
+    return Responsiveness(
+        steps,
+        overdue,
+        made,
+        kept_at_all - late,
+        int(not_kept) + late,
+        late,
+        escalations[EscalationKind.SPEAK_TO_MANAGER],
+        escalations[EscalationKind.DISAGREEMENT],
+        answered,
+    )
+
+
+# --- feedback ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    total: int
+
+    @property
+    def average(self) -> Decimal | None:
+        return average(self.total, self.count)
+
+
+@dataclass(frozen=True)
+class Comment:
+    at: datetime
+    theme: Theme
+    rating: int
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    quarters: list[Period]
+    by_theme: dict[Theme, list[Cell]]  # one cell per quarter
+    period: Cell
+    previous: Cell
+    period_by_theme: dict[Theme, Cell]
+    previous_by_theme: dict[Theme, Cell]
+    pulse_count: int
+    pulse_helpful: int
+    pulse_knew_next: int
+    previous_pulse_count: int
+    previous_pulse_helpful: int
+    comments: list[Comment]
+
+    @property
+    def by_quarter(self) -> list[Cell]:
+        return [
+            Cell(sum(c[i].count for c in self.by_theme.values()), sum(c[i].total for c in self.by_theme.values()))
+            for i in range(len(self.quarters))
+        ]
+
+    @property
+    def helpful_percent(self) -> int | None:
+        return percent(self.pulse_helpful, self.pulse_count)
+
+    @property
+    def knew_next_percent(self) -> int | None:
+        return percent(self.pulse_knew_next, self.pulse_count)
+
+    @property
+    def previous_helpful_percent(self) -> int | None:
+        return percent(self.previous_pulse_helpful, self.previous_pulse_count)
+
+
+def bucket(column: Any, periods: Sequence[Period]) -> Any:
+    """A CASE giving the index of the period that `column` (a UTC timestamp) falls in; NULL outside them."""
+    whens = []
+    for i, p in enumerate(periods):
+        start, end = utc_bounds(p)
+        whens.append((and_(column >= start, column < end), i))
+    return case(*whens, else_=None).label("bucket")
+
+
+def _feedback_scope(f: Filters, query: Select[Any]) -> Select[Any]:
+    fb = Feedback
+    query = query.where(fb.locality_id.in_(f.locality_ids))
+    if f.worker_ids is not None:
+        r = ConsultationRequest
+        query = query.join(r, r.id == fb.request_id).where(r.worker_id.in_(f.worker_ids))
+    return query
+
+
+def _theme_cells(f: Filters, periods: Sequence[Period]) -> dict[Theme, list[Cell]]:
+    fb = Feedback
+    start, _ = utc_bounds(periods[0])
+    _, end = utc_bounds(periods[-1])
+    index = bucket(fb.created_at, periods)
+    cells: dict[Theme, list[Cell]] = {theme: [Cell(0, 0) for _ in periods] for theme in Theme}
+    for theme, i, count, total in db.session.execute(
+        _feedback_scope(
+            f,
+            select(fb.theme, index, func.count(), func.sum(fb.rating)).where(
+                fb.created_at >= start, fb.created_at < end
+            ),
+        ).group_by(fb.theme, index)
+    ):
+        if i is not None:
+            cells[theme][i] = Cell(count, int(total))
+    return cells
+
+
+def _pulse(f: Filters, period: Period) -> tuple[int, int, int]:
+    pr, r = PulseResponse, ConsultationRequest
+    start, end = utc_bounds(period)
+    count, helpful, knew = db.session.execute(
+        _request_scope(
+            f,
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((pr.helpful, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((pr.knew_what_next, 1), else_=0)), 0),
+            )
+            .select_from(pr)
+            .join(r, r.id == pr.request_id)
+            .where(pr.created_at >= start, pr.created_at < end),
+        )
+    ).one()
+    return count, int(helpful), int(knew)
+
+
+def feedback(f: Filters) -> FeedbackFigures:
+    quarters = [quarter(f.period.end)]
+    while len(quarters) < 4:
+        quarters.insert(0, quarters[0].previous())
+    by_theme = _theme_cells(f, quarters)
+    previous = f.period.previous()
+    pair = _theme_cells(f, [previous, f.period])
+    pulse_count, helpful, knew = _pulse(f, f.period)
+    previous_pulse_count, previous_helpful, _ = _pulse(f, previous)
+    fb = Feedback
+    start, end = utc_bounds(f.period)
+    comments = [
+        Comment(row.created_at, row.theme, row.rating, row.text, _source(row))
+        for row in db.session.scalars(
+            _feedback_scope(
+                f,
+                select(fb)
+                .options(selectinload(fb.organisation))
+                .where(fb.created_at >= start, fb.created_at < end, fb.text != ""),
+            )
+            .order_by(fb.created_at.desc(), fb.id.desc())
+            .limit(LATEST_COMMENTS)
+        )
+    ]
+    return FeedbackFigures(
+        quarters=quarters,
+        by_theme=by_theme,
+        period=Cell(sum(c[1].count for c in pair.values()), sum(c[1].total for c in pair.values())),
+        previous=Cell(sum(c[0].count for c in pair.values()), sum(c[0].total for c in pair.values())),
+        period_by_theme={theme: cells[1] for theme, cells in pair.items()},
+        previous_by_theme={theme: cells[0] for theme, cells in pair.items()},
+        pulse_count=pulse_count,
+        pulse_helpful=helpful,
+        pulse_knew_next=knew,
+        previous_pulse_count=previous_pulse_count,
+        previous_pulse_helpful=previous_helpful,
+        comments=comments,
+    )
+
+
+def _source(entry: Feedback) -> str:
+    if entry.anonymous:
+        # Not even the organisation's type: a locality may have one police station or one health centre.
+        return "Anonymous"
+    return entry.organisation.name if entry.organisation is not None else "A partner"
+
+
+# --- engagement -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    locality: str
+    starts_at: datetime
+    invited: int
+    recorded: int
+    represented: int
+
+    @property
+    def coverage(self) -> int | None:
+        return percent(self.represented, self.recorded)
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    kind: SessionKind
+    sessions: int
+    places: int
+    booked: int
+    attended: int
+
+    @property
+    def uptake(self) -> int | None:
+        return percent(self.booked, self.places)
+
+
+@dataclass(frozen=True)
+class Engagement:
+    meetings: list[MeetingRow]
+    sessions: list[SessionRow]
+    invitees: int
+    accepted: int
+    declined: int
+    proposed: int
+
+    @property
+    def represented(self) -> int:
+        return sum(m.represented for m in self.meetings)
+
+    @property
+    def recorded(self) -> int:
+        return sum(m.recorded for m in self.meetings)
+
+    @property
+    def coverage(self) -> int | None:
+        return percent(self.represented, self.recorded)
+
+    @property
+    def acceptance(self) -> int | None:
+        return percent(self.accepted, self.invitees)
+
+
+def engagement(f: Filters) -> Engagement:
+    start, end = utc_bounds(f.period)
+    m, mi = PartnershipMeeting, MeetingInvitation
+    meetings = [
+        MeetingRow(name, starts_at, invited, recorded, int(represented))
+        for name, starts_at, invited, recorded, represented in db.session.execute(
+            select(
+                Locality.name,
+                m.starts_at,
+                func.count(mi.id),
+                func.count(mi.represented),
+                func.coalesce(func.sum(case((mi.represented.is_(True), 1), else_=0)), 0),
+            )
+            .select_from(m)
+            .join(Locality, Locality.id == m.locality_id)
+            .outerjoin(mi, mi.meeting_id == m.id)
+            .where(m.locality_id.in_(f.locality_ids), m.cancelled_at.is_(None), m.starts_at >= start, m.starts_at < end)
+            .group_by(m.id, Locality.name, m.starts_at)
+            .order_by(m.starts_at, Locality.name)
+        )
+    ]
+    s, b = Session, Booking
+    session_scope = and_(
+        s.locality_id.in_(f.locality_ids), s.cancelled_at.is_(None), s.starts_at >= start, s.starts_at < end
+    )
+    places = {
+        kind: (count, int(capacity), int(booked))
+        for kind, count, capacity, booked in db.session.execute(
+            select(s.kind, func.count(), func.sum(s.capacity), func.sum(s.booked)).where(session_scope).group_by(s.kind)
+        )
+    }
+    attended: dict[SessionKind, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(s.kind, func.count())
+            .select_from(b)
+            .join(s, s.id == b.session_id)
+            .where(session_scope, b.attended.is_(True), b.status == BookingStatus.CONFIRMED)
+            .group_by(s.kind)
+        ).all()
+    )
+    sessions = [SessionRow(kind, *places.get(kind, (0, 0, 0)), attended=attended.get(kind, 0)) for kind in SessionKind]
+    pi, pv, r = PodInvite, PodInvitee, ConsultationRequest
+    invite_query = (
+        select(pv.response, func.count())
+        .select_from(pv)
+        .join(pi, pi.id == pv.invite_id)
+        .join(r, r.id == pi.request_id)
+        .where(r.locality_id.in_(f.locality_ids), pi.cancelled_at.is_(None), pi.starts_at >= start, pi.starts_at < end)
+        .group_by(pv.response)
+    )
+    if f.pod is not None:
+        invite_query = invite_query.where(pi.pod_id == f.pod.id)
+    if f.practitioner is not None:
+        invite_query = invite_query.where(pi.organiser_id == f.practitioner.id)
+    responses: Counter[InviteResponse] = Counter(dict(db.session.execute(invite_query).all()))  # type: ignore[arg-type]
+    return Engagement(
+        meetings,
+        sessions,
+        sum(responses.values()),
+        responses[InviteResponse.ACCEPTED],
+        responses[InviteResponse.DECLINED],
+        responses[InviteResponse.PROPOSED],
+    )
+
+
+# --- demand ----------------------------------------------------------------------------------------------------------
+
+ORGANISATION_GROUPS = ("Education", "Health", "Police", "Other")
+_GROUP_OF = {
+    OrganisationKind.SCHOOL: "Education",
+    OrganisationKind.EARLY_YEARS: "Education",
+    OrganisationKind.HEALTH: "Health",
+    OrganisationKind.POLICE: "Police",
+    OrganisationKind.VOLUNTARY: "Other",
+    OrganisationKind.OTHER: "Other",
+}
+
+
+@dataclass(frozen=True)
+class DemandMonth:
+    month: Period
+    by_group: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_group.values())
+
+
+@dataclass(frozen=True)
+class Demand:
+    months: list[DemandMonth]
+    previous_total: int
+    schools: list[tuple[str, int]]  # the schools that asked most, with their counts
+
+    @property
+    def total(self) -> int:
+        return sum(m.total for m in self.months)
+
+    def group_total(self, group: str) -> int:
+        return sum(m.by_group[group] for m in self.months)
+
+
+def months_of(period: Period) -> list[Period]:
+    months = [month(period.start)]
+    while months[-1].end < period.end:
+        months.append(months[-1].next())
+    return months
+
+
+def _received(f: Filters, period: Period) -> Select[Any]:
+    r = ConsultationRequest
+    start, end = utc_bounds(period)
+    return _request_scope(f, select().select_from(r).where(r.received_at >= start, r.received_at < end))
+
+
+def demand(f: Filters) -> Demand:
+    r, o = ConsultationRequest, Organisation
+    months = months_of(f.period)
+    index = bucket(r.received_at, months)
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for i, kind, count in db.session.execute(
+        _received(f, f.period)
+        .add_columns(index, o.kind, func.count())
+        .join(o, o.id == r.organisation_id)
+        .group_by(index, o.kind)
+    ):
+        if i is not None:
+            counts[i][_GROUP_OF[kind]] += count
+    previous_total = db.session.scalar(_received(f, f.period.previous()).add_columns(func.count())) or 0
+    schools = [
+        (name, count)
+        for _, name, count in db.session.execute(
+            _received(f, f.period)
+            .add_columns(o.id, o.name, func.count())
+            .join(o, o.id == r.organisation_id)
+            .where(o.kind == OrganisationKind.SCHOOL)
+            .group_by(o.id, o.name)
+            .order_by(func.count().desc(), o.name, o.id)
+            .limit(TOP_SCHOOLS)
+        )
+    ]
+    return Demand(
+        [DemandMonth(p, {g: counts[i][g] for g in ORGANISATION_GROUPS}) for i, p in enumerate(months)],
+        previous_total,
+        schools,
+    )
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: Filters
+    responsiveness: Responsiveness
+    feedback: FeedbackFigures
+    engagement: Engagement
+    demand: Demand
+
+
+def dashboard(f: Filters) -> Dashboard:
+    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f))

@@ -13,7 +13,9 @@ The rules that keep calendar clients in step (DESIGN.md, "Pod invite"):
   VTIMEZONE that defines them, so a meeting at 10:00 stays at 10:00 either side of a clock change;
 - the summary and description never carry case details or child identifiers (QUALITY.md, "E-mails
   carry a reference and a link, never case details"): the caller passes a reference such as
-  "Pod meeting (ref PP-000042)", and the description always ends with the link to the portal.
+  "Pod meeting (ref PP-000042)", and the description always ends with the link to the portal;
+- answers are given in the portal, never by calendar reply: a REQUEST asks no reply (``RSVP=FALSE``), since
+  an Accept or Decline from a calendar app goes to the organiser's mailbox and the portal never sees it.
 
 Text values are escaped and long lines folded at 75 octets by icalendar. E-mail addresses, the UID
 and the URL must not contain line breaks or other control characters (:class:`ValueError`), so no
@@ -163,7 +165,8 @@ def _build(event: CalendarEvent, method: Method, now: datetime | None) -> bytes:
             cn=_name(attendee.name),
             role="REQ-PARTICIPANT",
             partstat=attendee.status,
-            rsvp=True if request else None,
+            # Answers are given in the portal (see the module's docstring); a CANCEL carries no RSVP at all.
+            rsvp=False if request else None,
         )
         for attendee in event.attendees
     ]

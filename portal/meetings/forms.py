@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -28,11 +28,12 @@ from portal.meetings.services import (
     LONDON,
     MINUTES_MAX,
     NOTE_MAX,
+    RegisterDraft,
     RegisterEntry,
     london_today,
 )
 from portal.models_base import utcnow
-from portal.requests.forms import parse_time
+from portal.requests.forms import IdentifierConfirmation, parse_time
 
 _ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 _TIME_HINT = "For example, 9:30am or 14:30"
@@ -186,6 +187,16 @@ class RegisterFormBase(FlaskForm):
                 valid = False
         return valid
 
+    def fill(self, draft: Mapping[int, RegisterDraft]) -> None:
+        """Start from what the service says (see services.register_draft)."""
+        for invitation, represented, by_whom in self.rows():
+            entry = draft.get(invitation.id)
+            if entry is None:
+                continue
+            if entry.represented is not None:
+                represented.data = "yes" if entry.represented else "no"
+            by_whom.data = entry.by_whom
+
     def entries(self) -> dict[int, RegisterEntry]:
         return {
             invitation.id: RegisterEntry(represented=represented.data == "yes", by_whom=by_whom.data or "")
@@ -214,7 +225,7 @@ def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> Re
     return form
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(IdentifierConfirmation, FlaskForm):
     minutes = TextAreaField(
         "Minutes",
         widget=GovTextArea(),
@@ -241,7 +252,7 @@ def _rag_choices() -> list[tuple[str, str]]:
     ]
 
 
-class ActionForm(FlaskForm):
+class ActionForm(IdentifierConfirmation, FlaskForm):
     text = TextAreaField(
         "Action",
         widget=GovTextArea(),
@@ -277,7 +288,7 @@ class ActionForm(FlaskForm):
             raise ValidationError("Enter the due date")
 
 
-class ActionUpdateForm(FlaskForm):
+class ActionUpdateForm(IdentifierConfirmation, FlaskForm):
     rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
     done = BooleanField("The action is done", widget=GovCheckboxInput())
     note = TextAreaField(

@@ -32,9 +32,16 @@ def _meeting_url(meeting: PartnershipMeeting, anchor: str | None = None) -> str:
     return url_for("meetings.meeting_page", meeting_id=meeting.id, _anchor=anchor)
 
 
-def _show_error(form: Any, error: services.MeetingError, fallback: str) -> None:
+def _show_error(form: Any, error: services.MeetingError, fallback: str) -> bool:
+    """Show the error by its field. True when it is a warning about a child's identifiers, so the page
+    offers the box to confirm them."""
     field = getattr(form, error.field, None) if error.field else None
-    (field if field is not None else getattr(form, fallback)).errors = [str(error)]
+    field = field if field is not None else getattr(form, fallback)
+    if isinstance(error, services.IdentifiersFound):
+        field.errors = [finding.message for finding in error.findings]
+        return True
+    field.errors = [str(error)]
+    return False
 
 
 @bp.route("")
@@ -79,7 +86,7 @@ def schedule_meeting() -> ResponseReturnValue:
         except services.MeetingError as error:
             _show_error(form, error, fallback="on")
         else:
-            flash(f"Meeting scheduled. {len(meeting.invitations)} schools have been invited.", "success")
+            flash(f"Meeting scheduled. {services.invitation_summary(meeting)}", "success")
             return redirect(_meeting_url(meeting))
     return render_template(
         "meetings/meeting_form.html",
@@ -223,12 +230,7 @@ def record_register(meeting_id: int) -> ResponseReturnValue:
     invitations = services.invitations_by_school(meeting)
     form = register_form(invitations)
     if request.method == "GET":
-        for invitation, represented, by_whom in form.rows():
-            if invitation.represented is not None:
-                represented.data = "yes" if invitation.represented else "no"
-                by_whom.data = invitation.represented_by
-            elif invitation.answer is MeetingAnswer.ATTENDING:
-                by_whom.data = invitation.attendees  # what the school said, to confirm on the day
+        form.fill(services.register_draft(meeting))
     elif form.validate_on_submit():
         try:
             services.record_register(meeting, by=current_person(), entries=form.entries())
@@ -249,19 +251,31 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
     if (early := _held_or_redirect(meeting)) is not None:
         return early
     form = MinutesForm()
+    ask_confirm = False
     if request.method == "GET":
         form.minutes.data = meeting.minutes
     elif form.validate_on_submit():
-        publish = bool(form.publish.data) or meeting.minutes_published_at is not None
         try:
-            services.save_minutes(meeting, by=current_person(), minutes=form.minutes.data or "", publish=publish)
+            services.save_minutes(
+                meeting,
+                by=current_person(),
+                minutes=form.minutes.data or "",
+                publish=bool(form.publish.data),
+                confirmed=bool(form.confirm_identifiers.data),
+            )
         except services.MeetingError as error:
-            _show_error(form, error, fallback="minutes")
+            ask_confirm = _show_error(form, error, fallback="minutes")
         else:
-            flash("Minutes published: partners can read them." if publish else "Draft minutes saved.", "success")
+            published = meeting.minutes_published_at is not None
+            flash("Minutes published: partners can read them." if published else "Draft minutes saved.", "success")
             return redirect(_meeting_url(meeting, "minutes"))
     return render_template(
-        "meetings/minutes.html", meeting=meeting, form=form, when=services.when_text(meeting), title="Minutes"
+        "meetings/minutes.html",
+        meeting=meeting,
+        form=form,
+        ask_confirm=ask_confirm,
+        when=services.when_text(meeting),
+        title="Minutes",
     )
 
 
@@ -272,6 +286,7 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
     if (early := _held_or_redirect(meeting)) is not None:
         return early
     form = ActionForm(owners=services.owner_choices(meeting.locality_id))
+    ask_confirm = False
     if form.validate_on_submit():
         assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
         try:
@@ -282,13 +297,16 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
                 owner=form.owner.data or "",
                 due_on=form.due_on.data,
                 rag=Rag(form.rag.data),
+                confirmed=bool(form.confirm_identifiers.data),
             )
         except services.MeetingError as error:
-            _show_error(form, error, fallback="text")
+            ask_confirm = _show_error(form, error, fallback="text")
         else:
             flash("Action added to the log.", "success")
             return redirect(_meeting_url(meeting, "actions"))
-    return render_template("meetings/action_form.html", meeting=meeting, form=form, title="Add an action")
+    return render_template(
+        "meetings/action_form.html", meeting=meeting, form=form, ask_confirm=ask_confirm, title="Add an action"
+    )
 
 
 @bp.route("/<int:meeting_id>/actions/<int:action_id>", methods=["GET", "POST"])
@@ -297,6 +315,7 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
     action = services.get_action(meeting, action_id, user=current_person())
     form = ActionUpdateForm()
+    ask_confirm = False
     if request.method == "GET":
         form.rag.data = action.rag.value
         form.done.data = action.done_at is not None
@@ -310,14 +329,20 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
                 rag=Rag(form.rag.data),
                 done=bool(form.done.data),
                 note=form.note.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
             )
         except services.MeetingError as error:
-            _show_error(form, error, fallback="rag")
+            ask_confirm = _show_error(form, error, fallback="rag")
         else:
             flash("Action updated.", "success")
             return redirect(_meeting_url(meeting, "actions"))
     return render_template(
-        "meetings/action_update.html", meeting=meeting, action=action, form=form, title="Update the action"
+        "meetings/action_update.html",
+        meeting=meeting,
+        action=action,
+        form=form,
+        ask_confirm=ask_confirm,
+        title="Update the action",
     )
 
 

@@ -24,12 +24,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.filters import format_datetime, london
+from portal.common.identifiers import Finding, find_identifiers
 from portal.common.periods import Period, quarter, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -57,6 +59,24 @@ class MeetingError(Exception):
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class IdentifiersFound(MeetingError):
+    """Free text (the minutes, an action, an update) looks as if it holds a child's identifiers: nothing is
+    saved until they are removed or the user confirms. `findings` say what was found, to show by the field."""
+
+    def __init__(self, findings: list[Finding], *, field: str) -> None:
+        super().__init__("Remove personal details before you save", field=field)
+        self.findings = findings
+
+
+def check_free_text(text: str, *, field: str, confirmed: bool) -> None:
+    """Raise IdentifiersFound when `text` looks as if it names or identifies a child, unless confirmed."""
+    if confirmed:
+        return
+    findings = find_identifiers(text)
+    if findings:
+        raise IdentifiersFound(findings, field=field)
 
 
 def london_today() -> date:
@@ -265,6 +285,14 @@ def _check_details(starts_at: datetime, ends_at: datetime, location: str, online
         raise MeetingError(f"The agenda must be {AGENDA_MAX:,} characters or fewer", field="agenda")
 
 
+def _quarter_taken_error(locality: Locality, period: Period) -> MeetingError:
+    return MeetingError(
+        f"{locality.name} already has a meeting in {period.label} ({period.long_label}). "
+        "Choose a date in another quarter, or change that meeting",
+        field="on",
+    )
+
+
 def _quarter_taken(locality: Locality, period: Period, *, other_than: int | None = None) -> None:
     existing = db.session.scalar(
         select(PartnershipMeeting).where(
@@ -274,11 +302,7 @@ def _quarter_taken(locality: Locality, period: Period, *, other_than: int | None
         )
     )
     if existing is not None and existing.cancelled_at is None:
-        raise MeetingError(
-            f"{locality.name} already has a meeting in {period.label} ({period.long_label}). "
-            "Choose a date in another quarter, or change that meeting",
-            field="on",
-        )
+        raise _quarter_taken_error(locality, period)
     if existing is not None and other_than is not None:
         raise MeetingError(
             f"The {period.label} meeting of {locality.name} was cancelled. "
@@ -328,6 +352,31 @@ def school_contacts(organisation_ids: Iterable[int]) -> list[User]:
     )
 
 
+def schools_without_contacts(meeting: PartnershipMeeting) -> list[Organisation]:
+    """The invited schools with no active partner user, by name: nobody there is e-mailed the invitation."""
+    reached = {user.organisation_id for user in school_contacts(i.organisation_id for i in meeting.invitations)}
+    return [i.organisation for i in invitations_by_school(meeting) if i.organisation_id not in reached]
+
+
+def invitation_summary(meeting: PartnershipMeeting) -> str:
+    """How many schools have been invited, and which of them nobody could be e-mailed at (no active contact),
+    for the manager to follow up, e.g. "3 schools have been invited. 1 of them has no active contact in the
+    portal, so nobody there has been e-mailed: Hall Orchard." """
+    schools = len(meeting.invitations)
+    if not schools:
+        return "The locality has no schools in the portal, so no school has been invited."
+    invited = "1 school has been invited." if schools == 1 else f"{schools} schools have been invited."
+    missing = schools_without_contacts(meeting)
+    if not missing:
+        return invited
+    names = ", ".join(school.name for school in missing)
+    if len(missing) == schools:
+        none = "It has no" if schools == 1 else "None of them has an"
+        return f"{invited} {none} active contact in the portal, so nobody has been e-mailed: {names}."
+    some = "1 of them has" if len(missing) == 1 else f"{len(missing)} of them have"
+    return f"{invited} {some} no active contact in the portal, so nobody there has been e-mailed: {names}."
+
+
 def schedule_meeting(
     *,
     by: User,
@@ -352,29 +401,39 @@ def schedule_meeting(
     period = quarter(london(starts_at).date())
     _quarter_taken(locality, period)
 
+    schools = schools_of(locality.id)
     meeting = db.session.scalar(
         select(PartnershipMeeting).where(
             PartnershipMeeting.locality_id == locality.id, PartnershipMeeting.quarter_start == period.start
         )
     )
     again = meeting is not None
-    if meeting is None:
-        meeting = PartnershipMeeting(locality_id=locality.id, quarter_start=period.start, sequence=0)
-        meeting.locality = locality
-        db.session.add(meeting)
-    else:
-        meeting.sequence += 1
-        meeting.cancelled_at = None
-        meeting.invitations.clear()
-        db.session.flush()  # the old invitations go before the new ones (one per school)
-    meeting.title = meeting_title(locality, period)
-    meeting.starts_at, meeting.ends_at = starts_at, ends_at
-    meeting.location, meeting.online_link, meeting.agenda = location, online_link, agenda
-    meeting.organiser_id = by.id
-    meeting.organiser = by
-    for school in schools_of(locality.id):
-        meeting.invitations.append(MeetingInvitation(organisation_id=school.id, organisation=school))
-    db.session.flush()  # the UID is made from the id
+    # Another manager may schedule the same quarter at the same moment: both pass the check above. The
+    # second is told what the check would have told them, never shown an error page: a new meeting is
+    # inserted in a savepoint, which UNIQUE(locality, quarter) refuses for the second (only the savepoint is
+    # undone); a cancelled one is taken back with one conditional UPDATE, which only one of them can make.
+    try:
+        with db.session.begin_nested():
+            if meeting is None:
+                meeting = PartnershipMeeting(locality_id=locality.id, quarter_start=period.start, sequence=0)
+                meeting.locality = locality
+                db.session.add(meeting)
+            else:
+                if not _reopen_cancelled(meeting):
+                    raise _quarter_taken_error(locality, period)
+                meeting.invitations.clear()
+                db.session.flush()  # the old invitations go before the new ones (one per school)
+            meeting.title = meeting_title(locality, period)
+            meeting.starts_at, meeting.ends_at = starts_at, ends_at
+            meeting.location, meeting.online_link, meeting.agenda = location, online_link, agenda
+            meeting.organiser_id = by.id
+            meeting.organiser = by
+            for school in schools:
+                meeting.invitations.append(MeetingInvitation(organisation_id=school.id, organisation=school))
+            db.session.flush()  # the UID is made from the id
+    except IntegrityError:
+        _quarter_taken(locality, period)  # another manager's meeting got there first: say so, as the check does
+        raise  # not that: a fault, not a rule
     audit.record(
         "meeting.scheduled",
         obj=meeting,
@@ -387,6 +446,18 @@ def schedule_meeting(
     _send_calendar(meeting, "REQUEST", what="You are invited to the locality's partnership meeting.")
     db.session.flush()
     return meeting
+
+
+def _reopen_cancelled(meeting: PartnershipMeeting) -> bool:
+    """Un-cancel the meeting and raise its SEQUENCE, only if it is still cancelled: True if this call did."""
+    result = db.session.execute(
+        update(PartnershipMeeting)
+        .where(PartnershipMeeting.id == meeting.id, PartnershipMeeting.cancelled_at.is_not(None))
+        .values(cancelled_at=None, sequence=PartnershipMeeting.sequence + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(meeting, ["cancelled_at", "sequence"])
+    return bool(getattr(result, "rowcount", 0))
 
 
 def change_meeting(
@@ -423,8 +494,12 @@ def change_meeting(
     meeting.location, meeting.online_link, meeting.agenda = location, online_link, agenda
     meeting.sequence += 1
     if moved:
+        # The old answer no longer stands, nor who was coming and who said so (the staff table would show them).
         for invitation in meeting.invitations:
             invitation.answer = MeetingAnswer.NOT_ANSWERED
+            invitation.attendees = ""
+            invitation.answered_by_id = None
+            invitation.answered_by = None
             invitation.answered_at = None
     audit.record("meeting.changed", obj=meeting, sequence=meeting.sequence, moved=moved, quarter=period.key)
     _send_calendar(
@@ -493,6 +568,28 @@ class RegisterEntry:
     by_whom: str
 
 
+@dataclass(frozen=True)
+class RegisterDraft:
+    """What the register form starts with for one school: `represented` is None until it is recorded."""
+
+    represented: bool | None
+    by_whom: str
+
+
+def register_draft(meeting: PartnershipMeeting) -> dict[int, RegisterDraft]:
+    """Per invitation id, the register as recorded; before that, who an attending school said would come (to
+    confirm on the day), and nothing for the others."""
+    draft: dict[int, RegisterDraft] = {}
+    for invitation in meeting.invitations:
+        if invitation.represented is not None:
+            draft[invitation.id] = RegisterDraft(invitation.represented, invitation.represented_by)
+        elif invitation.answer is MeetingAnswer.ATTENDING:
+            draft[invitation.id] = RegisterDraft(None, invitation.attendees)
+        else:
+            draft[invitation.id] = RegisterDraft(None, "")
+    return draft
+
+
 def record_register(
     meeting: PartnershipMeeting, *, by: User, entries: Mapping[int, RegisterEntry]
 ) -> PartnershipMeeting:
@@ -527,9 +624,14 @@ def record_register(
     return meeting
 
 
-def save_minutes(meeting: PartnershipMeeting, *, by: User, minutes: str, publish: bool) -> PartnershipMeeting:
+def save_minutes(
+    meeting: PartnershipMeeting, *, by: User, minutes: str, publish: bool, confirmed: bool
+) -> PartnershipMeeting:
     """Write the minutes (a draft only managers see) and publish them to the locality's partners. Once
-    published, saving again updates what partners read."""
+    published they stay published, whichever button is used: saving again updates what partners read.
+
+    New or changed text, and the text about to be published, is checked for a child's identifiers first
+    (IdentifiersFound, unless `confirmed`): published minutes go to every partner of the locality."""
     _ensure_manager_of(by, meeting)
     _ensure_held(meeting)
     minutes = minutes.strip()
@@ -537,8 +639,10 @@ def save_minutes(meeting: PartnershipMeeting, *, by: User, minutes: str, publish
         raise MeetingError("Enter the minutes", field="minutes")
     if len(minutes) > MINUTES_MAX:
         raise MeetingError(f"The minutes must be {MINUTES_MAX:,} characters or fewer", field="minutes")
-    meeting.minutes = minutes
     first_publication = publish and meeting.minutes_published_at is None
+    if minutes != meeting.minutes or first_publication:
+        check_free_text(minutes, field="minutes", confirmed=confirmed)
+    meeting.minutes = minutes
     if first_publication:
         meeting.minutes_published_at = utcnow()
     audit.record(
@@ -546,6 +650,7 @@ def save_minutes(meeting: PartnershipMeeting, *, by: User, minutes: str, publish
         obj=meeting,
         published=meeting.minutes_published_at is not None,
         length=len(minutes),
+        identifiers_confirmed=confirmed,
     )
     db.session.flush()
     return meeting
@@ -583,11 +688,19 @@ def parse_owner(value: str) -> tuple[str, int] | None:
 
 
 def add_action(
-    meeting: PartnershipMeeting, *, by: User, text: str, owner: str, due_on: date, rag: Rag
+    meeting: PartnershipMeeting,
+    *,
+    by: User,
+    text: str,
+    owner: str,
+    due_on: date,
+    rag: Rag,
+    confirmed: bool,
 ) -> MeetingAction:
     """Log an action agreed at the meeting: the action, its owner (a member of the locality's staff or one
     of its partner organisations), the due date and RAG status. It stays open, carried forward to every
-    later meeting of the locality, until it is marked done."""
+    later meeting of the locality, until it is marked done. Partners of the locality read the action log, so
+    the text is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`)."""
     _ensure_manager_of(by, meeting)
     _ensure_held(meeting)
     text = text.strip()
@@ -598,6 +711,7 @@ def add_action(
     parsed = parse_owner(owner)
     if parsed is None or owner not in {value for value, _ in owner_choices(meeting.locality_id)}:
         raise MeetingError("Select who owns the action", field="owner")
+    check_free_text(text, field="text", confirmed=confirmed)
     kind, owner_id = parsed
     action = MeetingAction(
         locality_id=meeting.locality_id,
@@ -610,7 +724,14 @@ def add_action(
     )
     db.session.add(action)
     db.session.flush()
-    audit.record("meeting_action.added", obj=action, meeting_id=meeting.id, rag=rag.value, owner=owner)
+    audit.record(
+        "meeting_action.added",
+        obj=action,
+        meeting_id=meeting.id,
+        rag=rag.value,
+        owner=owner,
+        identifiers_confirmed=confirmed,
+    )
     return action
 
 
@@ -627,9 +748,18 @@ def get_action(meeting: PartnershipMeeting, action_id: int, *, user: User) -> Me
 
 
 def update_action(
-    meeting: PartnershipMeeting, action: MeetingAction, *, by: User, rag: Rag, done: bool, note: str
+    meeting: PartnershipMeeting,
+    action: MeetingAction,
+    *,
+    by: User,
+    rag: Rag,
+    done: bool,
+    note: str,
+    confirmed: bool,
 ) -> MeetingAction:
-    """Change an action's RAG status, mark it done (or open again), and note progress."""
+    """Change an action's RAG status, mark it done (or open again), and note progress. A new or changed note
+    is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`); one saved before is not
+    asked about again."""
     _ensure_manager_of(by, meeting)
     if action.locality_id != meeting.locality_id:
         raise NotFound
@@ -639,6 +769,8 @@ def update_action(
     was_done = action.done_at is not None
     if (rag, done, note) == (action.rag, was_done, action.update_note):
         raise MeetingError("Change the RAG status, whether it is done or the update, or go back", field="rag")
+    if note != action.update_note:
+        check_free_text(note, field="note", confirmed=confirmed)
     previous = action.rag
     action.rag = rag
     action.update_note = note
@@ -654,6 +786,7 @@ def update_action(
         previous_rag=previous.value,
         done=done,
         was_done=was_done,
+        identifiers_confirmed=confirmed,
     )
     db.session.flush()
     return action
@@ -836,53 +969,76 @@ def build_coverage(
     return LocalityCoverage(locality_id, locality_name, tuple(quarters), held, tuple(rows), counts)
 
 
-def coverage(locality_id: int, quarters: list[Period]) -> LocalityCoverage:
-    """Schools × `quarters` for the locality: represented / not represented / no meeting held (see
-    LocalityCoverage for the shape). The current schools of the locality are the rows; a school that was not
-    invited to a meeting held counts as not represented. No permission check: callers check."""
-    locality = db.session.get(Locality, locality_id)
-    if locality is None:
-        raise NotFound
+def coverages(localities: Sequence[Locality], quarters: Sequence[Period]) -> list[LocalityCoverage]:
+    """Schools × `quarters` for each locality, in the order given: represented / not represented / no meeting
+    held (see LocalityCoverage for the shape). The current schools of a locality are its rows; a school that
+    was not invited to a meeting held counts as not represented. No permission check: callers check.
+
+    The same few queries however many localities there are (admins see them all)."""
+    ids = [locality.id for locality in localities]
+    if not ids:
+        return []
     starts = [period.start for period in quarters]
     meetings = db.session.scalars(
         select(PartnershipMeeting)
         .where(
-            PartnershipMeeting.locality_id == locality_id,
+            PartnershipMeeting.locality_id.in_(ids),
             PartnershipMeeting.quarter_start.in_(starts),
             PartnershipMeeting.cancelled_at.is_(None),
             PartnershipMeeting.register_recorded_at.is_not(None),
         )
         .options(selectinload(PartnershipMeeting.invitations))
     )
-    represented: dict[date, set[int] | None] = {
-        m.quarter_start: {i.organisation_id for i in m.invitations if i.represented} for m in meetings
-    }
-    schools = [(school.id, school.name) for school in schools_of(locality_id)]
-    return build_coverage(
-        locality_id=locality.id,
-        locality_name=locality.name,
-        schools=schools,
-        quarters=quarters,
-        represented=represented,
-    )
+    represented: dict[int, dict[date, set[int] | None]] = {locality_id: {} for locality_id in ids}
+    for m in meetings:
+        represented[m.locality_id][m.quarter_start] = {i.organisation_id for i in m.invitations if i.represented}
+    schools: dict[int, list[tuple[int, str]]] = {locality_id: [] for locality_id in ids}
+    for school_id, name, locality_id in db.session.execute(
+        select(Organisation.id, Organisation.name, Organisation.locality_id)
+        .where(Organisation.locality_id.in_(ids), Organisation.kind == OrganisationKind.SCHOOL)
+        .order_by(Organisation.name, Organisation.id)
+    ):
+        schools[locality_id].append((school_id, name))
+    return [
+        build_coverage(
+            locality_id=locality.id,
+            locality_name=locality.name,
+            schools=schools[locality.id],
+            quarters=quarters,
+            represented=represented[locality.id],
+        )
+        for locality in localities
+    ]
+
+
+def coverage(locality_id: int, quarters: Sequence[Period]) -> LocalityCoverage:
+    """The coverage of one locality (see `coverages`); NotFound when there is no such locality."""
+    locality = db.session.get(Locality, locality_id)
+    if locality is None:
+        raise NotFound
+    [grid] = coverages([locality], quarters)
+    return grid
 
 
 def coverage_for(user: User, *, today: date | None = None) -> list[LocalityCoverage]:
     """The coverage of every locality `user` may see (managers: their area; admins: all), over the last four
     quarters including the current one."""
     quarters = recent_quarters(today or london_today(), 4)
-    return [coverage(locality.id, quarters) for locality in coverage_localities(user)]
+    return coverages(coverage_localities(user), quarters)
 
 
 # --- e-mail ---------------------------------------------------------------------------------------
 
 
-def calendar_event(meeting: PartnershipMeeting) -> calendar.CalendarEvent:
-    """The meeting as its calendar files describe it; the attendees are the contacts of the invited schools."""
+def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.CalendarEvent:
+    """The meeting as the calendar file sent to `contact` describes it. The only attendee is `contact`: one
+    file listing every school's contacts would give each of them everyone else's e-mail address. The UID and
+    SEQUENCE are the meeting's, the same in every contact's file."""
     description = f"The quarterly partnership meeting of {meeting.locality.name}: schools and the locality team."
     if meeting.online_link:
         description += f"\n\nJoin online: {meeting.online_link}"
-    contacts = school_contacts(i.organisation_id for i in meeting.invitations)
+    if meeting.cancelled_at is None:
+        description += "\n\nAnswer for your school in the portal: your calendar's Accept and Decline do not reach it."
     return calendar.CalendarEvent(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -893,19 +1049,19 @@ def calendar_event(meeting: PartnershipMeeting) -> calendar.CalendarEvent:
         url=meeting_link(meeting),
         organizer_email=meeting.organiser.email,
         organizer_name=meeting.organiser.name,
-        attendees=tuple(calendar.Attendee(email=u.email, name=u.name) for u in contacts),
+        attendees=(calendar.Attendee(email=contact.email, name=contact.name),),
         description=description,
     )
 
 
 def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what: str, subject: str = "") -> None:
-    """One e-mail per contact of each invited school, each with the same calendar file attached."""
+    """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event)."""
     build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
-    event = calendar_event(meeting)
-    attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), build(event))
     contacts = school_contacts(i.organisation_id for i in meeting.invitations)
     heading = f"{subject}: {meeting.title}" if subject else f"Invitation: {meeting.title}"
     for contact in contacts:
+        ics = build(calendar_event(meeting, contact=contact))
+        attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), ics)
         outbox.enqueue(
             to=contact.email,
             subject=heading,

@@ -1,7 +1,8 @@
 """A quarter of partnership meetings as a manager and a partner would live it: the manager schedules the
-meeting, the school answers, the manager records the register, the minutes and an action; the next
-quarter's meeting shows the action carried forward, the partner reads the minutes and the action log, and
-the coverage grid shows which schools came. axe and the page checks on every page."""
+meeting, the school answers, the manager records the register, the minutes (a child's name in them is caught
+first) and an action; the next quarter's meeting shows the action carried forward, the partner reads the
+minutes and the action log, and the coverage grid shows which schools came. axe and the page checks on every
+page."""
 
 from __future__ import annotations
 
@@ -94,6 +95,11 @@ def test_schedule_answer_register_minutes_action_carried_forward_and_coverage(vi
     expect(page.locator("#invitations")).to_contain_text("Yes: Noor Sadiq")
 
     _follow(manager, page.get_by_role("link", name="Write the minutes"))
+    # A child's name is caught before the minutes go to every partner: remove it, or confirm.
+    page.get_by_label("Minutes").fill("Jayden Smith's attendance was discussed.")
+    manager.submit("Publish the minutes")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Remove the name (Jayden Smith)")
+    expect(page.get_by_label("I have checked")).not_to_be_checked()
     page.get_by_label("Minutes").fill("Attendance this term was discussed.\n\nSchools asked for a named contact.")
     manager.submit("Publish the minutes")
     expect(page.locator("#minutes-text")).to_contain_text("Schools asked for a named contact.")

@@ -121,14 +121,25 @@ def body_of(message: Message) -> str:
     raise AssertionError("no text part")
 
 
-def vevent_of(message: Message) -> tuple[str, Calendar, Any]:
-    """The calendar attachment's content type, the calendar and its one VEVENT, parsed back with icalendar."""
+def ics_of(message: Message) -> tuple[str, bytes]:
+    """The calendar attachment's content type and bytes."""
     [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
     payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
+    return str(part["Content-Type"]), payload
+
+
+def vevent_of(message: Message) -> tuple[str, Calendar, Any]:
+    """The calendar attachment's content type, the calendar and its one VEVENT, parsed back with icalendar."""
+    content_type, payload = ics_of(message)
     cal = Calendar.from_ical(payload)
     [event] = cal.walk("VEVENT")
-    return str(part["Content-Type"]), cal, event
+    return content_type, cal, event
+
+
+def attendees_of(event: Any) -> list[str]:
+    """The VEVENT's attendees' addresses, lower case, without "mailto:"."""
+    return [str(address).lower().removeprefix("mailto:") for address in event.attendees]
 
 
 @pytest.fixture

@@ -172,3 +172,24 @@ def test_a_practitioner_of_the_locality_sees_the_meeting_but_cannot_manage_it(cl
     assert page.soup.select_one("#manage") is None
     assert client_for(Role.PRACTITIONER).get(f"/meetings/{meeting.id}/register").status_code == 403
     db.session.expire_all()
+
+
+def test_published_minutes_stay_published_whichever_button_saves_them(client_for, world):
+    meeting = held_meeting(world)
+    manager = client_for(Role.MANAGER)
+    post(manager, f"/meetings/{meeting.id}/minutes", {"minutes": "We met.", "publish": "y"})
+    published_at = fresh(PartnershipMeeting, meeting.id).minutes_published_at
+    assert published_at is not None
+
+    # A published page shows one button, "Save the minutes": the form's `save`.
+    page = manager.get(f"/meetings/{meeting.id}/minutes")
+    assert [b["name"] for b in page.soup.select("form button, form input[type=submit]")] == ["save"]
+    saved = post(manager, f"/meetings/{meeting.id}/minutes", {"minutes": "We met. We agreed.", "save": "y"})
+
+    assert "Minutes published: partners can read them." in banner(manager.get(saved.headers["Location"]))
+    again = fresh(PartnershipMeeting, meeting.id)
+    assert (again.minutes, again.minutes_published_at) == ("We met. We agreed.", published_at)
+    assert audit_actions() == ["meeting.minutes_published", "meeting.minutes_saved"]
+    assert [
+        p.get_text() for p in client_for(Role.PARTNER).get(f"/meetings/{meeting.id}").soup.select("#minutes-text p")
+    ] == ["We met. We agreed."]

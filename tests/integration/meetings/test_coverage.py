@@ -3,14 +3,19 @@ the schools not represented for two quarters or more first; managers see their a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import event
+
+from portal.accounts.models import User
 from portal.common.periods import recent_quarters
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.meetings.models import MeetingInvitation
-from portal.meetings.services import CoverageStatus, coverage, london_today
+from portal.meetings.services import CoverageStatus, coverage, coverage_for, london_today
 from tests.integration.meetings.conftest import LONDON
 from tests.meetings_factories import PartnershipMeetingFactory
 
@@ -102,3 +107,58 @@ def test_admins_see_every_locality_and_managers_their_area(client_for, world, fa
     factories.LocalityFactory(name="Eastbrook", manager_id=world.manager.id)
     manager_page = client_for(Role.MANAGER).get("/meetings/coverage")
     assert {h.get_text() for h in manager_page.soup.select("h2[id^=locality-]")} == {"Northfield", "Eastbrook"}
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run while the block runs."""
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def _queries_for_coverage(user_id: int) -> tuple[int, list[Any]]:
+    db.session.remove()  # nothing remembered from before: every row is read afresh
+    user = db.session.get(User, user_id)
+    with statements() as seen:
+        grids = coverage_for(user)
+    return len(seen), grids
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_localities(world, factories):
+    quarters = recent_quarters(london_today(), 4)
+    _meeting_in(world, quarters[1], {world.school: True})
+    one, grids = _queries_for_coverage(world.manager.id)
+    assert [grid.locality_name for grid in grids] == ["Northfield"]
+
+    for name in ("Eastbrook", "Westgate"):
+        locality = factories.LocalityFactory(name=name, manager_id=world.manager.id)
+        came = factories.OrganisationFactory(name=f"{name} Academy", locality=locality)
+        missed = factories.OrganisationFactory(name=f"{name} Primary", locality=locality)
+        starts = datetime.combine(quarters[1].start + timedelta(days=1), time(9), tzinfo=LONDON)
+        meeting = PartnershipMeetingFactory(locality=locality, organiser=world.manager, starts_at=starts)
+        db.session.add_all(
+            [
+                MeetingInvitation(meeting_id=meeting.id, organisation_id=came.id, represented=True),
+                MeetingInvitation(meeting_id=meeting.id, organisation_id=missed.id, represented=False),
+            ]
+        )
+        meeting.register_recorded_at = starts + timedelta(hours=3)
+    db.session.commit()
+    three, grids = _queries_for_coverage(world.manager.id)
+
+    assert [grid.locality_name for grid in grids] == ["Eastbrook", "Northfield", "Westgate"]
+    assert three == one, f"{one} queries for one locality, {three} for three"
+    eastbrook = grids[0]
+    assert [(row.school_name, row.statuses) for row in eastbrook.rows] == [
+        ("Eastbrook Academy", (X, R, X, X)),
+        ("Eastbrook Primary", (X, N, X, X)),
+    ]
+    assert [(row.school_name, row.statuses) for row in grids[1].rows] == [("Castle Rock High School", (X, R, X, X))]

@@ -19,9 +19,11 @@ from portal.meetings.models import MeetingAnswer, MeetingInvitation, Partnership
 from tests.integration.meetings.conftest import (
     LONDON,
     assert_error_page,
+    attendees_of,
     audit_actions,
     banner,
     body_of,
+    ics_of,
     meeting_day,
     only_meeting,
     post,
@@ -29,7 +31,7 @@ from tests.integration.meetings.conftest import (
     subject_of,
     vevent_of,
 )
-from tests.support.db import count
+from tests.support.db import count, fresh
 
 
 @pytest.fixture
@@ -74,7 +76,10 @@ def test_scheduling_invites_every_school_and_e_mails_their_contacts_an_icalendar
     assert {m["To"] for m in messages} == contacts  # not the disabled contact, the nurse or another locality
     for message in messages:
         assert subject_of(message) == f"Invitation: {meeting.title}"
-        assert f"http://localhost/meetings/{meeting.id}" in body_of(message)
+        body = " ".join(body_of(message).split())
+        assert f"http://localhost/meetings/{meeting.id}" in body
+        assert "Answer in the portal" in body
+        assert "do not answer with your calendar's Accept or Decline buttons" in body
         content_type, cal, event = vevent_of(message)
         assert "method=REQUEST" in content_type
         assert str(cal["METHOD"]) == "REQUEST"
@@ -82,8 +87,11 @@ def test_scheduling_invites_every_school_and_e_mails_their_contacts_an_icalendar
         assert int(event["SEQUENCE"]) == 0
         assert str(event["SUMMARY"]) == meeting.title
         assert str(event["ORGANIZER"]).lower() == f"mailto:{world.manager.email}"
-        attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
-        assert {str(a).lower().removeprefix("mailto:") for a in attendees} == contacts
+        # Each contact's own file: it lists them alone, and no other contact's address is anywhere in it.
+        assert attendees_of(event) == [message["To"].lower()]
+        assert [a.params["RSVP"] for a in event.attendees] == ["FALSE"]  # answers are given in the portal
+        raw = ics_of(message)[1].decode().lower()
+        assert not [other for other in contacts - {message["To"]} if other.lower() in raw]
         assert event["DTSTART"].params["TZID"] == "Europe/London"
         assert event.decoded("DTSTART").replace(tzinfo=None) == datetime.combine(day, time(15, 30))
         assert event.decoded("DTEND").replace(tzinfo=None) == datetime.combine(day, time(17))
@@ -183,6 +191,7 @@ def test_a_change_keeps_the_uid_raises_the_sequence_and_asks_for_new_answers(cli
     assert str(cal["METHOD"]) == "REQUEST"
     assert str(event["UID"]) == meeting.uid
     assert int(event["SEQUENCE"]) == 1
+    assert attendees_of(event) == [world.partner.email.lower()]
     assert event["DTSTART"].params["TZID"] == "Europe/London"
     assert event.decoded("DTSTART").replace(tzinfo=None) == datetime.combine(later, time(9))
 
@@ -232,6 +241,9 @@ def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(clien
     assert str(event["STATUS"]) == "CANCELLED"
     assert str(event["UID"]) == meeting.uid
     assert int(event["SEQUENCE"]) == 1
+    assert attendees_of(event) == [world.partner.email.lower()]
+    assert all("RSVP" not in a.params for a in event.attendees)
+    assert "do not answer with your calendar" not in body_of(message)
 
     page = client.get(f"/meetings/{meeting.id}")
     assert page.soup.select_one("#meeting-status").get_text(strip=True) == "Cancelled"
@@ -287,3 +299,65 @@ def test_the_list_shows_upcoming_and_past_meetings_and_what_is_left_to_schedule(
     assert partner_page.soup.select_one("#unscheduled") is None
     other = client_for(world.other_partner).get("/meetings")
     assert other.soup.find("a", string=upcoming.title) is None
+
+
+def test_moving_the_meeting_clears_who_was_coming_and_who_answered(client_for, world):
+    _schedule(client_for)
+    meeting = only_meeting()
+    answered = post(
+        client_for(Role.PARTNER), f"/meetings/{meeting.id}/answer", {"answer": "attending", "attendees": "Pat, DSL"}
+    )
+    assert answered.status_code == 302
+    manager = client_for(Role.MANAGER)
+    row = manager.get(f"/meetings/{meeting.id}").soup.select_one("#invitations tbody tr")
+    assert " ".join(row.get_text(" ").split()) == "Castle Rock High School Attending: Pat, DSL"
+
+    later = meeting_day(15)
+    assert post(manager, f"/meetings/{meeting.id}/change", schedule_data(later)).status_code == 302
+
+    invitation = fresh(MeetingInvitation, meeting.invitations[0].id)
+    assert (invitation.answer, invitation.attendees, invitation.answered_by_id, invitation.answered_at) == (
+        MeetingAnswer.NOT_ANSWERED,
+        "",
+        None,
+        None,
+    )
+    row = manager.get(f"/meetings/{meeting.id}").soup.select_one("#invitations tbody tr")
+    assert [" ".join(cell.get_text().split()) for cell in row.select("th, td")] == [
+        "Castle Rock High School",
+        "Not answered yet",
+    ]
+    partner_page = client_for(Role.PARTNER).get(f"/meetings/{meeting.id}")
+    assert partner_page.soup.select_one("#current-answer") is None  # no "Answered by Pat Partner" any more
+
+
+def test_the_manager_is_told_which_schools_nobody_could_be_e_mailed_at(client_for, world, factories):
+    factories.OrganisationFactory(name="Hall Orchard", locality=world.locality)  # no contact at all
+    quiet = factories.OrganisationFactory(name="Broom Leys Primary School", locality=world.locality)
+    gone = factories.UserFactory(role=Role.PARTNER, organisation=quiet, name="Gone Person")
+    gone.disabled_at = datetime.now(UTC)  # its only contact is disabled
+    eastbrook = factories.LocalityFactory(name="Eastbrook", manager_id=world.manager.id)
+    factories.OrganisationFactory(name="Eastbrook Academy", locality=eastbrook)
+    db.session.commit()
+    client = client_for(Role.MANAGER)
+
+    response = post(client, "/meetings/schedule", schedule_data(locality_id=str(world.locality.id)))
+
+    assert response.status_code == 302
+    assert banner(client.get(response.headers["Location"])) == (
+        "Success Meeting scheduled. 3 schools have been invited. 2 of them have no active contact in the portal, "
+        "so nobody there has been e-mailed: Broom Leys Primary School, Hall Orchard."
+    )
+    assert {m.recipient for m in db.session.scalars(select(OutboxMessage))} == {world.partner.email}
+
+    alone = post(client, "/meetings/schedule", schedule_data(locality_id=str(eastbrook.id)))
+    assert banner(client.get(alone.headers["Location"])) == (
+        "Success Meeting scheduled. 1 school has been invited. It has no active contact in the portal, "
+        "so nobody has been e-mailed: Eastbrook Academy."
+    )
+
+
+def test_when_every_school_has_a_contact_the_message_says_only_how_many_were_invited(client_for, world):
+    client = client_for(Role.MANAGER)
+    response = post(client, "/meetings/schedule", schedule_data())
+    assert banner(client.get(response.headers["Location"])) == "Success Meeting scheduled. 1 school has been invited."

@@ -1,5 +1,5 @@
 """The meetings' pure rules: which actions are carried forward, the coverage grid's order and counts, and
-reading an action owner's choice."""
+reading an action owner's choice, and what the register form starts with."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.common.periods import quarter, recent_quarters
-from portal.meetings.services import CoverageStatus, build_coverage, is_carried_forward, parse_owner
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
+from portal.meetings.services import (
+    CoverageStatus,
+    RegisterDraft,
+    build_coverage,
+    is_carried_forward,
+    parse_owner,
+    register_draft,
+)
 
 R, N, X = CoverageStatus.REPRESENTED, CoverageStatus.NOT_REPRESENTED, CoverageStatus.NO_MEETING
 FIRST = datetime(2026, 5, 12, 14, 30, tzinfo=UTC)
@@ -99,3 +107,27 @@ def test_the_grid_with_no_meetings_or_no_schools_says_so():
         represented={quarter(date(2026, 11, 1)).start: {1}},
     )
     assert one.summary == "1 meeting held. No school was missing from more than one of them."
+
+
+def test_the_register_starts_from_what_was_recorded_else_from_who_the_school_said_would_come():
+    meeting = PartnershipMeeting(
+        invitations=[
+            MeetingInvitation(id=1, answer=MeetingAnswer.ATTENDING, attendees="Pat, DSL"),
+            MeetingInvitation(id=2, answer=MeetingAnswer.NOT_ATTENDING, attendees=""),
+            MeetingInvitation(id=3, answer=MeetingAnswer.NOT_ANSWERED, attendees=""),
+            MeetingInvitation(
+                id=4, answer=MeetingAnswer.ATTENDING, attendees="Sam", represented=True, represented_by="Jo"
+            ),
+            MeetingInvitation(
+                id=5, answer=MeetingAnswer.ATTENDING, attendees="Kit", represented=False, represented_by=""
+            ),
+        ]
+    )
+
+    assert register_draft(meeting) == {
+        1: RegisterDraft(None, "Pat, DSL"),  # to confirm on the day
+        2: RegisterDraft(None, ""),
+        3: RegisterDraft(None, ""),
+        4: RegisterDraft(True, "Jo"),  # recorded: what was recorded, not what the school said
+        5: RegisterDraft(False, ""),
+    }

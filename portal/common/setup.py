@@ -56,6 +56,15 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_the_transaction(connection: Any, name: str | None) -> None:
+    # Python's sqlite3 begins a transaction only before INSERT/UPDATE/DELETE; a SAVEPOINT issued first
+    # starts one of its own, and releasing it commits — outside the request's one transaction, which
+    # then cannot roll it back. Begin the transaction first, so the savepoint nests inside it.
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def register_extensions(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql://"):

@@ -6,12 +6,13 @@ import re
 
 import pytest
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from portal import create_app
 from portal.common.roles import Role
 from portal.config import ConfigError
+from portal.extensions import db
 from tests.conftest import sign_in
 from tests.integration.common.test_access import _urls
 
@@ -138,3 +139,36 @@ def test_production_redirects_plain_http_to_https(database_url, make_app):
     response = app.test_client().get("/", base_url="http://localhost")
     assert response.status_code in (301, 302)
     assert response.headers["Location"].startswith("https://")
+
+
+def _localities(names: list[str]) -> list[str]:
+    from portal.directory.models import Locality
+
+    return sorted(n for n in db.session.scalars(select(Locality.name).where(Locality.name.in_(names))))
+
+
+def test_a_savepoint_is_part_of_the_one_transaction_even_as_its_first_statement(app):
+    """On SQLite a SAVEPOINT before any write used to start and, on release, commit a transaction of
+    its own, so rolling the request back left the savepoint's rows behind."""
+    from portal.directory.models import Locality
+
+    def locality(name: str) -> Locality:
+        return Locality(name=name, front_door_phone="0116 496 0000", front_door_email="fd@example.org")
+
+    db.session.rollback()
+    with db.session.begin_nested():
+        db.session.add(locality("Savepoint first"))
+    db.session.rollback()
+    assert _localities(["Savepoint first"]) == []
+
+    with db.session.begin_nested():
+        db.session.add(locality("Kept by the commit"))
+    try:
+        with db.session.begin_nested():
+            db.session.add(locality("Undone by its savepoint"))
+            db.session.flush()
+            raise LookupError
+    except LookupError:
+        pass
+    db.session.commit()
+    assert _localities(["Kept by the commit", "Undone by its savepoint"]) == ["Kept by the commit"]

@@ -1,15 +1,22 @@
-"""Form helpers shared by every domain: GOV.UK date fields and the error summary's links."""
+"""Form helpers shared by every domain: GOV.UK date fields, the error summary's links, and the checks of
+a meeting's times and place."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField, Field
+from wtforms import DateField, Field, StringField
+from wtforms.validators import ValidationError
+
+from portal.common.times import LONDON, ONLINE_LINK, on_day_at, parse_time
+from portal.models_base import utcnow
+
+TIME_HINT = "For example, 9:30am or 14:30"
 
 
 class GovDateField(DateField):
@@ -40,6 +47,52 @@ class GovDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(f"{self.what.capitalize()} must be a real date") from None
+
+
+class StartAndEndTimes:
+    """For a form with a date `on` and typed `starts` and `ends` times: real times, the end after the
+    start, and a start still to come. A date in the past is the date's own error (its `validate_on`),
+    so the start time is only questioned on today's date."""
+
+    on: GovDateField
+    starts: StringField
+    ends: StringField
+
+    def validate_starts(self, field: StringField) -> None:
+        if parse_time(field.data or "") is None:
+            raise ValidationError("Enter a real start time, like 9:30am or 14:30")
+        starts = self.starts_at()
+        if starts is not None and starts.date() == utcnow().astimezone(LONDON).date() and starts <= utcnow():
+            raise ValidationError("The start time must be in the future")
+
+    def validate_ends(self, field: StringField) -> None:
+        if parse_time(field.data or "") is None:
+            raise ValidationError("Enter a real end time, like 10:30am or 15:30")
+        starts, ends = parse_time(self.starts.data or ""), parse_time(field.data or "")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError("The end time must be after the start time")
+
+    def starts_at(self) -> datetime | None:
+        return on_day_at(self.on.data, self.starts.data or "")
+
+    def ends_at(self) -> datetime | None:
+        return on_day_at(self.on.data, self.ends.data or "")
+
+
+class PlaceOrOnlineLink:
+    """For a form with a `location` and an `online_link`: one of them at least, and a link that is one."""
+
+    location: StringField
+    online_link: StringField
+
+    def validate_location(self, field: StringField) -> None:
+        if not (field.data or "").strip() and not (self.online_link.data or "").strip():
+            raise ValidationError("Enter a place or an online link")
+
+    def validate_online_link(self, field: StringField) -> None:
+        link = (field.data or "").strip()
+        if link and not ONLINE_LINK.fullmatch(link):
+            raise ValidationError("Enter the online link in the correct format, like https://meet.example.org/abc")
 
 
 def error_summary(form: FlaskForm) -> dict[str, Any]:

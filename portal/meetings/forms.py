@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any, ClassVar
 
 from flask_wtf import FlaskForm
@@ -19,35 +17,24 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import TIME_HINT, GovDateField, PlaceOrOnlineLink, StartAndEndTimes
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.services import (
     ACTION_MAX,
     AGENDA_MAX,
     ATTENDEES_MAX,
-    LONDON,
     MINUTES_MAX,
     NOTE_MAX,
     RegisterDraft,
     RegisterEntry,
     london_today,
 )
-from portal.models_base import utcnow
-from portal.requests.forms import IdentifierConfirmation, parse_time
+from portal.requests.forms import IdentifierConfirmation
 
-_ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
-_TIME_HINT = "For example, 9:30am or 14:30"
 _DATE_HINT = "For example, 27 3 2027"
 
 
-def _combine(day: Any, text: str) -> datetime | None:
-    moment = parse_time(text)
-    if day is None or moment is None:
-        return None
-    return datetime.combine(day, moment, tzinfo=LONDON)
-
-
-class MeetingForm(FlaskForm):
+class MeetingForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where the meeting is, and its agenda (scheduling also asks which locality, when a manager
     has more than one)."""
 
@@ -60,10 +47,10 @@ class MeetingForm(FlaskForm):
         description="The meeting is the locality's meeting for the quarter this date is in. " + _DATE_HINT,
     )
     starts = StringField(
-        "Start time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the start time")]
+        "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
     ends = StringField(
-        "End time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the end time")]
+        "End time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the end time")]
     )
     location = StringField(
         "Place",
@@ -103,35 +90,6 @@ class MeetingForm(FlaskForm):
             raise ValidationError("Enter the date of the meeting")
         if field.data is not None and field.data < london_today():
             raise ValidationError("The date of the meeting must be today or in the future")
-
-    def validate_starts(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real start time, like 9:30am or 14:30")
-        starts = self.starts_at()
-        if starts is not None and starts <= utcnow():
-            raise ValidationError("The start time must be in the future")
-
-    def validate_ends(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real end time, like 10:30am or 15:30")
-        starts, ends = parse_time(self.starts.data or ""), parse_time(field.data or "")
-        if starts is not None and ends is not None and ends <= starts:
-            raise ValidationError("The end time must be after the start time")
-
-    def validate_location(self, field: StringField) -> None:
-        if not (field.data or "").strip() and not (self.online_link.data or "").strip():
-            raise ValidationError("Enter a place or an online link")
-
-    def validate_online_link(self, field: StringField) -> None:
-        link = (field.data or "").strip()
-        if link and not _ONLINE_LINK.fullmatch(link):
-            raise ValidationError("Enter the online link in the correct format, like https://meet.example.org/abc")
-
-    def starts_at(self) -> datetime | None:
-        return _combine(self.on.data, self.starts.data or "")
-
-    def ends_at(self) -> datetime | None:
-        return _combine(self.on.data, self.ends.data or "")
 
 
 class MeetingCancelForm(FlaskForm):

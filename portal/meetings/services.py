@@ -17,7 +17,6 @@ details); flush, never commit.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -35,6 +34,7 @@ from portal.common.identifiers import Finding, find_identifiers
 from portal.common.periods import Period, quarter, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import ONLINE_LINK
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, MeetingInvitation, PartnershipMeeting, Rag
@@ -48,7 +48,6 @@ MINUTES_MAX = 50000
 ATTENDEES_MAX = 500
 ACTION_MAX = 1000
 NOTE_MAX = 1000
-_ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 
 class MeetingError(Exception):
@@ -277,7 +276,7 @@ def _check_details(starts_at: datetime, ends_at: datetime, location: str, online
         raise MeetingError("Enter a place or an online link", field="location")
     if len(location) > LOCATION_MAX:
         raise MeetingError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
-    if online_link and (len(online_link) > ONLINE_LINK_MAX or not _ONLINE_LINK.fullmatch(online_link)):
+    if online_link and (len(online_link) > ONLINE_LINK_MAX or not ONLINE_LINK.fullmatch(online_link)):
         raise MeetingError(
             "Enter the online link in the correct format, like https://meet.example.org/abc", field="online_link"
         )

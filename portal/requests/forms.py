@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -29,9 +28,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.common.forms import GovDateField
+from portal.common.times import LONDON, on_day_at, parse_time
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def london_today() -> date:
@@ -197,36 +195,7 @@ class ScheduleForm(FlaskForm):
             raise ValidationError("Enter a real time, like 9:30am or 14:30")
 
     def when(self) -> datetime | None:
-        moment = parse_time(self.at.data or "")
-        if self.on.data is None or moment is None:
-            return None
-        return datetime.combine(self.on.data, moment, tzinfo=LONDON)
-
-
-def _is_number(text: str) -> bool:
-    return text.isascii() and text.isdigit()
-
-
-def parse_time(text: str) -> time | None:
-    """'9:30am', '2pm', '14:30', '14.30', 'midday' → a time, or None."""
-    value = text.strip().lower().replace(" ", "").replace(".", ":")
-    if value in ("midday", "noon", "12noon"):
-        return time(12, 0)
-    suffix = ""
-    if value.endswith(("am", "pm")):
-        value, suffix = value[:-2], value[-2:]
-    hours, _, minutes = value.partition(":")
-    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses with a ValueError.
-    if not _is_number(hours) or (minutes and not _is_number(minutes)):
-        return None
-    hour, minute = int(hours), int(minutes or 0)
-    if suffix:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if suffix == "pm" else 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        return None
-    return time(hour, minute)
+        return on_day_at(self.on.data, self.at.data or "")
 
 
 class WaitForm(FlaskForm):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -11,13 +10,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import TIME_HINT, GovDateField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
-from portal.requests.forms import LONDON, parse_time
 from portal.requests.models import InviteResponse
-
-_ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
-_TIME_HINT = "For example, 9:30am or 14:30"
 
 
 class PeopleField(SelectMultipleField):
@@ -36,22 +32,15 @@ class PeopleField(SelectMultipleField):
             raise ValueError("Select people from the list") from None
 
 
-def _combine(day: Any, text: str) -> datetime | None:
-    moment = parse_time(text)
-    if day is None or moment is None:
-        return None
-    return datetime.combine(day, moment, tzinfo=LONDON)
-
-
-class PodInviteChangeForm(FlaskForm):
+class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where: the date, start and end times, and a place or an online link."""
 
     on = GovDateField("Date", what="the date of the meeting", description="For example, 27 3 2027")
     starts = StringField(
-        "Start time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the start time")]
+        "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
     ends = StringField(
-        "End time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the end time")]
+        "End time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the end time")]
     )
     location = StringField(
         "Place",
@@ -72,35 +61,6 @@ class PodInviteChangeForm(FlaskForm):
             raise ValidationError("Enter the date of the meeting")
         if field.data is not None and field.data < utcnow().astimezone(LONDON).date():
             raise ValidationError("The date of the meeting must be today or in the future")
-
-    def validate_starts(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real start time, like 9:30am or 14:30")
-        starts = self.starts_at()
-        if starts is not None and starts.date() == utcnow().astimezone(LONDON).date() and starts <= utcnow():
-            raise ValidationError("The start time must be in the future")
-
-    def validate_ends(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real end time, like 10:30am or 15:30")
-        starts, ends = parse_time(self.starts.data or ""), parse_time(field.data or "")
-        if starts is not None and ends is not None and ends <= starts:
-            raise ValidationError("The end time must be after the start time")
-
-    def validate_location(self, field: StringField) -> None:
-        if not (field.data or "").strip() and not (self.online_link.data or "").strip():
-            raise ValidationError("Enter a place or an online link")
-
-    def validate_online_link(self, field: StringField) -> None:
-        link = (field.data or "").strip()
-        if link and not _ONLINE_LINK.fullmatch(link):
-            raise ValidationError("Enter the online link in the correct format, like https://meet.example.org/abc")
-
-    def starts_at(self) -> datetime | None:
-        return _combine(self.on.data, self.starts.data or "")
-
-    def ends_at(self) -> datetime | None:
-        return _combine(self.on.data, self.ends.data or "")
 
 
 class PodInviteCreateForm(PodInviteChangeForm):
@@ -127,7 +87,7 @@ class PodInviteResponseForm(FlaskForm):
         validators=[InputRequired(message="Select whether you can attend")],
     )
     proposed_on = GovDateField("Date you propose", what="the date you propose", description="For example, 27 3 2027")
-    proposed_at = StringField("Time you propose", widget=GovTextInput(), description=_TIME_HINT)
+    proposed_at = StringField("Time you propose", widget=GovTextInput(), description=TIME_HINT)
     submit = SubmitField("Send your answer", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -169,7 +129,7 @@ class PodInviteResponseForm(FlaskForm):
     def proposed_starts_at(self) -> datetime | None:
         if not self.proposing():
             return None
-        return _combine(self.proposed_on.data, self.proposed_at.data or "")
+        return on_day_at(self.proposed_on.data, self.proposed_at.data or "")
 
 
 class PodInviteCancelForm(FlaskForm):

@@ -9,7 +9,6 @@ rows, timeline events and e-mails (a reference and a link, never case details); 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -22,6 +21,7 @@ from portal.common import audit, calendar, outbox
 from portal.common.filters import format_datetime, london
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import ONLINE_LINK
 from portal.directory.models import Organisation, Pod, PodMember
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -36,7 +36,6 @@ from portal.requests.services import RequestError, _ensure_staff_of, _event
 
 LOCATION_MAX = 200
 ONLINE_LINK_MAX = 500
-_ONLINE_LINK = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 # How an invitee's answer appears in the calendar file (a proposal is not a PARTSTAT: still to settle).
 _PARTSTAT = {
@@ -171,7 +170,7 @@ def _check_meeting(starts_at: datetime, ends_at: datetime, location: str, online
         raise InviteError("Enter a place or an online link", field="location")
     if len(location) > LOCATION_MAX:
         raise InviteError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
-    if online_link and (len(online_link) > ONLINE_LINK_MAX or not _ONLINE_LINK.fullmatch(online_link)):
+    if online_link and (len(online_link) > ONLINE_LINK_MAX or not ONLINE_LINK.fullmatch(online_link)):
         raise InviteError(
             "Enter the online link in the correct format, like https://meet.example.org/abc", field="online_link"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -27,13 +26,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import TIME_HINT, GovDateField, StartAndEndTimes
+from portal.common.times import LONDON
 from portal.models_base import utcnow
-from portal.requests.forms import LONDON, IdentifierConfirmation, parse_time
+from portal.requests.forms import IdentifierConfirmation
 from portal.sessions.models import SessionKind
 from portal.sessions.services import CAPACITY_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
-
-_TIME_HINT = "For example, 9:30am or 14:30"
 
 
 class WholeNumberField(IntegerField):
@@ -63,14 +61,7 @@ class IdsField(SelectMultipleField):
             raise ValueError("Select people from the list") from None
 
 
-def _combine(day: Any, text: str) -> datetime | None:
-    moment = parse_time(text)
-    if day is None or moment is None:
-        return None
-    return datetime.combine(day, moment, tzinfo=LONDON)
-
-
-class SessionChangeForm(FlaskForm):
+class SessionChangeForm(StartAndEndTimes, FlaskForm):
     """What, when, where, how many and who hosts (the kind and locality are fixed once published)."""
 
     title = StringField(
@@ -89,10 +80,10 @@ class SessionChangeForm(FlaskForm):
     )
     on = GovDateField("Date", what="the date of the session", description="For example, 27 3 2027")
     starts = StringField(
-        "Start time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the start time")]
+        "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
     ends = StringField(
-        "End time", widget=GovTextInput(), description=_TIME_HINT, validators=[InputRequired("Enter the end time")]
+        "End time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the end time")]
     )
     location = StringField(
         "Place",
@@ -123,20 +114,6 @@ class SessionChangeForm(FlaskForm):
         if field.data is not None and field.data < utcnow().astimezone(LONDON).date():
             raise ValidationError("The date of the session must be today or in the future")
 
-    def validate_starts(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real start time, like 9:30am or 14:30")
-        starts = self.starts_at()
-        if starts is not None and starts <= utcnow():
-            raise ValidationError("The start time must be in the future")
-
-    def validate_ends(self, field: StringField) -> None:
-        if parse_time(field.data or "") is None:
-            raise ValidationError("Enter a real end time, like 12:30pm or 16:00")
-        starts, ends = parse_time(self.starts.data or ""), parse_time(field.data or "")
-        if starts is not None and ends is not None and ends <= starts:
-            raise ValidationError("The end time must be after the start time")
-
     def validate_capacity(self, field: WholeNumberField) -> None:
         if field.data is None:
             raw = (field.raw_data or [""])[0] if field.raw_data else ""
@@ -149,12 +126,6 @@ class SessionChangeForm(FlaskForm):
     def validate_host_id(self, field: SelectField) -> None:
         if not field.data or field.data not in {value for value, _ in field.choices or []}:
             raise ValidationError("Select who hosts the session")
-
-    def starts_at(self) -> datetime | None:
-        return _combine(self.on.data, self.starts.data or "")
-
-    def ends_at(self) -> datetime | None:
-        return _combine(self.on.data, self.ends.data or "")
 
 
 class SessionCreateForm(SessionChangeForm):

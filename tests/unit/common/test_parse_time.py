@@ -6,7 +6,7 @@ from datetime import time
 
 import pytest
 
-from portal.requests.forms import parse_time
+from portal.common.times import parse_time
 
 
 @pytest.mark.parametrize(

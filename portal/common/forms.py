@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
-from wtforms import DateField, Field, StringField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput
+from wtforms import DateField, Field, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
 from portal.common.times import LONDON, ONLINE_LINK, on_day_at, parse_time
@@ -72,6 +72,13 @@ class StartAndEndTimes:
         if starts is not None and ends is not None and ends <= starts:
             raise ValidationError("The end time must be after the start time")
 
+    def show_times(self, starts_at: datetime, ends_at: datetime) -> None:
+        """Fill the date and times from a stored start and end (UTC), as London shows them."""
+        start, end = starts_at.astimezone(LONDON), ends_at.astimezone(LONDON)
+        self.on.data = start.date()
+        self.starts.data = f"{start:%H:%M}"
+        self.ends.data = f"{end:%H:%M}"
+
     def starts_at(self) -> datetime | None:
         return on_day_at(self.on.data, self.starts.data or "")
 
@@ -93,6 +100,22 @@ class PlaceOrOnlineLink:
         link = (field.data or "").strip()
         if link and not ONLINE_LINK.fullmatch(link):
             raise ValidationError("Enter the online link in the correct format, like https://meet.example.org/abc")
+
+
+class IdsField(SelectMultipleField):
+    """Checkboxes of ids (people, bookings). A tampered value gets a GOV.UK message, not WTForms' own."""
+
+    widget = GovCheckboxesInput()
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            self.data = [int(value) for value in valuelist]
+        except ValueError:
+            self.data = []
+            raise ValueError("Select people from the list") from None
 
 
 def error_summary(form: FlaskForm) -> dict[str, Any]:

@@ -6,30 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovTextInput
-from wtforms import RadioField, SelectMultipleField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
+from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import TIME_HINT, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
 from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
 from portal.requests.models import InviteResponse
-
-
-class PeopleField(SelectMultipleField):
-    """Checkboxes of people (user ids). A tampered value gets a GOV.UK message, not WTForms' own."""
-
-    widget = GovCheckboxesInput()
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            self.data = [int(value) for value in valuelist]
-        except ValueError:
-            self.data = []
-            raise ValueError("Select people from the list") from None
 
 
 class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
@@ -66,12 +50,12 @@ class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
 class PodInviteCreateForm(PodInviteChangeForm):
     """When and where, and whom to invite."""
 
-    invitee_ids = PeopleField(
+    invitee_ids = IdsField(
         "Who do you want to invite?",
         description="Partner contacts of the schools and agencies in the request's locality.",
     )
 
-    def validate_invitee_ids(self, field: PeopleField) -> None:
+    def validate_invitee_ids(self, field: IdsField) -> None:
         if field.errors:
             return
         if not field.data:
@@ -137,11 +121,9 @@ class PodInviteCancelForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    attended_ids = PeopleField(
-        "Who attended?", description="Select everyone who came. Leave all unticked if nobody did."
-    )
+    attended_ids = IdsField("Who attended?", description="Select everyone who came. Leave all unticked if nobody did.")
     submit = SubmitField("Save attendance", widget=GovSubmitInput())
 
-    def validate_attended_ids(self, field: PeopleField) -> None:
+    def validate_attended_ids(self, field: IdsField) -> None:
         if not field.errors and not set(field.data or []) <= {value for value, _ in field.choices or []}:
             raise ValidationError("Select people from the list")

@@ -8,7 +8,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.common import audit
-from portal.common.filters import london
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import invites, services
@@ -144,10 +143,7 @@ def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
         return redirect(_invite_url(invite))
     form = PodInviteChangeForm()
     if request.method == "GET":
-        start, end = london(invite.starts_at), london(invite.ends_at)
-        form.on.data = start.date()
-        form.starts.data = f"{start:%H:%M}"
-        form.ends.data = f"{end:%H:%M}"
+        form.show_times(invite.starts_at, invite.ends_at)
         form.location.data = invite.location
         form.online_link.data = invite.online_link
     elif form.validate_on_submit():

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
@@ -19,14 +18,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, StartAndEndTimes
+from portal.common.forms import TIME_HINT, GovDateField, IdsField, StartAndEndTimes
 from portal.common.times import LONDON
 from portal.models_base import utcnow
 from portal.requests.forms import IdentifierConfirmation
@@ -43,22 +41,6 @@ class WholeNumberField(IntegerField):
         value = str(valuelist[0]).strip() if valuelist else ""
         if value.isascii() and value.isdigit() and len(value) < 7:
             self.data = int(value)
-
-
-class IdsField(SelectMultipleField):
-    """Checkboxes of ids. A tampered value gets a GOV.UK message, not WTForms' own."""
-
-    widget = GovCheckboxesInput()
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, coerce=int, validate_choice=False, **kwargs)
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            self.data = [int(value) for value in valuelist]
-        except ValueError:
-            self.data = []
-            raise ValueError("Select people from the list") from None
 
 
 class SessionChangeForm(StartAndEndTimes, FlaskForm):

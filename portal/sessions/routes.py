@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal.accounts.models import User
-from portal.common.filters import london
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.models_base import utcnow
@@ -222,12 +221,9 @@ def edit_session(session_id: int) -> ResponseReturnValue:
         return redirect(_session_url(session))
     form = SessionChangeForm(hosts=_hosts(current_person(), keep=session.host_id))
     if request.method == "GET":
-        start, end = london(session.starts_at), london(session.ends_at)
         form.title.data = session.title
         form.description.data = session.description
-        form.on.data = start.date()
-        form.starts.data = f"{start:%H:%M}"
-        form.ends.data = f"{end:%H:%M}"
+        form.show_times(session.starts_at, session.ends_at)
         form.location.data = session.location
         form.capacity.data = session.capacity
         form.host_id.data = session.host_id

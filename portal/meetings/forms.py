@@ -34,7 +34,7 @@ from portal.requests.forms import IdentifierConfirmation
 _DATE_HINT = "For example, 27 3 2027"
 
 
-class MeetingForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
+class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where the meeting is, and its agenda (scheduling also asks which locality, when a manager
     has more than one)."""
 

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from portal.common.filters import london
 from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
@@ -68,6 +67,7 @@ def schedule_meeting() -> ResponseReturnValue:
         flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
         return redirect(url_for("meetings.list_meetings"))
     form = MeetingForm(localities=[(loc.id, loc.name) for loc in localities])
+    ask_confirm = False
     if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
         form.locality_id.data = request.args.get("locality_id", type=int)
     if form.validate_on_submit():
@@ -82,9 +82,10 @@ def schedule_meeting() -> ResponseReturnValue:
                 location=form.location.data or "",
                 online_link=form.online_link.data or "",
                 agenda=form.agenda.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
             )
         except services.MeetingError as error:
-            _show_error(form, error, fallback="on")
+            ask_confirm = _show_error(form, error, fallback="on")
         else:
             flash(f"Meeting scheduled. {services.invitation_summary(meeting)}", "success")
             return redirect(_meeting_url(meeting))
@@ -93,6 +94,7 @@ def schedule_meeting() -> ResponseReturnValue:
         form=form,
         localities=localities,
         this_quarter=quarter(services.london_today()),
+        ask_confirm=ask_confirm,
         title="Schedule a partnership meeting",
     )
 
@@ -143,11 +145,9 @@ def change_meeting(meeting_id: int) -> ResponseReturnValue:
         flash("This meeting can no longer be changed: it has been cancelled or has started.", "info")
         return redirect(_meeting_url(meeting))
     form = MeetingForm()
+    ask_confirm = False
     if request.method == "GET":
-        start, end = london(meeting.starts_at), london(meeting.ends_at)
-        form.on.data = start.date()
-        form.starts.data = f"{start:%H:%M}"
-        form.ends.data = f"{end:%H:%M}"
+        form.show_times(meeting.starts_at, meeting.ends_at)
         form.location.data = meeting.location
         form.online_link.data = meeting.online_link
         form.agenda.data = meeting.agenda
@@ -163,14 +163,17 @@ def change_meeting(meeting_id: int) -> ResponseReturnValue:
                 location=form.location.data or "",
                 online_link=form.online_link.data or "",
                 agenda=form.agenda.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
             )
         except services.MeetingError as error:
-            _show_error(form, error, fallback="on")
+            ask_confirm = _show_error(form, error, fallback="on")
         else:
             flash("The meeting has been changed. The schools have been sent the new details.", "success")
             return redirect(_meeting_url(meeting))
     form.submit.label.text = "Save and send the change"
-    return render_template("meetings/meeting_form.html", form=form, meeting=meeting, title="Change the meeting")
+    return render_template(
+        "meetings/meeting_form.html", form=form, meeting=meeting, ask_confirm=ask_confirm, title="Change the meeting"
+    )
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["POST"])

@@ -385,6 +385,7 @@ def schedule_meeting(
     location: str,
     online_link: str,
     agenda: str,
+    confirmed: bool = False,
 ) -> PartnershipMeeting:
     """Schedule a locality's meeting for the quarter holding its date: one per locality and quarter.
     Every school of the locality is invited, and each school's partner users get an e-mail with the
@@ -397,6 +398,8 @@ def schedule_meeting(
         raise NotFound
     location, online_link, agenda = location.strip(), online_link.strip(), agenda.strip()
     _check_details(starts_at, ends_at, location, online_link, agenda)
+    # The agenda is shown to every school of the locality: checked for a child's identifiers first.
+    check_free_text(agenda, field="agenda", confirmed=confirmed)
     period = quarter(london(starts_at).date())
     _quarter_taken(locality, period)
 
@@ -441,6 +444,7 @@ def schedule_meeting(
         schools=len(meeting.invitations),
         sequence=meeting.sequence,
         again=again,
+        identifiers_confirmed=confirmed,
     )
     _send_calendar(meeting, "REQUEST", what="You are invited to the locality's partnership meeting.")
     db.session.flush()
@@ -468,6 +472,7 @@ def change_meeting(
     location: str,
     online_link: str,
     agenda: str,
+    confirmed: bool = False,
 ) -> PartnershipMeeting:
     """Move the meeting or change where it is or its agenda: the same UID with SEQUENCE + 1, sent again to
     every school contact. A new time asks the schools to answer again."""
@@ -483,6 +488,8 @@ def change_meeting(
         meeting.agenda,
     ):
         raise MeetingError("Change the time, the place or the agenda, or go back without saving", field="on")
+    if agenda != meeting.agenda:
+        check_free_text(agenda, field="agenda", confirmed=confirmed)
     period = quarter(london(starts_at).date())
     if period.start != meeting.quarter_start:
         _quarter_taken(meeting.locality, period, other_than=meeting.id)
@@ -500,7 +507,14 @@ def change_meeting(
             invitation.answered_by_id = None
             invitation.answered_by = None
             invitation.answered_at = None
-    audit.record("meeting.changed", obj=meeting, sequence=meeting.sequence, moved=moved, quarter=period.key)
+    audit.record(
+        "meeting.changed",
+        obj=meeting,
+        sequence=meeting.sequence,
+        moved=moved,
+        quarter=period.key,
+        identifiers_confirmed=confirmed,
+    )
     _send_calendar(
         meeting,
         "REQUEST",

@@ -1,7 +1,8 @@
 """The identifier detector on the meetings' free text: the minutes (published to every partner of the
-locality), an action and an action's update. Text that looks as if it identifies a child is not saved: the
-page says what to remove, by the field, and offers a box to confirm; confirmed, it is saved and the audit
-row says so. Who will come to a meeting is adults' names, and is not checked."""
+locality), the agenda (shown to every school), an action and an action's update. Text that looks as if it
+identifies a child is not saved: the page says what to remove, by the field, and offers a box to confirm;
+confirmed, it is saved and the audit row says so. Who will come to a meeting is adults' names, and is not
+checked."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, MeetingInvitation, PartnershipMeeting, Rag
-from tests.integration.meetings.conftest import assert_error_page, audit_actions, held_meeting, post
+from tests.integration.meetings.conftest import assert_error_page, audit_actions, held_meeting, post, schedule_data
 from tests.meetings_factories import MeetingActionFactory, meeting_with_schools
 from tests.support.db import count, fresh
 
@@ -134,3 +135,44 @@ def test_who_will_come_is_adults_names_and_is_not_checked(client_for, world):
 
     invitation = fresh(MeetingInvitation, meeting.invitations[0].id)
     assert (invitation.answer, invitation.attendees) == (MeetingAnswer.ATTENDING, answer["attendees"])
+
+
+def test_an_agenda_naming_a_child_schedules_nothing_until_removed_or_confirmed(client_for, world):
+    manager = client_for(Role.MANAGER)
+    agenda = f"1. Welcome\n2. {NAMED}"
+
+    warned = post(manager, "/meetings/schedule", schedule_data(agenda=agenda))
+
+    assert_error_page(warned, NAME_WARNING)
+    assert _confirm_box(warned) is not None
+    assert warned.soup.find("textarea", attrs={"name": "agenda"}).get_text().strip() == agenda  # kept
+    assert count(PartnershipMeeting) == 0
+    assert audit_actions() == []
+
+    saved = post(manager, "/meetings/schedule", schedule_data(agenda=agenda, confirm_identifiers="y"))
+
+    assert saved.status_code == 302
+    [meeting] = db.session.scalars(select(PartnershipMeeting)).all()
+    assert meeting.agenda == agenda
+    assert _audit("meeting.scheduled")[0]["identifiers_confirmed"] is True
+
+
+def test_changing_the_agenda_to_name_a_child_changes_nothing_until_confirmed(client_for, world):
+    manager = client_for(Role.MANAGER)
+    assert post(manager, "/meetings/schedule", schedule_data()).status_code == 302
+    [meeting] = db.session.scalars(select(PartnershipMeeting)).all()
+    named = schedule_data(agenda=NAMED)
+
+    warned = post(manager, f"/meetings/{meeting.id}/change", named)
+
+    assert_error_page(warned, NAME_WARNING)
+    assert (fresh(PartnershipMeeting, meeting.id).agenda, fresh(PartnershipMeeting, meeting.id).sequence) == (
+        "1. Welcome\n2. The action log",
+        0,
+    )
+
+    saved = post(manager, f"/meetings/{meeting.id}/change", {**named, "confirm_identifiers": "y"})
+
+    assert saved.status_code == 302
+    assert fresh(PartnershipMeeting, meeting.id).agenda == NAMED
+    assert _audit("meeting.changed")[0]["identifiers_confirmed"] is True

@@ -10,7 +10,8 @@ from flask.typing import ResponseReturnValue
 from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
-from portal.meetings import services
+from portal.meetings import record, services
+from portal.meetings.coverage import coverage_for  # by name: the view below is called coverage
 from portal.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -122,8 +123,8 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
         is_open=services.is_open(meeting),
         is_held=services.is_held(meeting),
         show_minutes=bool(meeting.minutes) and (manages or meeting.minutes_published_at is not None),
-        raised=services.raised_at(meeting),
-        carried=services.carried_forward(meeting),
+        raised=record.raised_at(meeting),
+        carried=record.carried_forward(meeting),
         answer_form=answer_form,
         form=answer_form,
         cancel_form=MeetingCancelForm(formdata=None),
@@ -233,10 +234,10 @@ def record_register(meeting_id: int) -> ResponseReturnValue:
     invitations = services.invitations_by_school(meeting)
     form = register_form(invitations)
     if request.method == "GET":
-        form.fill(services.register_draft(meeting))
+        form.fill(record.register_draft(meeting))
     elif form.validate_on_submit():
         try:
-            services.record_register(meeting, by=current_person(), entries=form.entries())
+            record.record_register(meeting, by=current_person(), entries=form.entries())
         except services.MeetingError as error:
             _show_error(form, error, fallback=f"represented_{invitations[0].id}" if invitations else "submit")
         else:
@@ -259,7 +260,7 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
         form.minutes.data = meeting.minutes
     elif form.validate_on_submit():
         try:
-            services.save_minutes(
+            record.save_minutes(
                 meeting,
                 by=current_person(),
                 minutes=form.minutes.data or "",
@@ -288,12 +289,12 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
     if (early := _held_or_redirect(meeting)) is not None:
         return early
-    form = ActionForm(owners=services.owner_choices(meeting.locality_id))
+    form = ActionForm(owners=record.owner_choices(meeting.locality_id))
     ask_confirm = False
     if form.validate_on_submit():
         assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
         try:
-            services.add_action(
+            record.add_action(
                 meeting,
                 by=current_person(),
                 text=form.text.data or "",
@@ -316,7 +317,7 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
 @role_required(Role.MANAGER)
 def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
-    action = services.get_action(meeting, action_id, user=current_person())
+    action = record.get_action(meeting, action_id, user=current_person())
     form = ActionUpdateForm()
     ask_confirm = False
     if request.method == "GET":
@@ -325,7 +326,7 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
         form.note.data = action.update_note
     elif form.validate_on_submit():
         try:
-            services.update_action(
+            record.update_action(
                 meeting,
                 action,
                 by=current_person(),
@@ -352,5 +353,5 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
 @bp.route("/coverage")
 @role_required(Role.MANAGER, Role.ADMIN)
 def coverage() -> ResponseReturnValue:
-    grids = services.coverage_for(current_person())
+    grids = coverage_for(current_person())
     return render_template("meetings/coverage.html", grids=grids, title="Meeting coverage")

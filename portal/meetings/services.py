@@ -1,5 +1,8 @@
-"""Services of portal.meetings: quarterly partnership meetings of a locality, their invitations and answers,
-the attendance register, minutes, the action log (with open actions carried forward) and coverage.
+"""Services of portal.meetings: quarterly partnership meetings of a locality. Who may see and do what, reading,
+scheduling, changing and cancelling a meeting with its iCalendar invitations, and the schools' answers.
+
+The register, minutes and action log of a meeting held are in `portal.meetings.record`, coverage in
+`portal.meetings.coverage`; both use the access rules and checks here (`ensure_manager_of`, `check_free_text`).
 
 Who may do what:
 
@@ -8,7 +11,7 @@ Who may do what:
 - practitioners see their own locality's meetings; partners see the meetings of their organisation's
   locality, and a partner of an invited school answers for that school (one answer per school, the
   latest wins);
-- admins see the coverage of every locality (they run the system), and nothing else here.
+- admins see the coverage of every locality (they run the system), and nothing else of the meetings.
 
 Like every service here: checks first, then changes, audit rows and e-mails (a link, never case
 details); flush, never commit.
@@ -16,14 +19,13 @@ details); flush, never commit.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import url_for
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -31,23 +33,20 @@ from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.filters import format_datetime, london
 from portal.common.identifiers import Finding, find_identifiers
-from portal.common.periods import Period, quarter, recent_quarters
+from portal.common.periods import Period, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
-from portal.meetings.models import MeetingAction, MeetingAnswer, MeetingInvitation, PartnershipMeeting, Rag
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
 
 LONDON = ZoneInfo("Europe/London")
 LOCATION_MAX = 300
 ONLINE_LINK_MAX = 500
 AGENDA_MAX = 5000
-MINUTES_MAX = 50000
 ATTENDEES_MAX = 500
-ACTION_MAX = 1000
-NOTE_MAX = 1000
 
 
 class MeetingError(Exception):
@@ -120,13 +119,6 @@ def area_localities(user: User) -> list[Locality]:
     return list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
 
 
-def coverage_localities(user: User) -> list[Locality]:
-    """Managers: their area; admins: every locality."""
-    if user.role is Role.ADMIN:
-        return list(db.session.scalars(select(Locality).order_by(Locality.name)))
-    return area_localities(user)
-
-
 def _load(meeting_id: int) -> PartnershipMeeting | None:
     return db.session.scalar(
         select(PartnershipMeeting)
@@ -156,7 +148,7 @@ def get_meeting_to_manage(meeting_id: int, *, user: User) -> PartnershipMeeting:
     return meeting
 
 
-def _ensure_manager_of(user: User, meeting: PartnershipMeeting) -> None:
+def ensure_manager_of(user: User, meeting: PartnershipMeeting) -> None:
     if meeting.locality_id not in area_locality_ids(user):
         raise NotFound
 
@@ -317,13 +309,6 @@ def _ensure_open(meeting: PartnershipMeeting) -> None:
         raise MeetingError("This meeting has already started")
 
 
-def _ensure_held(meeting: PartnershipMeeting) -> None:
-    if meeting.cancelled_at is not None:
-        raise MeetingError("This meeting was cancelled")
-    if not has_started(meeting):
-        raise MeetingError("You can record this once the meeting has started")
-
-
 # --- scheduling, changing, cancelling -------------------------------------------------------------
 
 
@@ -476,7 +461,7 @@ def change_meeting(
 ) -> PartnershipMeeting:
     """Move the meeting or change where it is or its agenda: the same UID with SEQUENCE + 1, sent again to
     every school contact. A new time asks the schools to answer again."""
-    _ensure_manager_of(by, meeting)
+    ensure_manager_of(by, meeting)
     _ensure_open(meeting)
     location, online_link, agenda = location.strip(), online_link.strip(), agenda.strip()
     _check_details(starts_at, ends_at, location, online_link, agenda)
@@ -528,7 +513,7 @@ def change_meeting(
 
 def cancel_meeting(meeting: PartnershipMeeting, *, by: User) -> PartnershipMeeting:
     """Call the meeting off: METHOD:CANCEL, the same UID, SEQUENCE + 1. The quarter can be scheduled again."""
-    _ensure_manager_of(by, meeting)
+    ensure_manager_of(by, meeting)
     _ensure_open(meeting)
     meeting.sequence += 1
     meeting.cancelled_at = utcnow()
@@ -538,7 +523,7 @@ def cancel_meeting(meeting: PartnershipMeeting, *, by: User) -> PartnershipMeeti
     return meeting
 
 
-# --- answers, register, minutes -------------------------------------------------------------------
+# --- answers --------------------------------------------------------------------------------------
 
 
 def answer_invitation(
@@ -573,471 +558,6 @@ def answer_invitation(
     )
     db.session.flush()
     return invitation
-
-
-@dataclass(frozen=True)
-class RegisterEntry:
-    represented: bool
-    by_whom: str
-
-
-@dataclass(frozen=True)
-class RegisterDraft:
-    """What the register form starts with for one school: `represented` is None until it is recorded."""
-
-    represented: bool | None
-    by_whom: str
-
-
-def register_draft(meeting: PartnershipMeeting) -> dict[int, RegisterDraft]:
-    """Per invitation id, the register as recorded; before that, who an attending school said would come (to
-    confirm on the day), and nothing for the others."""
-    draft: dict[int, RegisterDraft] = {}
-    for invitation in meeting.invitations:
-        if invitation.represented is not None:
-            draft[invitation.id] = RegisterDraft(invitation.represented, invitation.represented_by)
-        elif invitation.answer is MeetingAnswer.ATTENDING:
-            draft[invitation.id] = RegisterDraft(None, invitation.attendees)
-        else:
-            draft[invitation.id] = RegisterDraft(None, "")
-    return draft
-
-
-def record_register(
-    meeting: PartnershipMeeting, *, by: User, entries: Mapping[int, RegisterEntry]
-) -> PartnershipMeeting:
-    """Record, per invited school (invitation id → entry), whether it was represented and by whom, once the
-    meeting has started. Every invited school needs an entry; recording again replaces the register."""
-    _ensure_manager_of(by, meeting)
-    _ensure_held(meeting)
-    invited = {i.id for i in meeting.invitations}
-    if set(entries) != invited:
-        raise MeetingError("Say for every school whether it was represented", field="register")
-    for invitation in meeting.invitations:
-        entry = entries[invitation.id]
-        who = " ".join(entry.by_whom.split())
-        if entry.represented and not who:
-            raise MeetingError(f"Enter who represented {invitation.organisation.name}", field=f"by_{invitation.id}")
-        if len(who) > ATTENDEES_MAX:
-            raise MeetingError(f"Who came must be {ATTENDEES_MAX} characters or fewer", field=f"by_{invitation.id}")
-    for invitation in meeting.invitations:
-        entry = entries[invitation.id]
-        invitation.represented = entry.represented
-        invitation.represented_by = " ".join(entry.by_whom.split()) if entry.represented else ""
-    again = meeting.register_recorded_at is not None
-    meeting.register_recorded_at = utcnow()
-    audit.record(
-        "meeting.register_recorded",
-        obj=meeting,
-        represented=sum(1 for e in entries.values() if e.represented),
-        schools=len(entries),
-        again=again,
-    )
-    db.session.flush()
-    return meeting
-
-
-def save_minutes(
-    meeting: PartnershipMeeting, *, by: User, minutes: str, publish: bool, confirmed: bool
-) -> PartnershipMeeting:
-    """Write the minutes (a draft only managers see) and publish them to the locality's partners. Once
-    published they stay published, whichever button is used: saving again updates what partners read.
-
-    New or changed text, and the text about to be published, is checked for a child's identifiers first
-    (IdentifiersFound, unless `confirmed`): published minutes go to every partner of the locality."""
-    _ensure_manager_of(by, meeting)
-    _ensure_held(meeting)
-    minutes = minutes.strip()
-    if not minutes:
-        raise MeetingError("Enter the minutes", field="minutes")
-    if len(minutes) > MINUTES_MAX:
-        raise MeetingError(f"The minutes must be {MINUTES_MAX:,} characters or fewer", field="minutes")
-    first_publication = publish and meeting.minutes_published_at is None
-    if minutes != meeting.minutes or first_publication:
-        check_free_text(minutes, field="minutes", confirmed=confirmed)
-    meeting.minutes = minutes
-    if first_publication:
-        meeting.minutes_published_at = utcnow()
-    audit.record(
-        "meeting.minutes_published" if first_publication else "meeting.minutes_saved",
-        obj=meeting,
-        published=meeting.minutes_published_at is not None,
-        length=len(minutes),
-        identifiers_confirmed=confirmed,
-    )
-    db.session.flush()
-    return meeting
-
-
-# --- the action log -------------------------------------------------------------------------------
-
-
-def owner_choices(locality_id: int) -> list[tuple[str, str]]:
-    """Who may own an action of the locality: its active staff ("user:<id>") and its partner organisations
-    ("organisation:<id>"), staff first."""
-    staff = db.session.scalars(
-        select(User)
-        .where(
-            User.locality_id == locality_id,
-            User.role.in_([Role.PRACTITIONER, Role.MANAGER]),
-            User.disabled_at.is_(None),
-        )
-        .order_by(User.name, User.id)
-    )
-    orgs = db.session.scalars(
-        select(Organisation).where(Organisation.locality_id == locality_id).order_by(Organisation.name, Organisation.id)
-    )
-    choices = [(f"user:{u.id}", f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in staff]
-    choices += [(f"organisation:{o.id}", f"{o.name} ({o.kind.label.lower()})") for o in orgs]
-    return choices
-
-
-def parse_owner(value: str) -> tuple[str, int] | None:
-    """'user:12' → ("user", 12); 'organisation:5' → ("organisation", 5); anything else → None."""
-    kind, _, number = value.partition(":")
-    if kind not in ("user", "organisation") or not number.isascii() or not number.isdigit():
-        return None
-    return kind, int(number)
-
-
-def add_action(
-    meeting: PartnershipMeeting,
-    *,
-    by: User,
-    text: str,
-    owner: str,
-    due_on: date,
-    rag: Rag,
-    confirmed: bool,
-) -> MeetingAction:
-    """Log an action agreed at the meeting: the action, its owner (a member of the locality's staff or one
-    of its partner organisations), the due date and RAG status. It stays open, carried forward to every
-    later meeting of the locality, until it is marked done. Partners of the locality read the action log, so
-    the text is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`)."""
-    _ensure_manager_of(by, meeting)
-    _ensure_held(meeting)
-    text = text.strip()
-    if not text:
-        raise MeetingError("Enter the action", field="text")
-    if len(text) > ACTION_MAX:
-        raise MeetingError(f"The action must be {ACTION_MAX:,} characters or fewer", field="text")
-    parsed = parse_owner(owner)
-    if parsed is None or owner not in {value for value, _ in owner_choices(meeting.locality_id)}:
-        raise MeetingError("Select who owns the action", field="owner")
-    check_free_text(text, field="text", confirmed=confirmed)
-    kind, owner_id = parsed
-    action = MeetingAction(
-        locality_id=meeting.locality_id,
-        raised_at_meeting_id=meeting.id,
-        text=text,
-        owner_user_id=owner_id if kind == "user" else None,
-        owner_organisation_id=owner_id if kind == "organisation" else None,
-        due_on=due_on,
-        rag=rag,
-    )
-    db.session.add(action)
-    db.session.flush()
-    audit.record(
-        "meeting_action.added",
-        obj=action,
-        meeting_id=meeting.id,
-        rag=rag.value,
-        owner=owner,
-        identifiers_confirmed=confirmed,
-    )
-    return action
-
-
-def get_action(meeting: PartnershipMeeting, action_id: int, *, user: User) -> MeetingAction:
-    """An action of the meeting's locality that `user` manages, raised at this meeting or carried forward
-    to it; NotFound otherwise."""
-    _ensure_manager_of(user, meeting)
-    action = db.session.get(MeetingAction, action_id)
-    if action is None or action.locality_id != meeting.locality_id:
-        raise NotFound
-    if action.id not in {a.id for a in raised_at(meeting)} | {a.id for a in carried_forward(meeting)}:
-        raise NotFound
-    return action
-
-
-def update_action(
-    meeting: PartnershipMeeting,
-    action: MeetingAction,
-    *,
-    by: User,
-    rag: Rag,
-    done: bool,
-    note: str,
-    confirmed: bool,
-) -> MeetingAction:
-    """Change an action's RAG status, mark it done (or open again), and note progress. A new or changed note
-    is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`); one saved before is not
-    asked about again."""
-    _ensure_manager_of(by, meeting)
-    if action.locality_id != meeting.locality_id:
-        raise NotFound
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise MeetingError(f"The update must be {NOTE_MAX:,} characters or fewer", field="note")
-    was_done = action.done_at is not None
-    if (rag, done, note) == (action.rag, was_done, action.update_note):
-        raise MeetingError("Change the RAG status, whether it is done or the update, or go back", field="rag")
-    if note != action.update_note:
-        check_free_text(note, field="note", confirmed=confirmed)
-    previous = action.rag
-    action.rag = rag
-    action.update_note = note
-    if done and not was_done:
-        action.done_at = utcnow()
-    elif not done:
-        action.done_at = None
-    audit.record(
-        "meeting_action.updated",
-        obj=action,
-        meeting_id=meeting.id,
-        rag=rag.value,
-        previous_rag=previous.value,
-        done=done,
-        was_done=was_done,
-        identifiers_confirmed=confirmed,
-    )
-    db.session.flush()
-    return action
-
-
-def raised_at(meeting: PartnershipMeeting) -> list[MeetingAction]:
-    """The actions agreed at this meeting, soonest due first."""
-    return list(
-        db.session.scalars(
-            select(MeetingAction)
-            .where(MeetingAction.raised_at_meeting_id == meeting.id)
-            .order_by(MeetingAction.due_on, MeetingAction.id)
-            .options(selectinload(MeetingAction.owner_user), selectinload(MeetingAction.owner_organisation))
-        )
-    )
-
-
-def is_carried_forward(
-    *, raised_at: datetime, done_at: datetime | None, meeting_start: datetime, previous_start: datetime | None
-) -> bool:
-    """Whether an action shows as carried forward on a meeting starting at `meeting_start`.
-
-    It must have been raised at an earlier meeting (`raised_at` is that meeting's start). An open action is
-    carried forward to every later meeting. A done action shows once more, at the first meeting after it was
-    done, so that meeting hears it is done: it is dropped once a meeting (`previous_start`, the latest
-    meeting of the series before this one) has taken place after it was done."""
-    if raised_at >= meeting_start:
-        return False
-    if done_at is None:
-        return True
-    return previous_start is None or done_at > previous_start
-
-
-def carried_forward(meeting: PartnershipMeeting) -> list[MeetingAction]:
-    """Open actions raised at earlier meetings of the locality (and those done since the last meeting),
-    oldest due first."""
-    previous_start = db.session.scalar(
-        select(PartnershipMeeting.starts_at)
-        .where(
-            PartnershipMeeting.locality_id == meeting.locality_id,
-            PartnershipMeeting.starts_at < meeting.starts_at,
-            PartnershipMeeting.cancelled_at.is_(None),
-        )
-        .order_by(PartnershipMeeting.starts_at.desc())
-        .limit(1)
-    )
-    candidates = db.session.scalars(
-        select(MeetingAction)
-        .join(PartnershipMeeting, MeetingAction.raised_at_meeting_id == PartnershipMeeting.id)
-        .where(
-            MeetingAction.locality_id == meeting.locality_id,
-            PartnershipMeeting.starts_at < meeting.starts_at,
-            or_(MeetingAction.done_at.is_(None), MeetingAction.done_at > (previous_start or meeting.starts_at)),
-        )
-        .order_by(MeetingAction.due_on, MeetingAction.id)
-        .options(
-            selectinload(MeetingAction.owner_user),
-            selectinload(MeetingAction.owner_organisation),
-            selectinload(MeetingAction.raised_at_meeting),
-        )
-    )
-    return [
-        action
-        for action in candidates
-        if is_carried_forward(
-            raised_at=action.raised_at_meeting.starts_at,
-            done_at=action.done_at,
-            meeting_start=meeting.starts_at,
-            previous_start=previous_start,
-        )
-    ]
-
-
-def rag_sort_key(action: MeetingAction) -> tuple[int, date, int]:
-    return ({Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2}[action.rag], action.due_on, action.id)
-
-
-# --- coverage -------------------------------------------------------------------------------------
-
-
-class CoverageStatus(enum.StrEnum):
-    REPRESENTED = "represented"
-    NOT_REPRESENTED = "not_represented"
-    NO_MEETING = "no_meeting"
-
-    @property
-    def label(self) -> str:
-        return {
-            "represented": "Represented",
-            "not_represented": "Not represented",
-            "no_meeting": "No meeting held",
-        }[self.value]
-
-
-@dataclass(frozen=True)
-class CoverageRow:
-    """One school: its status in each quarter (in the order of `LocalityCoverage.quarters`) and how many of
-    those quarters it was not represented at a meeting held."""
-
-    school_id: int
-    school_name: str
-    statuses: tuple[CoverageStatus, ...]
-    missed: int
-
-    @property
-    def flagged(self) -> bool:
-        """Not represented for two quarters or more: listed first."""
-        return self.missed >= 2
-
-
-@dataclass(frozen=True)
-class LocalityCoverage:
-    """Schools × quarters for one locality.
-
-    - `quarters`: the periods asked for, oldest first (the columns);
-    - `held`: for each quarter, whether a meeting was held (a meeting not cancelled whose register has been
-      recorded; until the register is recorded the quarter counts as no meeting held);
-    - `rows`: one per current school of the locality, the flagged ones (not represented in two or more
-      quarters) first, most missed first, then by name;
-    - `represented_counts`: per quarter, how many schools were represented.
-    """
-
-    locality_id: int
-    locality_name: str
-    quarters: tuple[Period, ...]
-    held: tuple[bool, ...]
-    rows: tuple[CoverageRow, ...]
-    represented_counts: tuple[int, ...]
-
-    @property
-    def flagged(self) -> tuple[CoverageRow, ...]:
-        return tuple(row for row in self.rows if row.flagged)
-
-    @property
-    def summary(self) -> str:
-        """A plain sentence for the page and for reports."""
-        held = sum(self.held)
-        schools = len(self.rows)
-        if not schools:
-            return "There are no schools in this locality."
-        if not held:
-            return f"No meeting with a recorded register was held in these {len(self.quarters)} quarters."
-        flagged = self.flagged
-        meetings = "1 meeting" if held == 1 else f"{held} meetings"
-        if not flagged:
-            return f"{meetings} held. No school was missing from more than one of them."
-        names = ", ".join(row.school_name for row in flagged)
-        count = "1 school was" if len(flagged) == 1 else f"{len(flagged)} of {schools} schools were"
-        return f"{meetings} held. {count} not represented at two or more: {names}."
-
-
-def build_coverage(
-    *,
-    locality_id: int,
-    locality_name: str,
-    schools: Sequence[tuple[int, str]],
-    quarters: Sequence[Period],
-    represented: Mapping[date, set[int] | None],
-) -> LocalityCoverage:
-    """The grid from plain data (pure: no database). `schools` are (id, name); `represented` maps a quarter's
-    start to the ids of the schools represented at its meeting, or None (or no key) when none was held."""
-    held = tuple(represented.get(period.start) is not None for period in quarters)
-    rows = []
-    for school_id, name in schools:
-        statuses = []
-        for period in quarters:
-            present = represented.get(period.start)
-            if present is None:
-                statuses.append(CoverageStatus.NO_MEETING)
-            elif school_id in present:
-                statuses.append(CoverageStatus.REPRESENTED)
-            else:
-                statuses.append(CoverageStatus.NOT_REPRESENTED)
-        missed = statuses.count(CoverageStatus.NOT_REPRESENTED)
-        rows.append(CoverageRow(school_id, name, tuple(statuses), missed))
-    rows.sort(key=lambda r: (not r.flagged, -r.missed if r.flagged else 0, r.school_name.lower(), r.school_id))
-    counts = tuple(
-        sum(1 for row in rows if row.statuses[index] is CoverageStatus.REPRESENTED) for index in range(len(quarters))
-    )
-    return LocalityCoverage(locality_id, locality_name, tuple(quarters), held, tuple(rows), counts)
-
-
-def coverages(localities: Sequence[Locality], quarters: Sequence[Period]) -> list[LocalityCoverage]:
-    """Schools × `quarters` for each locality, in the order given: represented / not represented / no meeting
-    held (see LocalityCoverage for the shape). The current schools of a locality are its rows; a school that
-    was not invited to a meeting held counts as not represented. No permission check: callers check.
-
-    The same few queries however many localities there are (admins see them all)."""
-    ids = [locality.id for locality in localities]
-    if not ids:
-        return []
-    starts = [period.start for period in quarters]
-    meetings = db.session.scalars(
-        select(PartnershipMeeting)
-        .where(
-            PartnershipMeeting.locality_id.in_(ids),
-            PartnershipMeeting.quarter_start.in_(starts),
-            PartnershipMeeting.cancelled_at.is_(None),
-            PartnershipMeeting.register_recorded_at.is_not(None),
-        )
-        .options(selectinload(PartnershipMeeting.invitations))
-    )
-    represented: dict[int, dict[date, set[int] | None]] = {locality_id: {} for locality_id in ids}
-    for m in meetings:
-        represented[m.locality_id][m.quarter_start] = {i.organisation_id for i in m.invitations if i.represented}
-    schools: dict[int, list[tuple[int, str]]] = {locality_id: [] for locality_id in ids}
-    for school_id, name, locality_id in db.session.execute(
-        select(Organisation.id, Organisation.name, Organisation.locality_id)
-        .where(Organisation.locality_id.in_(ids), Organisation.kind == OrganisationKind.SCHOOL)
-        .order_by(Organisation.name, Organisation.id)
-    ):
-        schools[locality_id].append((school_id, name))
-    return [
-        build_coverage(
-            locality_id=locality.id,
-            locality_name=locality.name,
-            schools=schools[locality.id],
-            quarters=quarters,
-            represented=represented[locality.id],
-        )
-        for locality in localities
-    ]
-
-
-def coverage(locality_id: int, quarters: Sequence[Period]) -> LocalityCoverage:
-    """The coverage of one locality (see `coverages`); NotFound when there is no such locality."""
-    locality = db.session.get(Locality, locality_id)
-    if locality is None:
-        raise NotFound
-    [grid] = coverages([locality], quarters)
-    return grid
-
-
-def coverage_for(user: User, *, today: date | None = None) -> list[LocalityCoverage]:
-    """The coverage of every locality `user` may see (managers: their area; admins: all), over the last four
-    quarters including the current one."""
-    quarters = recent_quarters(today or london_today(), 4)
-    return coverages(coverage_localities(user), quarters)
 
 
 # --- e-mail ---------------------------------------------------------------------------------------

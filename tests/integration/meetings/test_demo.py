@@ -9,8 +9,10 @@ from portal.accounts.models import User
 from portal.common.periods import recent_quarters
 from portal.directory.models import Locality
 from portal.extensions import db
+from portal.meetings.coverage import coverage
 from portal.meetings.models import MeetingAction, PartnershipMeeting
-from portal.meetings.services import carried_forward, coverage, is_open, list_meetings, london_today
+from portal.meetings.record import carried_forward
+from portal.meetings.services import is_open, list_meetings, london_today
 from seeds.demo import load_demo
 
 

@@ -8,15 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.common.periods import quarter, recent_quarters
+from portal.meetings.coverage import CoverageStatus, build_coverage
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
-from portal.meetings.services import (
-    CoverageStatus,
-    RegisterDraft,
-    build_coverage,
-    is_carried_forward,
-    parse_owner,
-    register_draft,
-)
+from portal.meetings.record import RegisterDraft, is_carried_forward, parse_owner, register_draft
 
 R, N, X = CoverageStatus.REPRESENTED, CoverageStatus.NOT_REPRESENTED, CoverageStatus.NO_MEETING
 FIRST = datetime(2026, 5, 12, 14, 30, tzinfo=UTC)

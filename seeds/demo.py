@@ -226,9 +226,10 @@ def load_demo() -> list[DemoSignIn]:
     )
     _user("Ade Admin", "admin", Role.ADMIN, job_title="System administrator")
     db.session.flush()
-    from seeds import demo_feedback, demo_meetings, demo_sessions
+    from seeds import demo_feedback, demo_meetings, demo_requests, demo_sessions
 
-    for extra in (demo_sessions, demo_meetings, demo_feedback):
+    # The requests before the feedback: the pulse answers are given on the closed requests.
+    for extra in (demo_sessions, demo_meetings, demo_requests, demo_feedback):
         extra.load()
         db.session.flush()
     return sign_ins

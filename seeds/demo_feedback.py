@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common.periods import recent_quarters
@@ -20,9 +21,10 @@ from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Recognition, Theme, YouSaidWeDid
 from portal.models_base import utcnow
-from portal.requests.models import ConsultationRequest, RequestStatus
+from portal.requests.models import ConsultationRequest, EscalationKind, RequestStatus
 
 LONDON = ZoneInfo("Europe/London")
+PULSE_UNANSWERED_FOR = timedelta(days=7)
 
 # What partners might write, by theme: (rating, text). Invented; no child is named or described.
 COMMENTS: dict[Theme, list[tuple[int, str]]] = {
@@ -141,15 +143,27 @@ def load() -> None:
                     )
                 )
 
-    closed = db.session.scalars(select(ConsultationRequest).where(ConsultationRequest.status == RequestStatus.CLOSED))
+    # The partner answers the pulse a day or so after the closure; those closed in the last week are still
+    # waiting for an answer (so a demo partner has one to give). A partner who disagreed did not find it helpful.
+    closed = db.session.scalars(
+        select(ConsultationRequest)
+        .where(ConsultationRequest.status == RequestStatus.CLOSED)
+        .order_by(ConsultationRequest.id)
+        .options(selectinload(ConsultationRequest.escalations))
+    )
     for req in closed:
+        closed_at = req.closed_at or now
+        if closed_at > now - PULSE_UNANSWERED_FOR:
+            continue
+        helpful = rng.random() < 0.8
+        disagreed = any(e.kind is EscalationKind.DISAGREEMENT for e in req.escalations)
         db.session.add(
             PulseResponse(
                 request_id=req.id,
-                helpful=rng.random() < 0.8,
+                helpful=helpful and not disagreed,
                 knew_what_next=rng.random() < 0.6,
                 responded_by_id=req.created_by_id,
-                created_at=req.closed_at or now,
+                created_at=min(closed_at + timedelta(days=1), now),
             )
         )
 

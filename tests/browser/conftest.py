@@ -97,6 +97,8 @@ class Visitor:
         assert results.violations_count == 0, f"axe on {where}:\n{results.generate_report()}"
         response = self.last_response
         if response is not None:
+            # A journey that lands on an error page has failed, whatever axe says about the page.
+            assert response.status < 500, f"{where}: {response.status}"
             # The HTML as served: browsers hide nonce values from the DOM, so page.content() can't be used.
             check_page(response.text(), response.headers.get("content-security-policy"), path=where)
         self.checked.append(where)

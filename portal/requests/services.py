@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import audit, outbox
+from portal.common.filters import format_date
 from portal.common.identifiers import Finding, find_identifiers
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -455,7 +456,7 @@ def make_promise(req: ConsultationRequest, *, by: User, text: str, due_on: date)
         raise RequestError("The promise's date must be today or in the future")
     promise = Promise(made_by_id=by.id, text=text.strip(), due_on=due_on)
     req.promises.append(promise)
-    _event(req, EventKind.PROMISE_MADE, by=by, text=f"{promise.text} (by {due_on:%d %B %Y})")
+    _event(req, EventKind.PROMISE_MADE, by=by, text=f"{promise.text} (by {format_date(due_on)})")
     audit.record("promise.made", obj=req)
     _notify(
         req.created_by,

@@ -66,6 +66,8 @@ def test_a_promise_is_shown_to_the_partner_and_can_be_marked_kept(practitioner, 
     assert fresh(Promise, promise.id).kept_at is not None
     assert promises_shown(partner, req) == [(PROMISE, "Kept")]
     assert event_kinds(req.id)[-2:] == [EventKind.PROMISE_MADE, EventKind.PROMISE_KEPT]
+    made = next(e for e in fresh(type(req), req.id).events if e.kind is EventKind.PROMISE_MADE)
+    assert made.text == f"{PROMISE} (by {due.day} {due:%B %Y})"  # "3 December", not "03 December"
     changes = [a for a in audit_actions(req.id) if a != "request.viewed"]
     assert changes == ["promise.made", "promise.kept"]
 

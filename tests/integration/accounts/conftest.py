@@ -12,20 +12,12 @@ from flask import Flask
 from portal.common import outbox
 from tests.support.db import count as count  # the tests import them from here
 from tests.support.db import fresh as fresh
-
-
-def email_body(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("the e-mail has no text part")
+from tests.support.mail import body_of as body_of  # the tests import it from here
 
 
 def link_path(message: Message, prefix: str) -> str:
     """The path of the one link in `message` that starts with `prefix` (e.g. "/password-reset/")."""
-    paths = re.findall(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]+)", email_body(message))
+    paths = re.findall(r"https?://[^/\s]+(" + re.escape(prefix) + r"[^\s]+)", body_of(message))
     assert len(paths) == 1, f"expected one {prefix} link in the e-mail, found {paths}"
     return str(paths[0])
 

@@ -15,7 +15,7 @@ from portal.common.security import hash_token
 from portal.extensions import db
 from portal.models_base import utcnow
 from tests.conftest import csrf_token
-from tests.integration.accounts.conftest import count, email_body, fresh, link_path
+from tests.integration.accounts.conftest import body_of, count, fresh, link_path
 
 INVITEE = "new.person@example.org"
 PASSWORD = "a walk along the canal"
@@ -70,7 +70,7 @@ def test_admin_invites_a_practitioner_into_a_locality(client_for, world, deliver
 
     assert inbox.messages == [], "nothing is sent until the outbox worker runs"
     path = invitation_link(deliver, inbox)
-    body = email_body(inbox.messages[-1])
+    body = body_of(inbox.messages[-1])
     assert inbox.messages[-1]["Subject"] == "You have been invited to Partner Portal"
     assert "Ada Admin has invited you" in body
     assert path.startswith("/invitations/")

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
-from tests.integration.accounts.conftest import count, email_body, fresh, link_path
+from tests.integration.accounts.conftest import body_of, count, fresh, link_path
 
 NEW_PASSWORD = "a walk along the canal"
 
@@ -73,7 +73,7 @@ def test_reset_link_arrives_by_email_and_sets_a_new_password(app, client, world,
     message = inbox.messages[-1]
     assert message["To"] == world.partner.email
     assert message["Subject"] == "Reset your Partner Portal password"
-    assert "Someone asked to reset the password" in email_body(message)
+    assert "Someone asked to reset the password" in body_of(message)
 
     page = client.get(path)
     assert page.status_code == 200

@@ -16,11 +16,11 @@ from portal.requests.models import ConsultationRequest, Outcome, RequestStatus
 from tests.integration.requests.conftest import assert_error_page as assert_error_page
 from tests.integration.requests.conftest import banner as banner
 from tests.integration.requests.conftest import deliver as deliver  # a fixture
-from tests.integration.requests.conftest import email_body as email_body
 from tests.integration.requests.conftest import errors as errors
 from tests.integration.requests.conftest import make_request as make_request  # a fixture
 from tests.integration.requests.conftest import post as post
 from tests.integration.requests.conftest import text_of as text_of
+from tests.support.mail import body_of as body_of
 
 
 @pytest.fixture

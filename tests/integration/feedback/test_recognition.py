@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.feedback.models import Recognition
-from tests.integration.feedback.conftest import assert_error_page, audit_of, banner, email_body, post, text_of
+from tests.integration.feedback.conftest import assert_error_page, audit_of, banner, body_of, post, text_of
 from tests.support.db import count
 
 
@@ -51,7 +51,7 @@ def test_recognition_reaches_the_partners_by_email_and_on_their_page(
     messages = inbox.wait_for(2)
     assert sorted(m["To"] for m in messages) == sorted([world.partner.email, colleague.email])
     for message in messages:
-        body = email_body(message)
+        body = body_of(message)
         assert message["Subject"] == "You have positive feedback"
         assert "http://" in body and "/feedback#positive-feedback" in body
         for detail in (req.reference, "KM", "attendance", world.practitioner.name):

@@ -4,7 +4,6 @@ past included, which the forms refuse), deliver the outbox by real SMTP and read
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from email.header import decode_header, make_header
 from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +21,9 @@ from portal.meetings.models import PartnershipMeeting
 from portal.meetings.services import london_today
 from tests.conftest import csrf_token
 from tests.meetings_factories import meeting_with_schools
+from tests.support.mail import body_of as body_of  # the tests import them from here
+from tests.support.mail import ics_of as ics_of
+from tests.support.mail import subject_of as subject_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -106,27 +108,6 @@ def assert_error_page(response: Any, *messages: str) -> None:
 
 def banner(response: Any) -> str:
     return " | ".join(" ".join(b.get_text().split()) for b in response.soup.select(".govuk-notification-banner"))
-
-
-def subject_of(message: Message) -> str:
-    return str(make_header(decode_header(str(message["Subject"]))))
-
-
-def body_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain" and part.get_filename() is None:
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("no text part")
-
-
-def ics_of(message: Message) -> tuple[str, bytes]:
-    """The calendar attachment's content type and bytes."""
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    payload = part.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return str(part["Content-Type"]), payload
 
 
 def vevent_of(message: Message) -> tuple[str, Calendar, Any]:

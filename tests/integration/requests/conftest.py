@@ -4,7 +4,6 @@ audit log as the database has them, build requests in any state, and deliver the
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from portal.requests.services import london_today
 from tests.conftest import csrf_token
 from tests.support.db import count as count  # the tests import them from here
 from tests.support.db import fresh as fresh
+from tests.support.mail import body_of as body_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -118,15 +118,6 @@ def audit_actions(request_id: int) -> list[str]:
 def outbox_to(email: str) -> list[OutboxMessage]:
     db.session.expire_all()
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == email)))
-
-
-def email_body(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("the e-mail has no text part")
 
 
 def assert_no_case_details(texts: list[str], *details: str) -> None:

@@ -19,7 +19,7 @@ from tests.integration.requests.conftest import (
     assert_error_page,
     assert_no_case_details,
     audit_rows,
-    email_body,
+    body_of,
     errors,
     event_kinds,
     outbox_to,
@@ -98,7 +98,7 @@ def test_a_request_is_routed_to_the_lead_with_due_dates_in_working_days(partner,
     assert deliver() == (1, 0)
     [message] = inbox.wait_for(1)
     assert message["To"] == world.practitioner.email
-    body = email_body(message)
+    body = body_of(message)
     assert req.reference in message["Subject"]
     assert req.reference in body
     assert f"http://localhost/requests/{req.id}" in body

@@ -17,8 +17,8 @@ from portal.requests.models import ConsultationMethod, ConsultationRequest, Outc
 from tests.integration.requests.conftest import (
     assert_no_case_details,
     audit_rows,
+    body_of,
     days_ago,
-    email_body,
     fresh,
     london_moment,
     outbox_to,
@@ -182,7 +182,7 @@ def test_overdue_notices_go_to_the_worker_and_the_manager_once(make_request, wor
     assert sorted(m["To"] for m in messages) == sorted([world.practitioner.email, world.manager.email] * 2)
     assert all(m["Subject"].startswith("Request overdue (PP-") for m in messages)
     assert_no_case_details(
-        [email_body(m) for m in messages] + [m["Subject"] for m in messages],
+        [body_of(m) for m in messages] + [m["Subject"] for m in messages],
         assigned.summary,
         "QZ",
         "2013",

@@ -16,8 +16,8 @@ from tests.integration.requests.conftest import (
     assert_error_page,
     assert_no_case_details,
     audit_actions,
+    body_of,
     count,
-    email_body,
     event_kinds,
     outbox_to,
     post,
@@ -141,7 +141,7 @@ def test_the_partner_asks_to_speak_to_a_manager_who_responds(partner, client_for
     messages = inbox.wait_for(2)
     assert sorted(m["To"] for m in messages) == sorted([world.manager.email, world.partner.email])
     assert_no_case_details(
-        [email_body(m) for m in messages] + [m["Subject"] for m in messages], ASK, RESPONSE, req.summary, "QZ", "2013"
+        [body_of(m) for m in messages] + [m["Subject"] for m in messages], ASK, RESPONSE, req.summary, "QZ", "2013"
     )
 
 

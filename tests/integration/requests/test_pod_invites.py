@@ -6,7 +6,6 @@ localities and schools; refused input shows GOV.UK errors and writes nothing."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,6 +29,7 @@ from portal.requests.models import (
     RequestEvent,
 )
 from tests.conftest import csrf_token
+from tests.support.mail import body_of, ics_of
 
 LONDON = ZoneInfo("Europe/London")
 SUMMARY = "Quentin has been withdrawn and tearful since the half-term holiday."
@@ -99,23 +99,6 @@ def assert_error_page(response: Any, *messages: str) -> None:
     for message in messages:
         assert any(message in text for text in summary), f"{message!r} not in {summary}"
         assert any(message in text for text in inline), f"{message!r} not by its field: {inline}"
-
-
-def body_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain" and part.get_filename() is None:
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("no text part")
-
-
-def ics_of(message: Message) -> tuple[str, bytes]:
-    """The calendar attachment's content type and bytes."""
-    [part] = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
-    payload = part.get_payload(decode=True)
-    assert isinstance(payload, bytes)
-    return str(part["Content-Type"]), payload
 
 
 def vevent_of(data: bytes) -> tuple[Calendar, Any]:

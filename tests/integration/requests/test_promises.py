@@ -17,8 +17,8 @@ from tests.integration.requests.conftest import (
     assert_no_case_details,
     audit_actions,
     banner,
+    body_of,
     day_fields,
-    email_body,
     event_kinds,
     fresh,
     outbox_to,
@@ -143,7 +143,7 @@ def test_a_promise_due_on_monday_is_reminded_on_the_friday_before_once(
     [message] = inbox.wait_for(1)
     assert message["To"] == world.practitioner.email
     assert message["Subject"] == f"Reminder: a promise is due ({req.reference})"
-    assert_no_case_details([email_body(message)], PROMISE, req.summary, "QZ", "2013")
+    assert_no_case_details([body_of(message)], PROMISE, req.summary, "QZ", "2013")
 
     before = row_counts()
     assert run_service(services.send_promise_reminders, today=friday) == 0

@@ -19,8 +19,8 @@ from tests.integration.requests.conftest import (
     audit_actions,
     audit_rows,
     banner,
+    body_of,
     day_fields,
-    email_body,
     event_kinds,
     fresh,
     post,
@@ -187,7 +187,7 @@ def test_the_journey_from_acknowledgement_to_outcome(partner, practitioner, worl
     assert {m["To"] for m in messages} == {world.partner.email, world.practitioner.email}
     assert all(req.reference in m["Subject"] for m in messages)
     assert_no_case_details(
-        [m["Subject"] for m in messages] + [email_body(m) for m in messages],
+        [m["Subject"] for m in messages] + [body_of(m) for m in messages],
         req.summary,
         "QZ",
         "2013",
@@ -307,7 +307,7 @@ def test_messages_both_ways_appear_in_the_timeline_in_order(partner, practitione
     assert sorted(m["To"] for m in delivered) == sorted(
         [world.practitioner.email, world.partner.email, world.practitioner.email]
     )
-    assert_no_case_details([email_body(m) for m in delivered], *(text for _, text in texts))
+    assert_no_case_details([body_of(m) for m in delivered], *(text for _, text in texts))
 
 
 def test_a_message_with_a_likely_identifier_is_held_until_confirmed(partner, make_request):

@@ -14,10 +14,11 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.common.periods import quarter
+from portal.common.times import LONDON, london_today
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, MeetingInvitation, PartnershipMeeting, Rag
-from portal.meetings.services import LONDON, london_today, meeting_title
+from portal.meetings.services import meeting_title
 
 CHARNWOOD = "Charnwood South and Desford"
 COALVILLE = "Coalville"

@@ -26,8 +26,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.common.filters import LONDON
 from portal.common.roles import Role
+from portal.common.times import LONDON
 from portal.common.working_days import add_working_days, due_at, is_working_day
 from portal.dashboards import measures
 from portal.directory.models import Locality, Organisation

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.common.filters import LONDON
 from portal.common.roles import Role
+from portal.common.times import LONDON
 from portal.common.working_days import add_working_days
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db

@@ -32,9 +32,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import Period, month, quarter
+from portal.common.times import LONDON
 from portal.dashboards.models import Step, StepTiming
-from portal.dashboards.services import LONDON, Filters, average, nearest_rank, percent, utc_bounds
+from portal.dashboards.services import Filters, utc_bounds
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme

@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.directory.models import str_enum
-from portal.models_base import Base
+from portal.models_base import Base, str_enum
 from portal.requests.models import ConsultationRequest
 
 

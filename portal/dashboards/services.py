@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
@@ -22,11 +20,10 @@ from portal.accounts.models import User
 from portal.common.periods import Period, PeriodKind, financial_year, month, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import LONDON, london_today
 from portal.directory.models import Locality, Pod
 from portal.extensions import db
-from portal.models_base import utcnow
 
-LONDON = ZoneInfo("Europe/London")
 SUPPRESS_BELOW = 5
 FEWER_THAN_5 = "fewer than 5"
 
@@ -38,44 +35,11 @@ class FilterError(ValueError):
 # --- small pure helpers --------------------------------------------------------------------------------
 
 
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
-
-
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the London dates of `period`."""
     start = datetime.combine(period.start, time(0), LONDON).astimezone(UTC)
     end = datetime.combine(period.end + timedelta(days=1), time(0), LONDON).astimezone(UTC)
     return start, end
-
-
-def percent(part: int, whole: int) -> int | None:
-    """`part` of `whole` as a whole percentage, rounded half up; None when there is nothing to divide."""
-    if whole == 0:
-        return None
-    return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def average(total: int, count: int) -> Decimal | None:
-    """The mean to one decimal place, rounded half up; None when there is nothing to average."""
-    if count == 0:
-        return None
-    return (Decimal(total) / Decimal(count)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-
-
-def nearest_rank(histogram: dict[int, int], percentile: int) -> int | None:
-    """The nearest-rank percentile of values given as {value: how many}: the smallest value with at
-    least ceil(percentile / 100 × n) values at or below it. None when empty."""
-    total = sum(histogram.values())
-    if total == 0:
-        return None
-    rank = max(1, -(-percentile * total // 100))  # ceil(percentile × total / 100), in integers
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen >= rank:
-            return value
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def suppressed(count: int) -> str:

@@ -6,17 +6,13 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models_base import Base, TimestampMixin
+from portal.models_base import Base, TimestampMixin, str_enum
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
-
-
-def str_enum(cls: type[enum.Enum], length: int = 40) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class OrganisationKind(enum.StrEnum):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -12,6 +9,7 @@ from flask_login import current_user
 from portal.accounts.services import staff_choices
 from portal.common.permissions import public, role_required
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory import services
 from portal.directory.forms import (
     AbsenceDeleteForm,
@@ -28,14 +26,6 @@ from portal.directory.forms import (
 from portal.directory.models import PodRole
 
 bp = Blueprint("directory", __name__)
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    from portal.models_base import utcnow
-
-    return utcnow().astimezone(LONDON).date()
 
 
 @bp.route("/schools")
@@ -55,7 +45,7 @@ def search() -> ResponseReturnValue:
 @public
 def organisation(org_id: int) -> ResponseReturnValue:
     org = services.get_organisation(org_id)
-    contacts = services.locality_contacts(org.locality, on=today()) if org.locality else None
+    contacts = services.locality_contacts(org.locality, on=london_today()) if org.locality else None
     return render_template("directory/organisation.html", org=org, contacts=contacts, title=org.name)
 
 
@@ -111,7 +101,7 @@ def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
 def locality(locality_id: int) -> ResponseReturnValue:
     loc = services.get_locality(locality_id)
     services.ensure_can_manage(current_user, loc)
-    contacts = services.locality_contacts(loc, on=today())
+    contacts = services.locality_contacts(loc, on=london_today())
     return render_template(
         "directory/locality.html",
         locality=loc,
@@ -162,7 +152,7 @@ def create_pod(locality_id: int) -> ResponseReturnValue:
         else:
             flash(f"{pod.name} has been added.", "success")
             return redirect(url_for("directory.pod", pod_id=pod.id))
-    contacts = services.locality_contacts(loc, on=today())
+    contacts = services.locality_contacts(loc, on=london_today())
     return render_template(
         "directory/locality.html",
         locality=loc,
@@ -212,7 +202,7 @@ def remove_pod_member(pod_id: int, member_id: int) -> ResponseReturnValue:
 def absences() -> ResponseReturnValue:
     return render_template(
         "directory/absences.html",
-        absences=services.list_absences(current_user, from_date=today()),
+        absences=services.list_absences(current_user, from_date=london_today()),
         delete_form=AbsenceDeleteForm(),
         title="Absence and cover",
     )

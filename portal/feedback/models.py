@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.directory.models import OrganisationKind, str_enum
-from portal.models_base import Base, TimestampMixin, utcnow
+from portal.directory.models import OrganisationKind
+from portal.models_base import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User

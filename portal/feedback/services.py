@@ -21,19 +21,19 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import audit, outbox
+from portal.common.arithmetic import average
 from portal.common.identifiers import Finding, find_identifiers
 from portal.common.models import AuditEvent
 from portal.common.periods import Period, financial_year, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.dashboards.services import average
+from portal.common.times import LONDON, london_today
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Recognition, Theme, YouSaidWeDid
 from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, RequestStatus
 
-LONDON = ZoneInfo("Europe/London")
 REVIEW_PAGE_SIZE = 25
 REQUEST_CHOICES = 50  # the partner's organisation's latest requests offered on the feedback form
 
@@ -70,10 +70,6 @@ def check_free_text(*, confirmed: bool, **texts: str) -> None:
     found = {field: findings for field, text in texts.items() if (findings := find_identifiers(text))}
     if found:
         raise IdentifiersFound(found)
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def start_of_day(day: date) -> datetime:

@@ -22,10 +22,11 @@ from portal.accounts.models import User
 from portal.common.periods import Period, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
-from portal.meetings.services import area_localities, london_today
+from portal.meetings.services import area_localities
 
 
 class CoverageStatus(enum.StrEnum):

@@ -18,9 +18,10 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import TIME_HINT, GovDateField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.times import london_today
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDraft, RegisterEntry
-from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX, london_today
+from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
 from portal.requests.forms import IdentifierConfirmation
 
 _DATE_HINT = "For example, 27 3 2027"

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
+from portal.common.times import london_today, when_text, where_text
 from portal.meetings import record, services
 from portal.meetings.coverage import coverage_for  # by name: the view below is called coverage
 from portal.meetings.forms import (
@@ -54,7 +55,7 @@ def list_meetings() -> ResponseReturnValue:
         listing=listing,
         manager=me.role is Role.MANAGER,
         status_of=services.status_label,
-        when_of=services.when_text,
+        when_of=when_text,
         title="Partnership meetings",
     )
 
@@ -94,7 +95,7 @@ def schedule_meeting() -> ResponseReturnValue:
         "meetings/meeting_form.html",
         form=form,
         localities=localities,
-        this_quarter=quarter(services.london_today()),
+        this_quarter=quarter(london_today()),
         ask_confirm=ask_confirm,
         title="Schedule a partnership meeting",
     )
@@ -113,8 +114,8 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
         "meetings/meeting.html",
         meeting=meeting,
         status=services.status_label(meeting),
-        when=services.when_text(meeting),
-        where=services.where_text(meeting),
+        when=when_text(meeting),
+        where=where_text(meeting),
         manages=manages,
         staff=me.role is not Role.PARTNER,
         invitation=invitation,
@@ -244,7 +245,7 @@ def record_register(meeting_id: int) -> ResponseReturnValue:
             flash("Register saved.", "success")
             return redirect(_meeting_url(meeting, "register"))
     return render_template(
-        "meetings/register.html", meeting=meeting, form=form, when=services.when_text(meeting), title="Register"
+        "meetings/register.html", meeting=meeting, form=form, when=when_text(meeting), title="Register"
     )
 
 
@@ -278,7 +279,7 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
         meeting=meeting,
         form=form,
         ask_confirm=ask_confirm,
-        when=services.when_text(meeting),
+        when=when_text(meeting),
         title="Minutes",
     )
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import select, update
@@ -31,18 +30,16 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
-from portal.common.filters import format_datetime, london
 from portal.common.identifiers import Finding, find_identifiers
 from portal.common.periods import Period, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.times import ONLINE_LINK
+from portal.common.times import ONLINE_LINK, london, london_today, when_text, where_text
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
 
-LONDON = ZoneInfo("Europe/London")
 LOCATION_MAX = 300
 ONLINE_LINK_MAX = 500
 AGENDA_MAX = 5000
@@ -75,10 +72,6 @@ def check_free_text(text: str, *, field: str, confirmed: bool) -> None:
     findings = find_identifiers(text)
     if findings:
         raise IdentifiersFound(findings, field=field)
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 # --- who sees what --------------------------------------------------------------------------------
@@ -228,20 +221,6 @@ def status_label(meeting: PartnershipMeeting) -> str:
     if has_started(meeting):
         return "Taken place"
     return "Upcoming"
-
-
-def when_text(meeting: PartnershipMeeting) -> str:
-    """'5 January 2027 at 2pm to 3:30pm' (Europe/London)."""
-    end = format_datetime(meeting.ends_at)
-    if london(meeting.starts_at).date() == london(meeting.ends_at).date():
-        end = end.rsplit(" at ", 1)[-1]
-    return f"{format_datetime(meeting.starts_at)} to {end}"
-
-
-def where_text(meeting: PartnershipMeeting) -> str:
-    if meeting.location and meeting.online_link:
-        return f"{meeting.location}, or online"
-    return meeting.location or "Online"
 
 
 def meeting_title(locality: Locality, period: Period) -> str:

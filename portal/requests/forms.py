@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -28,12 +28,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from portal.common.forms import GovDateField
-from portal.common.times import LONDON, on_day_at, parse_time
+from portal.common.times import london_today, on_day_at, parse_time
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
 
 
 class IdentifierConfirmation:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from portal.common import audit
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
+from portal.common.times import when_text, where_text
 from portal.requests import invites, services
 from portal.requests.invite_forms import (
     AttendanceForm,
@@ -31,7 +32,7 @@ def pod_invite_helpers() -> dict[str, Any]:
     return {
         "pod_invites_of": invites.list_pod_invites,
         "pod_invite_status": invites.status_label,
-        "pod_invite_when": invites.when_text,
+        "pod_invite_when": when_text,
     }
 
 
@@ -99,8 +100,8 @@ def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str
         has_started=invites.has_started(invite),
         staff=me.role is not Role.PARTNER,
         status=invites.status_label(invite),
-        when=invites.when_text(invite),
-        where=invites.where_text(invite),
+        when=when_text(invite),
+        where=where_text(invite),
         response_form=response_form,
         cancel_form=PodInviteCancelForm(formdata=None),
         form=response_form,
@@ -208,6 +209,6 @@ def record_attendance(request_id: int, invite_id: int) -> ResponseReturnValue:
         req=invite.request,
         invite=invite,
         form=form,
-        when=invites.when_text(invite),
+        when=when_text(invite),
         title="Record attendance",
     )

@@ -18,10 +18,9 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
-from portal.common.filters import format_datetime, london
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.times import ONLINE_LINK
+from portal.common.times import ONLINE_LINK, format_datetime, when_text, where_text
 from portal.directory.models import Organisation, Pod, PodMember
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -140,20 +139,6 @@ def status_label(invite: PodInvite) -> str:
     if has_started(invite):
         return "Taken place"
     return "Arranged"
-
-
-def when_text(invite: PodInvite) -> str:
-    """'5 January 2026 at 2pm to 3:30pm' (Europe/London)."""
-    end = format_datetime(invite.ends_at)
-    if london(invite.starts_at).date() == london(invite.ends_at).date():
-        end = end.rsplit(" at ", 1)[-1]
-    return f"{format_datetime(invite.starts_at)} to {end}"
-
-
-def where_text(invite: PodInvite) -> str:
-    if invite.location and invite.online_link:
-        return f"{invite.location}, or online"
-    return invite.location or "Online"
 
 
 # --- checks ---------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
@@ -21,6 +20,7 @@ from portal.common.filters import format_date
 from portal.common.identifiers import Finding, find_identifiers
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
 from portal.dashboards import measures
 from portal.directory.models import Locality, StaffAbsence
@@ -41,7 +41,6 @@ from portal.requests.models import (
     RequestStatus,
 )
 
-LONDON = ZoneInfo("Europe/London")
 OPEN_STATUSES = (
     RequestStatus.SUBMITTED,
     RequestStatus.ACKNOWLEDGED,
@@ -61,14 +60,6 @@ class IdentifiersFound(RequestError):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__("Remove personal details before you save")
         self.findings = findings
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
-
-
-def london_date(moment: datetime) -> date:
-    return moment.astimezone(LONDON).date()
 
 
 def check_free_text(*texts: str, confirmed: bool) -> None:

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.directory.models import str_enum
-from portal.models_base import Base, TimestampMixin, utcnow
+from portal.models_base import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User

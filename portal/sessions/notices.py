@@ -12,16 +12,8 @@ from typing import Any
 from flask import url_for
 
 from portal.common import calendar, outbox
-from portal.common.filters import format_date, format_datetime, london
+from portal.common.times import format_date, when_text
 from portal.sessions.models import Booking, Session
-
-
-def when_text(session: Session) -> str:
-    """'5 January 2027 at 9:30am to 12:30pm' (Europe/London)."""
-    end = format_datetime(session.ends_at)
-    if london(session.starts_at).date() == london(session.ends_at).date():
-        end = end.rsplit(" at ", 1)[-1]
-    return f"{format_datetime(session.starts_at)} to {end}"
 
 
 def session_link(session: Session) -> str:

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from portal.accounts.models import User
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
+from portal.common.times import when_text
 from portal.models_base import utcnow
 from portal.sessions import follow_up, publishing, services
 from portal.sessions.forms import (
@@ -58,7 +59,7 @@ def list_sessions() -> ResponseReturnValue:
         mine=services.bookings_by_session(me, listing.sessions) if me.role is Role.PARTNER else {},
         managed=set(services.managed_locality_ids(me)),
         follow_up=follow_up.list_to_follow_up(me) if me.is_staff else [],
-        when=services.when_text,
+        when=when_text,
     )
 
 
@@ -69,7 +70,7 @@ def my_bookings() -> ResponseReturnValue:
         "sessions/mine.html",
         title="Your bookings",
         bookings=services.list_my_bookings(current_person()),
-        when=services.when_text,
+        when=when_text,
         now=utcnow(),
     )
 
@@ -93,7 +94,7 @@ def _session_page(session: Session, *, form: Any = None, status: int = 200) -> R
             cancel_form=CancelBookingForm(formdata=None),
             is_open=services.is_open(session),
             status=services.status_label(session),
-            when=services.when_text(session),
+            when=when_text(session),
             expectations=services.CONFIDENTIALITY_EXPECTATIONS,
             needs_confidentiality=services.needs_confidentiality(session),
             can_manage=services.can_manage(me, session),
@@ -278,7 +279,7 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
         confirmed=confirmed,
         waiting=waiting,
         cancelled=cancelled,
-        when=services.when_text(session),
+        when=when_text(session),
         status=services.status_label(session),
         is_open=services.is_open(session),
         has_started=services.has_started(session),
@@ -322,7 +323,7 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
         event=session,
         form=form,
         confirmed=confirmed,
-        when=services.when_text(session),
+        when=when_text(session),
     )
 
 
@@ -356,7 +357,7 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
         event=booking.session,
         form=form,
         ask_confirm=ask_confirm,
-        when=services.when_text(booking.session),
+        when=when_text(booking.session),
     )
 
 

@@ -46,10 +46,9 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions import notices
 from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
-from portal.sessions.notices import when_text
 from portal.sessions.uptake import UptakeRow, uptake
 
-__all__ = ["UptakeRow", "uptake", "when_text"]  # re-exported: the dashboards and the pages use them from here
+__all__ = ["UptakeRow", "uptake"]  # re-exported: the dashboards and the pages use them from here
 
 TITLE_MAX = 200
 LOCATION_MAX = 300

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.common.filters import LONDON
+from portal.common.times import LONDON
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.sessions.models import Booking, BookingStatus, Session, SessionKind

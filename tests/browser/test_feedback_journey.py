@@ -10,11 +10,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.common.times import london_today
 from portal.directory.models import Organisation
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, Outcome, RequestKind, RequestStatus
-from portal.requests.services import london_today
 
 FEEDBACK = "When our lead was on leave we could not find out who was covering for two days."
 WE_DID = "Leads now record their leave in the portal, and your request page shows who covers today."

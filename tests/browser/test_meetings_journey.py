@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.common.periods import quarter
+from portal.common.times import london_today
 from portal.directory.models import Locality
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
-from portal.meetings.services import london_today
 from portal.models_base import utcnow
 
 LOCALITY = "North West Leicestershire"  # Isaac Fenwick manages it; Noor Sadiq is at St Clare's Primary School

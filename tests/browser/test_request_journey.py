@@ -10,10 +10,10 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.common.times import london_today
 from portal.common.working_days import add_working_days
 from portal.directory.models import StaffAbsence
 from portal.extensions import db
-from portal.requests.services import london_today
 
 
 def _fill_date(page, legend, day):

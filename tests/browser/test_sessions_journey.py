@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from portal.common.times import london_today
 from portal.common.working_days import add_working_days
-from portal.requests.services import london_today
 
 
 def _follow(visitor, locator):

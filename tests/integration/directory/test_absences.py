@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.common.roles import Role
+from portal.common.times import london_today as today
 from portal.directory.models import StaffAbsence
-from portal.directory.routes import today
 from portal.extensions import db
 from tests.integration.directory.conftest import assert_error_page, post, row_counts, summary_links
 

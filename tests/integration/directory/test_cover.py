@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import event
 
 from portal.common.roles import Role
+from portal.common.times import london_today as today
 from portal.directory.models import PodRole
-from portal.directory.routes import today
 from portal.extensions import db
 from portal.models_base import utcnow
 from tests.integration.directory.conftest import post

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from portal.directory.routes import today
+from portal.common.times import london_today as today
 from portal.extensions import db
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from portal.directory.routes import today
+from portal.common.times import london_today as today
 from tests.integration.directory.conftest import post, row_counts
 
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Feedback, Theme
-from portal.feedback.services import london_today
 from tests.integration.feedback.conftest import (
     all_feedback,
     assert_error_page,

@@ -14,11 +14,12 @@ from sqlalchemy import event
 
 from portal.common import periods
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Feedback, Theme
-from portal.feedback.services import REVIEW_PAGE_SIZE, london_today, start_of_day
+from portal.feedback.services import REVIEW_PAGE_SIZE, start_of_day
 from portal.models_base import utcnow
 from tests.feedback_factories import FeedbackFactory, RecognitionFactory, YouSaidWeDidFactory
 

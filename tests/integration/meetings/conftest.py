@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from portal.common import outbox
 from portal.common.models import AuditEvent
+from portal.common.times import london_today
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
-from portal.meetings.services import london_today
 from tests.conftest import csrf_token
 from tests.meetings_factories import meeting_with_schools
 from tests.support.mail import body_of as body_of  # the tests import them from here

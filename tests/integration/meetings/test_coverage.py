@@ -13,10 +13,10 @@ from sqlalchemy import event
 from portal.accounts.models import User
 from portal.common.periods import recent_quarters
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.extensions import db
 from portal.meetings.coverage import CoverageStatus, coverage, coverage_for
 from portal.meetings.models import MeetingInvitation
-from portal.meetings.services import london_today
 from tests.integration.meetings.conftest import LONDON
 from tests.meetings_factories import PartnershipMeetingFactory
 

@@ -7,12 +7,13 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.common.periods import recent_quarters
+from portal.common.times import london_today
 from portal.directory.models import Locality
 from portal.extensions import db
 from portal.meetings.coverage import coverage
 from portal.meetings.models import MeetingAction, PartnershipMeeting
 from portal.meetings.record import carried_forward
-from portal.meetings.services import is_open, list_meetings, london_today
+from portal.meetings.services import is_open, list_meetings
 from seeds.demo import load_demo
 
 

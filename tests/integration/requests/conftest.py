@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from portal.common import outbox
 from portal.common.models import AuditEvent, OutboxMessage
+from portal.common.times import london_today
 from portal.common.working_days import due_at
 from portal.extensions import db
 from portal.models import Base
 from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, EventKind, RequestEvent, RequestStatus
-from portal.requests.services import london_today
 from tests.conftest import csrf_token
 from tests.support.db import count as count  # the tests import them from here
 from tests.support.db import fresh as fresh

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.common.working_days import add_working_days, due_at
 from portal.extensions import db
 from portal.requests.models import ConsultationRequest, EventKind, RequestStatus
-from portal.requests.services import london_today
 from tests.integration.requests.conftest import (
     assert_error_page,
     assert_no_case_details,

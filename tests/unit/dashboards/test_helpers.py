@@ -10,11 +10,12 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
+from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import month, quarter
 from portal.dashboards import charts
 from portal.dashboards.figures import months_of
 from portal.dashboards.report import safe_cell
-from portal.dashboards.services import average, nearest_rank, percent, suppressed, utc_bounds
+from portal.dashboards.services import suppressed, utc_bounds
 
 
 def test_nearest_rank_percentiles_by_hand():

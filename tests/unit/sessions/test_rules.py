@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from portal.common.permissions import NotFound
+from portal.common.times import when_text
 from portal.common.working_days import is_working_day, working_days_between
 from portal.sessions.follow_up import reminder_day
 from portal.sessions.models import BookingStatus, Session, SessionKind
@@ -18,7 +19,6 @@ from portal.sessions.services import (
     needs_confidentiality,
     status_label,
     uptake_period,
-    when_text,
 )
 
 

@@ -11,7 +11,7 @@ from portal.config import ROOT
 
 def create_app(config_name: str | None = None, **overrides: Any) -> Flask:
     """Build the app for `config_name` (else PORTAL_ENV, else production) with optional overrides."""
-    from portal.common import setup
+    from portal.app import setup
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     setup.register_config(app, config_name, overrides)

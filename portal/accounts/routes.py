@@ -56,7 +56,7 @@ def _begin_session(user_token_user: object) -> None:
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("common.home"))
+        return redirect(url_for("pages.home"))
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
@@ -89,7 +89,7 @@ def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> Re
     _begin_session(user)
     if message:  # after the fresh session begins, which clears everything before it
         flash(message, "success")
-    return redirect(pending.get("next") or url_for("common.home"))
+    return redirect(pending.get("next") or url_for("pages.home"))
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -154,7 +154,7 @@ def sign_out() -> ResponseReturnValue:
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
-    return redirect(url_for("common.home"))
+    return redirect(url_for("pages.home"))
 
 
 @bp.route("/account")
@@ -258,7 +258,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         else:
             _begin_session(user)
             flash("Your account has been created.", "success")
-            return redirect(url_for("common.home"))
+            return redirect(url_for("pages.home"))
     return render_template(
         "accounts/accept_invitation.html", form=form, invitation=invitation, title="Create your account"
     )

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import request, url_for
 
 
-def safe_next(default_endpoint: str = "common.home") -> str:
+def safe_next(default_endpoint: str = "pages.home") -> str:
     """The `next` parameter when it is a path on this site, else the default page (no open redirect)."""
     target = request.args.get("next", "")
     parts = urlsplit(target)

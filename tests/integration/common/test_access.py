@@ -34,14 +34,14 @@ DOMAINS = (sessions, meetings, feedback, dashboards)
 
 # endpoint → who may use it. Keep in step with the decorators: the test below compares them.
 ACCESS: dict[str, frozenset[Any]] = {
-    "common.home": EVERYONE,
-    "common.accessibility": EVERYONE,
-    "common.privacy": EVERYONE,
-    "common.cookies": EVERYONE,
-    "common.feedback_contact": EVERYONE,
-    "common.healthz": EVERYONE,
-    "common.failed_messages": ADMINS,
-    "common.retry_message": ADMINS,
+    "pages.home": EVERYONE,
+    "pages.accessibility": EVERYONE,
+    "pages.privacy": EVERYONE,
+    "pages.cookies": EVERYONE,
+    "pages.feedback_contact": EVERYONE,
+    "pages.healthz": EVERYONE,
+    "pages.failed_messages": ADMINS,
+    "pages.retry_message": ADMINS,
     "accounts.sign_in": EVERYONE,
     "accounts.sign_out": ANY_SIGNED_IN,
     "accounts.account": ANY_SIGNED_IN,

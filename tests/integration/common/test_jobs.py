@@ -195,8 +195,8 @@ def test_the_long_running_worker_runs_the_jobs_every_interval_and_survives_a_fai
             raise Stop
 
     monkeypatch.setattr("portal.requests.cli.run_jobs", fake_run_jobs)
-    monkeypatch.setattr("portal.common.cli._seconds", lambda: clock["now"])
-    monkeypatch.setattr("portal.common.cli.time.sleep", sleep)
+    monkeypatch.setattr("portal.app.cli._seconds", lambda: clock["now"])
+    monkeypatch.setattr("portal.app.cli.time.sleep", sleep)
 
     result = app.test_cli_runner().invoke(args=["outbox", "work", "--interval", "100"])
 

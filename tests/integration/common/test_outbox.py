@@ -311,7 +311,7 @@ def test_the_long_running_worker_survives_a_database_outage(app, inbox, monkeypa
             raise Stop
 
     monkeypatch.setattr(outbox, "send_due", flaky_send_due)
-    monkeypatch.setattr("portal.common.cli.time.sleep", sleep)
+    monkeypatch.setattr("portal.app.cli.time.sleep", sleep)
 
     result = app.test_cli_runner().invoke(args=["outbox", "work"])
 

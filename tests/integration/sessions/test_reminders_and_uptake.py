@@ -15,8 +15,8 @@ from flask import Flask
 from icalendar import Calendar
 from sqlalchemy import event
 
+from portal.app.cli import run_scheduled_jobs
 from portal.common import outbox
-from portal.common.cli import run_scheduled_jobs
 from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db

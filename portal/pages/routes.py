@@ -13,7 +13,7 @@ from portal.common.roles import Role
 from portal.directory.forms import DirectorySearchForm
 from portal.extensions import db
 
-bp = Blueprint("common", __name__)
+bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
@@ -82,4 +82,4 @@ def retry_message(message_id: int) -> ResponseReturnValue:
         outbox.retry_message(message)
         audit.record("outbox.message_retried", obj=message)
         flash(f"The e-mail to {message.recipient} will be sent again.", "success")
-    return redirect(url_for("common.failed_messages"))
+    return redirect(url_for("pages.failed_messages"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -25,11 +25,7 @@ from portal.requests.forms import (
     WaitForm,
 )
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
-
-bp = Blueprint("requests", __name__, url_prefix="/requests")
-
-STAFF = (Role.PRACTITIONER, Role.MANAGER)
-PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
+from portal.requests.routes import PEOPLE, STAFF, bp
 
 
 def _warn_identifiers(form: Any, field: str, error: services.IdentifiersFound) -> None:
@@ -305,4 +301,3 @@ def respond(request_id: int, escalation_id: int) -> ResponseReturnValue:
 
 
 # Pod invites live in their own module but on this blueprint (imported last: it uses `bp`).
-from portal.requests import invite_routes  # noqa: E402, F401

@@ -173,15 +173,15 @@ def register_transactions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
-    from portal.common.routes import bp as common_bp
     from portal.dashboards.routes import bp as dashboards_bp
     from portal.directory.routes import bp as directory_bp
     from portal.feedback.routes import bp as feedback_bp
     from portal.meetings.routes import bp as meetings_bp
+    from portal.pages.routes import bp as pages_bp
     from portal.requests.routes import bp as requests_bp
     from portal.sessions.routes import bp as sessions_bp
 
-    app.register_blueprint(common_bp)
+    app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(requests_bp)
@@ -234,8 +234,8 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.app.cli import outbox_cli
     from portal.common.backup import backup_cli
-    from portal.common.cli import outbox_cli
     from portal.directory.cli import directory_cli
     from portal.requests.cli import requests_cli
     from seeds.cli import seed_cli

@@ -1,0 +1,1 @@
+"""The site's own pages: home, footer pages, the health check and the admins' outbox."""

@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-FLASK_DEV := PORTAL_ENV=development $(BIN)/flask --app portal
+# Links in e-mails and calendar files come from PUBLIC_URL only: the web process and the worker share it.
+PUBLIC_URL ?= http://127.0.0.1:$(PORT)
+FLASK_DEV := PORTAL_ENV=development PUBLIC_URL=$(PUBLIC_URL) $(BIN)/flask --app portal
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup assets run db test lint fmt bench clean
@@ -35,8 +37,10 @@ db: setup ## Migrate the development database (SQLite in instance/) and load the
 	$(FLASK_DEV) seed demo
 
 run: db ## Serve the portal on http://127.0.0.1:5000 (PORT overrides) with the outbox worker beside it
-	@mkdir -p instance/mail
-	@echo "Serving on http://127.0.0.1:$(PORT); e-mails are captured in instance/mail (a local SMTP server on 127.0.0.1:1025)"
+	@mkdir -p instance/mail/tmp instance/mail/new instance/mail/cur
+	@echo "Serving on $(PUBLIC_URL)"
+	@echo "E-mails are captured, not sent: a local SMTP server on 127.0.0.1:1025 keeps each one as a file in"
+	@echo "instance/mail/new/ (a maildir; read them with any text viewer, or: $(BIN)/python -m portal.app.mailbox)"
 	@trap 'kill 0' EXIT; \
 	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox instance/mail & \
 	  $(FLASK_DEV) outbox work & \

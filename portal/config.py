@@ -66,7 +66,8 @@ class Config:
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
     # How often `flask outbox work` also runs the scheduled jobs (promise reminders, overdue notices); 0: never.
     JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "600"))
-    # The portal's address as users reach it: links in e-mails written outside a web request (the jobs).
+    # The portal's address as users reach it. Every link in an e-mail or calendar file is built from it
+    # (portal/common/links.py), and requests for any other host are refused (TRUSTED_HOSTS below).
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
     # Closed requests are anonymised this many days after they closed (flask requests anonymise, also run
     # by the outbox worker's scheduled jobs). The outcome code and dates stay for the figures.
@@ -79,10 +80,21 @@ class Config:
     TALISMAN_FORCE_HTTPS = True
     STRICT_TEMPLATES = False
     DEMO_DATA_ALLOWED = False
+    # Extra host names the portal answers besides PUBLIC_URL's (comma-separated), e.g. a health check's.
+    EXTRA_TRUSTED_HOSTS = tuple(h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip())
+    # Loopback names are trusted too (development and tests only).
+    TRUST_LOOPBACK = False
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> None:
         """Refuse to start with settings that are unsafe for this environment."""
+        if config.get("PUBLIC_URL"):
+            from portal.common.links import split_public_url
+
+            try:
+                split_public_url(str(config["PUBLIC_URL"]))
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
 
 
 class DevelopmentConfig(Config):
@@ -96,6 +108,7 @@ class DevelopmentConfig(Config):
     PUBLIC_URL = os.environ.get("PUBLIC_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
     STRICT_TEMPLATES = True
     DEMO_DATA_ALLOWED = True
+    TRUST_LOOPBACK = True
     REQUIRE_SECOND_FACTOR = os.environ.get("REQUIRE_SECOND_FACTOR", "false").lower() == "true"
 
 
@@ -105,6 +118,7 @@ class TestingConfig(DevelopmentConfig):
     SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105 (tests only; production refuses it)
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     SERVER_NAME = "localhost"
+    PUBLIC_URL = "http://localhost"
     RATELIMIT_SIGN_IN = "10 per minute"
     OUTBOX_BACKOFF_SECONDS = 0
 
@@ -114,11 +128,16 @@ class ProductionConfig(Config):
 
     @classmethod
     def validate(cls, config: Mapping[str, Any]) -> None:
+        super().validate(config)
         secret = str(config.get("SECRET_KEY") or "")
         if secret.lower() in WEAK_SECRETS or len(secret) < 32:
             raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters in production")
         if not config.get("SQLALCHEMY_DATABASE_URI"):
             raise ConfigError("DATABASE_URL must be set in production")
+        if not config.get("PUBLIC_URL"):
+            raise ConfigError(
+                "PUBLIC_URL must be set in production: the portal's address, like https://portal.example.org"
+            )
 
 
 CONFIGS: dict[str, type[Config]] = {

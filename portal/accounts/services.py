@@ -299,3 +299,34 @@ def staff_choices(locality_id: int | None = None) -> list[User]:
     if locality_id is not None:
         query = query.where(User.locality_id == locality_id)
     return list(db.session.scalars(query))
+
+
+# --- the first admin ------------------------------------------------------------------------------
+
+
+def create_admin(*, email: str, name: str) -> tuple[User, str]:
+    """An enabled admin with no password yet, and a single-use link to set one (valid for the invitation
+    lifetime): how an operator creates the first account. Returns the user and the link."""
+    from portal.common.errors import DomainError
+    from portal.common.links import public_url_for
+
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@") or len(email) > 254:
+        raise DomainError("Enter an email address in the correct format, like name@example.org", field="email")
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise DomainError("Enter the admin's full name (200 characters or fewer)", field="name")
+    if find_user_by_email(email) is not None:
+        raise DomainError("There is already an account with this email address", field="email")
+    user = User(email=email, name=name, role=Role.ADMIN, password_hash=None)
+    db.session.add(user)
+    db.session.flush()
+    token, token_hash = new_token()
+    db.session.add(
+        PasswordReset(
+            user_id=user.id, token_hash=token_hash, expires_at=utcnow() + current_app.config["INVITATION_LIFETIME"]
+        )
+    )
+    db.session.flush()
+    audit.record("user.admin_created", obj=user, actor_id=None, via="command line")
+    return user, public_url_for("accounts.reset_password", token=token)

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.common.permissions import Forbidden, NotFound
@@ -41,6 +41,22 @@ def register_config(app: Flask, config_name: str | None, overrides: dict[str, An
     app.config.from_object(config)
     app.config.update(overrides)
     config.validate(app.config)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+
+
+def trusted_hosts(config: Any) -> list[str] | None:
+    """The host names requests may be addressed to: PUBLIC_URL's, any extra ones, and loopback in
+    development and tests. None (anything goes) only when nothing at all is configured."""
+    from portal.common.links import public_host
+
+    hosts = [*config["EXTRA_TRUSTED_HOSTS"]]
+    if config.get("PUBLIC_URL"):
+        hosts.append(public_host(config["PUBLIC_URL"]))
+    if config.get("TRUST_LOOPBACK"):
+        hosts += ["127.0.0.1", "localhost", "::1"]
+    if config.get("SERVER_NAME"):
+        hosts.append(config["SERVER_NAME"].split(":")[0])
+    return sorted(set(hosts)) or None
 
 
 @event.listens_for(Engine, "connect")
@@ -120,8 +136,9 @@ def register_templates(app: Flask) -> None:
 def register_security(app: Flask) -> None:
     hops = app.config["PROXY_HOPS"]
     if hops:
-        # Trust exactly `hops` proxies for the client address and scheme (HTTPS redirects, rate limits).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+        # Trust exactly `hops` proxies for the client address and scheme (HTTPS redirects, rate limits),
+        # never for the host: the proxy passes the Host header through, and TRUSTED_HOSTS checks it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)  # type: ignore[method-assign]
     csp = {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -217,6 +234,10 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        if isinstance(error, SecurityError) or isinstance(getattr(error, "__cause__", None), SecurityError):
+            # A host outside TRUSTED_HOSTS: no URL can be built for it, so no page that links anywhere.
+            log.warning("request for an untrusted host refused")
+            return Response("Bad request: this address does not serve the portal.", 400, mimetype="text/plain")
         code = error.code or 500
         if code in (403, 404, 429, 503):
             return render_error(code)
@@ -234,6 +255,7 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
     from portal.app.cli import outbox_cli
     from portal.common.backup import backup_cli
     from portal.directory.cli import directory_cli
@@ -241,6 +263,7 @@ def register_cli(app: Flask) -> None:
     from seeds.cli import seed_cli
 
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(directory_cli)
     app.cli.add_command(requests_cli)

@@ -114,11 +114,29 @@ def test_production_refuses_a_missing_or_weak_secret_key(secret):
 
 def test_production_refuses_to_start_without_a_database_url():
     with pytest.raises(ConfigError, match="DATABASE_URL"):
-        create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="")
+        create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="", PUBLIC_URL="https://localhost")
+
+
+@pytest.mark.parametrize("public_url", ["", "portal.example.org", "ftp://portal.example.org", "https://x.example/?a=1"])
+def test_production_refuses_to_start_without_a_public_url(public_url):
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", PUBLIC_URL=public_url)
+
+
+def test_requests_for_another_host_are_refused(database_url, make_app):
+    app = make_app(
+        "production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_URL="https://portal.example.org"
+    )
+    client = app.test_client()
+    assert client.get("/healthz", base_url="https://portal.example.org").status_code == 200
+    assert client.get("/healthz", base_url="https://evil.example").status_code == 400
+    assert client.get("/healthz", base_url="https://localhost").status_code == 400  # no loopback in production
 
 
 def test_production_session_cookie_is_secure_httponly_and_lax(world, database_url, make_app):
-    app = make_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+    app = make_app(
+        "production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_URL="https://localhost"
+    )
     assert not app.debug
     client = app.test_client()
     page = client.get("/sign-in", base_url="https://localhost")
@@ -135,7 +153,9 @@ def test_production_session_cookie_is_secure_httponly_and_lax(world, database_ur
 
 
 def test_production_redirects_plain_http_to_https(database_url, make_app):
-    app = make_app("production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+    app = make_app(
+        "production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_URL="https://localhost"
+    )
     response = app.test_client().get("/", base_url="http://localhost")
     assert response.status_code in (301, 302)
     assert response.headers["Location"].startswith("https://")

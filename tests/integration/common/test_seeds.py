@@ -67,7 +67,9 @@ def test_demo_data_loads_the_seed_papers_schools_and_leads_once(app):
 
 
 def test_demo_data_refuses_to_load_in_production(app, database_url, make_app):
-    production = make_app("production", SECRET_KEY="s" * 40, SQLALCHEMY_DATABASE_URI=database_url)
+    production = make_app(
+        "production", SECRET_KEY="s" * 40, SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_URL="https://localhost"
+    )
     with production.app_context():
         result = production.test_cli_runner().invoke(args=["seed", "demo"])
         assert result.exit_code != 0

@@ -55,5 +55,12 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None]
+    # Messages about one thing to one person (a booking, a pod invite, a meeting) share a thread: one is
+    # sent only when every earlier one of its thread has been sent or has failed, so "Cancelled" never
+    # arrives before "Booked" after an outage.
+    thread_key: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_thread", "thread_key", "status"),
+    )

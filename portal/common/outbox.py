@@ -12,12 +12,14 @@ import base64
 import logging
 import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email import policy
 from typing import Any
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from portal.common.models import OutboxMessage, OutboxStatus
 from portal.extensions import db
@@ -37,11 +39,24 @@ class Attachment:
     data: bytes
 
 
+def thread_of(kind: str, object_id: int, recipient: str) -> str:
+    """The thread of the messages about one thing (e.g. "booking", 12) to one person."""
+    return f"{kind}:{object_id}:{recipient.lower()}"[:200]
+
+
 def enqueue(
-    *, to: str, subject: str, template: str, attachments: list[Attachment] | None = None, **context: Any
+    *,
+    to: str,
+    subject: str,
+    template: str,
+    attachments: list[Attachment] | None = None,
+    thread: str | None = None,
+    **context: Any,
 ) -> OutboxMessage:
-    """Add an e-mail to the current transaction. The body comes from a text template."""
-    if "\n" in subject or "\r" in subject or "\n" in to or "\r" in to:
+    """Add an e-mail to the current transaction. The body comes from a text template. Messages given the
+    same `thread` (see `thread_of`) reach the person in the order they were written."""
+    subject = " ".join(subject.split())  # one line, however it was put together
+    if "\n" in to or "\r" in to:
         raise ValueError("e-mail headers cannot contain line breaks")
     body = render_template(template, **context)
     message = OutboxMessage(
@@ -52,6 +67,7 @@ def enqueue(
             {"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
             for a in (attachments or [])
         ],
+        thread_key=thread,
     )
     db.session.add(message)
     return message
@@ -97,8 +113,20 @@ class _TimedConnection(Connection):
         return host
 
 
+# Python's folding moves a subject that just overflows 78 characters onto a line of its own, so it arrives as
+# "\n Cancelled: …" in some clients. Headers may be 998 characters long (RFC 5322 2.1.1): ours never fold.
+UNFOLDED = policy.SMTP.clone(max_line_length=998)
+
+
+class _UnfoldedMessage(Message):
+    def _message(self) -> Any:
+        built = super()._message()
+        built.policy = UNFOLDED
+        return built
+
+
 def _send(row: OutboxMessage) -> None:
-    msg = Message(subject=row.subject, recipients=[row.recipient], body=row.body_text)
+    msg = _UnfoldedMessage(subject=row.subject, recipients=[row.recipient], body=row.body_text)
     msg.msgId = _message_id(row)
     for item in row.attachments:
         msg.attach(item["filename"], item["content_type"], base64.b64decode(item["data"]))
@@ -107,16 +135,29 @@ def _send(row: OutboxMessage) -> None:
         connection.send(msg)
 
 
-def send_due(*, limit: int = 50) -> tuple[int, int]:
-    """Send the messages that are due; returns (sent, failed attempts)."""
-    now = utcnow()
-    due_ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(limit)
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending, its time come, and nothing written before it in its thread still waiting."""
+    earlier = aliased(OutboxMessage)
+    waiting_before = (
+        select(earlier.id)
+        .where(
+            earlier.thread_key == OutboxMessage.thread_key,
+            earlier.status == OutboxStatus.PENDING,
+            earlier.id < OutboxMessage.id,
         )
+        .exists()
+    )
+    return and_(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.next_attempt_at <= now,
+        or_(OutboxMessage.thread_key.is_(None), ~waiting_before),
+    )
+
+
+def send_due(*, limit: int = 50) -> tuple[int, int]:
+    """Send the messages that are due, oldest first; returns (sent, failed attempts)."""
+    due_ids = list(
+        db.session.scalars(select(OutboxMessage.id).where(_due(utcnow())).order_by(OutboxMessage.id).limit(limit))
     )
     db.session.commit()
     sent = failed = 0
@@ -159,6 +200,47 @@ def failed_messages() -> list[OutboxMessage]:
             select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED).order_by(OutboxMessage.id.desc())
         )
     )
+
+
+def retrying_messages(*, limit: int = 200) -> list[OutboxMessage]:
+    """Messages that failed at least once and will be tried again, the next due first."""
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.attempts > 0)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    queued: int  # waiting for their first attempt
+    retrying: int  # failed at least once, to be tried again
+    failed: int  # every attempt failed: an admin must act
+    oldest_due: datetime | None  # when the longest-waiting message that is due now was due
+
+    @property
+    def waiting(self) -> int:
+        return self.queued + self.retrying
+
+    def oldest_due_seconds(self, now: datetime) -> int:
+        return max(0, int((now - self.oldest_due).total_seconds())) if self.oldest_due else 0
+
+
+def state() -> OutboxState:
+    """The counts an admin (and /healthz) needs, in one query."""
+    pending = OutboxMessage.status == OutboxStatus.PENDING
+    row = db.session.execute(
+        select(
+            func.count().filter(pending, OutboxMessage.attempts == 0),
+            func.count().filter(pending, OutboxMessage.attempts > 0),
+            func.count().filter(OutboxMessage.status == OutboxStatus.FAILED),
+            func.min(OutboxMessage.next_attempt_at).filter(pending, OutboxMessage.next_attempt_at <= utcnow()),
+        ).where(OutboxMessage.status != OutboxStatus.SENT)
+    ).one()
+    return OutboxState(queued=row[0], retrying=row[1], failed=row[2], oldest_due=row[3])
 
 
 def retry_message(row: OutboxMessage) -> None:

@@ -12,6 +12,7 @@ from portal.common.permissions import NotFound, public, role_required
 from portal.common.roles import Role
 from portal.directory.forms import DirectorySearchForm
 from portal.extensions import db
+from portal.models_base import utcnow
 
 bp = Blueprint("pages", __name__)
 
@@ -49,15 +50,27 @@ def feedback_contact() -> ResponseReturnValue:
 @bp.route("/healthz")
 @public
 def healthz() -> ResponseReturnValue:
+    """For the load balancer and monitoring: 503 when the database does not answer; otherwise how long the
+    longest-waiting due e-mail has waited (a stuck worker shows here first) and how many have failed."""
     try:
         db.session.execute(text("SELECT 1"))
+        mail = outbox.state()
     except Exception:  # any failure to reach the database means "not healthy"
         db.session.rollback()
         return {"status": "unavailable"}, 503
-    return {"status": "ok", "service": current_app.config["SERVICE_NAME"]}
+    return {
+        "status": "ok",
+        "service": current_app.config["SERVICE_NAME"],
+        "outbox": {
+            "oldest_due_seconds": mail.oldest_due_seconds(utcnow()),
+            "waiting": mail.waiting,
+            "retrying": mail.retrying,
+            "failed": mail.failed,
+        },
+    }
 
 
-# --- e-mails that could not be sent (admins) ---------------------------------------------------------
+# --- e-mail waiting, retrying and failed (admins) ---------------------------------------------------
 
 
 @bp.route("/admin/outbox")
@@ -66,9 +79,12 @@ def failed_messages() -> ResponseReturnValue:
     # The page lists who, what subject and why; never a body (it can link to a case).
     return render_template(
         "admin/outbox.html",
+        state=outbox.state(),
+        now=utcnow(),
+        retrying=outbox.retrying_messages(),
         messages=outbox.failed_messages(),
         form=FlaskForm(),  # the retry buttons post its CSRF token
-        title="E-mails that could not be sent",
+        title="E-mail",
     )
 
 

@@ -120,6 +120,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.recipients: list[list[str]] = []  # each message's envelope recipients (RCPT TO)
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
 
@@ -127,6 +128,7 @@ class Inbox:
         message = message_from_bytes(envelope.original_content or b"")
         with self._arrived:
             self.messages.append(message)
+            self.recipients.append(list(envelope.rcpt_tos))
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -143,6 +145,7 @@ class Inbox:
     def clear(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.recipients.clear()
 
 
 class SMTPServer:

@@ -123,7 +123,7 @@ def test_production_refuses_to_start_without_a_public_url(public_url):
         create_app("production", SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://", PUBLIC_URL=public_url)
 
 
-def test_requests_for_another_host_are_refused(database_url, make_app):
+def test_requests_for_another_host_are_refused(app, database_url, make_app):
     app = make_app(
         "production", SECRET_KEY="p" * 40, SQLALCHEMY_DATABASE_URI=database_url, PUBLIC_URL="https://portal.example.org"
     )

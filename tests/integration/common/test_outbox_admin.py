@@ -68,7 +68,7 @@ def test_admins_see_failed_emails_with_the_reason_but_never_the_body(app, client
     page = client_for(Role.ADMIN).get("/admin/outbox")
 
     assert page.status_code == 200
-    rows = page.soup.select("tbody tr")
+    rows = page.soup.select("#failed tbody tr")
     assert len(rows) == 1
     cells = [" ".join(cell.get_text().split()) for cell in rows[0].find_all("td")]
     assert cells[:4] == ["someone@example.org", "Reset your Partner Portal password", "1", message.last_error]
@@ -84,6 +84,50 @@ def test_with_no_failed_emails_the_page_says_so(client_for, world):
 
     assert page.soup.select("table") == []
     assert "There are no e-mails that could not be sent." in page.soup.select_one("main").get_text()
+    assert _state(page) == {
+        "Waiting to be sent": "0",
+        "Being tried again": "0",
+        "Failed": "0",
+        "Longest wait of an e-mail that is due": "None waiting",
+    }
+
+
+def _state(page: Any) -> dict[str, str]:
+    rows = page.soup.select("#outbox-state .govuk-summary-list__row")
+    return {row.dt.get_text(strip=True): " ".join(row.dd.get_text().split()).split(" (")[0] for row in rows}
+
+
+def test_admins_see_waiting_retrying_and_failed_with_counts(app, client_for, world, failed_message):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 5
+    app.config["OUTBOX_BACKOFF_SECONDS"] = 600
+    retrying = enqueue(app, "retrying@example.org")
+    mail = app.extensions["mail"]
+    real_port, mail.port = mail.port, free_port()
+    assert outbox.send_due() == (0, 1)  # the failed one is not due; this one fails its first attempt
+    mail.port = real_port
+    enqueue(app, "queued-1@example.org")
+    enqueue(app, "queued-2@example.org")
+
+    page = client_for(Role.ADMIN).get("/admin/outbox")
+
+    assert _state(page)["Waiting to be sent"] == "2"
+    assert _state(page)["Being tried again"] == "1"
+    assert _state(page)["Failed"] == "1"
+    assert _state(page)["Longest wait of an e-mail that is due"] == "0 minutes"
+    [row] = page.soup.select("table")[0].select("tbody tr")
+    cells = [" ".join(cell.get_text().split()) for cell in row.find_all("td")]
+    message = fresh(retrying)
+    assert cells[:4] == ["retrying@example.org", "Reset your Partner Portal password", "1", message.last_error]
+    assert message.next_attempt_at > utcnow()
+    assert "1 e-mail has failed. 1 is being tried again." in page.soup.select_one(".govuk-warning-text").get_text()
+    health = app.test_client().get("/healthz").get_json()
+    assert health["outbox"] == {
+        "oldest_due_seconds": health["outbox"]["oldest_due_seconds"],
+        "waiting": 3,
+        "retrying": 1,
+        "failed": 1,
+    }
+    assert 0 <= health["outbox"]["oldest_due_seconds"] < 60
 
 
 def test_the_menu_links_to_the_page_for_admins_only(client_for, world):

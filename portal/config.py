@@ -78,6 +78,9 @@ class Config:
     # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     TALISMAN_FORCE_HTTPS = True
+    # Logs: "json" (one object a line, with the request id) or "text"; and how much.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
     STRICT_TEMPLATES = False
     DEMO_DATA_ALLOWED = False
     # Extra host names the portal answers besides PUBLIC_URL's (comma-separated), e.g. a health check's.
@@ -109,6 +112,7 @@ class DevelopmentConfig(Config):
     STRICT_TEMPLATES = True
     DEMO_DATA_ALLOWED = True
     TRUST_LOOPBACK = True
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     REQUIRE_SECOND_FACTOR = os.environ.get("REQUIRE_SECOND_FACTOR", "false").lower() == "true"
 
 

@@ -42,6 +42,9 @@ def register_config(app: Flask, config_name: str | None, overrides: dict[str, An
     app.config.update(overrides)
     config.validate(app.config)
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
+    from portal.app import logs
+
+    logs.configure(app)
 
 
 def trusted_hosts(config: Any) -> list[str] | None:

@@ -211,8 +211,7 @@ def _request_feedback(booking_ids: list[int], *, now: datetime) -> int:
             subject=f"How was it? {session.title}",
             template="emails/session_feedback_request.txt",
             name=booking.user.name,
-            title=session.title,
-            kind=session.kind.label,
+            title=session.full_title,
             when=when_text(session),
             link=url_for("sessions.give_feedback", session_id=session.id, _external=True),
         )

@@ -70,6 +70,14 @@ class Session(TimestampMixin, Base):
     def is_full(self) -> bool:
         return self.booked >= self.capacity
 
+    @property
+    def full_title(self) -> str:
+        """The title with its kind in front, unless the title already says it: "Front Door shadowing: a
+        morning with the duty team", never "Front Door shadowing: Front Door shadowing: a morning …"."""
+        if self.kind.label.lower() in self.title.lower():
+            return self.title
+        return f"{self.kind.label}: {self.title}"
+
 
 class BookingStatus(enum.StrEnum):
     CONFIRMED = "confirmed"

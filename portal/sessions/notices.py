@@ -29,7 +29,7 @@ def calendar_event(booking: Booking) -> calendar.CalendarEvent:
     return calendar.CalendarEvent(
         uid=booking.uid,
         sequence=booking.sequence,
-        summary=f"{session.kind.label}: {session.title}",
+        summary=session.full_title,
         start=session.starts_at,
         end=session.ends_at,
         location=session.location,
@@ -45,8 +45,7 @@ def _context(booking: Booking) -> dict[str, Any]:
     session = booking.session
     return {
         "name": booking.user.name,
-        "title": session.title,
-        "kind": session.kind.label,
+        "title": session.full_title,
         "when": when_text(session),
         "where": session.location,
         "host": session.host.name,

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
 from icalendar import Calendar
 from sqlalchemy import event
@@ -25,6 +26,7 @@ from portal.sessions import follow_up, services
 from portal.sessions.cli import run_jobs
 from portal.sessions.models import BookingStatus, SessionKind
 from tests.integration.sessions.conftest import bookings, outbox_to, post
+from tests.support.mail import body_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -164,6 +166,26 @@ def test_the_confirmation_arrives_by_smtp_with_its_calendar_file(app, world, mak
     assert str(event["SUMMARY"]) == "Front Door shadowing: Shadowing the duty desk"
     assert event["DTSTART"].params["TZID"] == "Europe/London"
     assert next(iter(cal.walk("VTIMEZONE")))["TZID"] == "Europe/London"
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("Front Door shadowing: a morning with the duty team", "Front Door shadowing: a morning with the duty team"),
+        ("Shadowing the duty desk", "Front Door shadowing: Shadowing the duty desk"),
+    ],
+)
+def test_the_confirmation_names_the_session_once(app, world, make_session, client_for, inbox, title, shown):
+    """The kind was put before a title that already said it: "Front Door shadowing: Front Door shadowing: …"."""
+    session = make_session(kind=SessionKind.FRONT_DOOR_SHADOWING, title=title)
+    post(client_for(Role.PARTNER), f"/sessions/{session.id}/book", {"confidentiality": "y"})
+    with app.app_context():
+        assert outbox.send_due() == (1, 0)
+    [message] = inbox.wait_for(1)
+    assert message["Subject"] == f"Booked: {title}"
+    lines = body_of(message).splitlines()
+    assert f"Session: {shown}" in lines
+    assert body_of(message).count("Front Door shadowing") == 1
 
 
 def test_uptake_counts_places_and_attendance_by_locality_and_organisation_type(app, world, factories, sf):

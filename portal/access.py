@@ -16,8 +16,8 @@ or see its requests). They are decided here, once:
   them, or lead or manage one; never an admin, never a partner. A manager may choose (as a host, a
   pod member, an action's owner…) the staff of their area.
 
-This module imports only the models and portal.common (an import-linter contract says so), so every
-domain can ask it and none has to ask another domain.
+This module imports only the models, the database handle and portal.common (an import-linter contract
+says so), so every domain can ask it and none has to ask another domain for these answers.
 """
 
 from __future__ import annotations
@@ -79,15 +79,15 @@ def may_maintain(user: User, locality_id: int) -> bool:
 # --- leading and covering -------------------------------------------------------------------------
 
 
+def _covered(user: User, *, on: date) -> Select[tuple[int]]:
+    return select(StaffAbsence.user_id).where(
+        StaffAbsence.cover_id == user.id, StaffAbsence.starts_on <= on, StaffAbsence.ends_on >= on
+    )
+
+
 def covered_user_ids(user: User, *, on: date) -> list[int]:
     """Whom `user` covers on `on` (their absences name `user` as cover)."""
-    return list(
-        db.session.scalars(
-            select(StaffAbsence.user_id).where(
-                StaffAbsence.cover_id == user.id, StaffAbsence.starts_on <= on, StaffAbsence.ends_on >= on
-            )
-        )
-    )
+    return list(db.session.scalars(_covered(user, on=on)))
 
 
 def answering_for_ids(user: User, *, on: date) -> list[int]:
@@ -95,23 +95,26 @@ def answering_for_ids(user: User, *, on: date) -> list[int]:
     return [user.id, *covered_user_ids(user, on=on)]
 
 
+def _led(user: User, *, on: date) -> ColumnElement[bool]:
+    """A condition on Locality: `user` leads it, or covers its lead, on `on`."""
+    return or_(Locality.lead_id == user.id, Locality.lead_id.in_(_covered(user, on=on)))
+
+
 def led_locality_ids(user: User, *, on: date) -> list[int]:
     """The localities `user` leads, or whose lead they cover, on `on`."""
     if not user.is_staff:
         return []
-    people = answering_for_ids(user, on=on)
-    return sorted(db.session.scalars(select(Locality.id).where(Locality.lead_id.in_(people))))
+    return sorted(db.session.scalars(select(Locality.id).where(_led(user, on=on))))
 
 
 def work_locality_ids(user: User, *, on: date) -> list[int]:
     """The localities a practitioner or manager works for on `on`: the one they work in, those they lead or
-    cover the lead of, and (managers) those they manage. Empty for partners and admins, who do no case work."""
+    cover the lead of, and (managers) those they manage. Empty for partners and admins, who do no case work.
+    One query."""
     if user.role not in CHOOSABLE_ROLES:
         return []
-    ids = {*managed_locality_ids(user), *led_locality_ids(user, on=on)}
-    if user.locality_id is not None:
-        ids.add(user.locality_id)
-    return sorted(ids)
+    works = or_(Locality.id == (user.locality_id or -1), _led(user, on=on), Locality.id.in_(_managed(user)))
+    return sorted(db.session.scalars(select(Locality.id).where(works)))
 
 
 # --- partners -------------------------------------------------------------------------------------

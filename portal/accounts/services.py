@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from sqlalchemy import func, select
 
+from portal import access
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common import audit, outbox
 from portal.common.permissions import Forbidden, NotFound
@@ -126,7 +127,7 @@ class InvitationChoices:
 
 
 def invitation_choices(inviter: User) -> InvitationChoices:
-    """What `inviter` may invite: admins anyone anywhere; managers partners of their locality."""
+    """What `inviter` may invite: admins anyone anywhere; managers partners of the localities they manage."""
     orgs = select(Organisation).order_by(Organisation.name)
     if inviter.role is Role.ADMIN:
         return InvitationChoices(
@@ -134,10 +135,11 @@ def invitation_choices(inviter: User) -> InvitationChoices:
             organisations=list(db.session.scalars(orgs)),
             localities=list(db.session.scalars(select(Locality).order_by(Locality.name))),
         )
-    if inviter.role is Role.MANAGER and inviter.locality_id is not None:
+    area = access.managed_locality_ids(inviter)
+    if area:
         return InvitationChoices(
             roles=[Role.PARTNER],
-            organisations=list(db.session.scalars(orgs.where(Organisation.locality_id == inviter.locality_id))),
+            organisations=list(db.session.scalars(orgs.where(Organisation.locality_id.in_(area)))),
             localities=[],
         )
     return InvitationChoices(roles=[], organisations=[], localities=[])
@@ -294,10 +296,10 @@ def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
     db.session.flush()
 
 
-def staff_choices(locality_id: int | None = None) -> list[User]:
+def staff_choices() -> list[User]:
+    """Every active member of staff, by name (a locality's lead and manager are chosen from them). The staff
+    of a locality or of a manager's area are portal.access's question."""
     query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
-    if locality_id is not None:
-        query = query.where(User.locality_id == locality_id)
     return list(db.session.scalars(query))
 
 

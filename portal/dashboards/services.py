@@ -1,7 +1,7 @@
 """Managers' dashboards: the area and the filters every figure is counted over, and the arithmetic the
 figures share (rounding, percentiles, suppression).
 
-A manager's **area** is their own locality plus every locality whose manager they are. Filters name a
+A manager's **area** is the localities they manage, as portal.access decides. Filters name a
 locality, pod or practitioner of the area (anything else is NotFound: the manager may not learn what
 exists elsewhere) and a period (portal.common.periods). The figures themselves are computed in
 portal.dashboards.figures, the quarterly report in portal.dashboards.report.
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
+from portal import access
 from portal.accounts.models import User
 from portal.common.periods import Period, PeriodKind, financial_year, month, quarter
 from portal.common.permissions import NotFound
@@ -67,23 +68,14 @@ def _ensure_manager(user: User) -> None:
 
 
 def area_of(user: User) -> Area:
-    """The manager's own locality and those they manage, their pods and their staff."""
+    """The localities the manager manages (portal.access), their pods and their staff. Staff who are no
+    longer active stay: their figures still count for the periods they worked."""
     _ensure_manager(user)
-    localities = list(
-        db.session.scalars(
-            select(Locality)
-            .where(or_(Locality.manager_id == user.id, Locality.id == (user.locality_id or -1)))
-            .order_by(Locality.name)
-        )
-    )
+    localities = access.managed_localities(user)
     ids = [loc.id for loc in localities]
     pods = list(db.session.scalars(select(Pod).where(Pod.locality_id.in_(ids)).order_by(Pod.name, Pod.id)))
     staff = list(
-        db.session.scalars(
-            select(User)
-            .where(User.locality_id.in_(ids), User.role.in_([Role.PRACTITIONER, Role.MANAGER]))
-            .order_by(User.name, User.id)
-        )
+        db.session.scalars(select(User).where(access.staff_of(ids, active=False)).order_by(User.name, User.id))
     )
     return Area(localities, pods, staff)
 

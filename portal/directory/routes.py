@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal import access
 from portal.accounts.services import staff_choices
 from portal.common.permissions import public, role_required
 from portal.common.roles import Role
@@ -52,7 +53,12 @@ def organisation(org_id: int) -> ResponseReturnValue:
 @bp.route("/localities")
 @role_required(Role.MANAGER, Role.ADMIN)
 def localities() -> ResponseReturnValue:
-    return render_template("directory/localities.html", localities=services.list_localities(), title="Localities")
+    return render_template(
+        "directory/localities.html",
+        localities=services.list_localities(),
+        maintained=set(access.maintained_locality_ids(current_user)),
+        title="Localities",
+    )
 
 
 @bp.route("/localities/new", methods=["GET", "POST"])
@@ -170,7 +176,7 @@ def pod(pod_id: int) -> ResponseReturnValue:
     the_pod = services.get_pod(pod_id, by=current_user)
     form = PodMemberAddForm()
     form.user_id.choices = [(0, "Select a member of staff")] + [
-        (u.id, u.name) for u in staff_choices(the_pod.locality_id) if u.role is not Role.ADMIN
+        (u.id, u.name) for u in services.pod_member_choices(the_pod)
     ]
     if form.validate_on_submit():
         try:

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit
 from portal.common.permissions import Forbidden, NotFound
@@ -167,12 +168,10 @@ def get_locality(locality_id: int) -> Locality:
 
 
 def ensure_can_manage(user: User, locality: Locality) -> None:
-    """Admins manage every locality; a manager only their own (another's is a 404, not a 403)."""
-    if user.role is Role.ADMIN:
-        return
-    if user.role is Role.MANAGER and user.locality_id == locality.id:
-        return
-    raise NotFound
+    """Admins maintain every locality's entry; a manager those they manage (portal.access). Another's is a
+    404, not a 403."""
+    if not access.may_maintain(user, locality.id):
+        raise NotFound
 
 
 def _check_staff(user_id: int | None, *, label: str) -> User | None:
@@ -277,9 +276,14 @@ def create_pod(locality: Locality, *, by: User, name: str) -> Pod:
     return pod
 
 
+def pod_member_choices(pod: Pod) -> list[User]:
+    """Who may join the pod: the active staff of its locality (portal.access.staff_of), by name."""
+    return list(db.session.scalars(select(User).where(access.staff_of([pod.locality_id])).order_by(User.name)))
+
+
 def add_pod_member(pod: Pod, *, by: User, user_id: int, pod_role: PodRole) -> PodMember:
     ensure_can_manage(by, pod.locality)
-    member_user = _check_staff(user_id, label="pod member")
+    member_user = db.session.scalar(select(User).where(User.id == user_id, access.staff_of([pod.locality_id])))
     if member_user is None:
         raise DirectoryError("Select a member of staff")
     if any(m.user_id == user_id for m in pod.members):
@@ -305,12 +309,13 @@ def remove_pod_member(pod: Pod, *, by: User, member_id: int) -> None:
 
 
 def absence_people(by: User) -> list[User]:
-    """Whose absence `by` may record: admins anyone's; managers their locality's staff; others their own."""
+    """Whose absence `by` may record: admins anyone's; managers the staff of their area (portal.access);
+    others their own."""
     query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
     if by.role is Role.ADMIN:
         return list(db.session.scalars(query))
     if by.role is Role.MANAGER:
-        return list(db.session.scalars(query.where(User.locality_id == by.locality_id)))
+        return access.choosable_staff(by)
     return [by]
 
 
@@ -327,7 +332,7 @@ def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:
         .order_by(StaffAbsence.starts_on)
     )
     if by.role is Role.MANAGER:
-        query = query.join(User, User.id == StaffAbsence.user_id).where(User.locality_id == by.locality_id)
+        query = query.join(User, User.id == StaffAbsence.user_id).where(access.choosable_by(by))
     elif by.role is not Role.ADMIN:
         query = query.where(StaffAbsence.user_id == by.id)
     return list(db.session.scalars(query))

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal import access
 from portal.common.periods import Period
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -75,7 +76,7 @@ def _feedback_form() -> FeedbackForm:
     localities = [(str(loc.id), loc.name) for loc in services.all_localities()]
     form = FeedbackForm(requests=requests, localities=localities)
     if request.method == "GET" and not form.locality_id.data:
-        own = services.partner_locality_id(me)
+        own = access.partner_locality_id(me)
         form.locality_id.data = str(own) if own is not None else None
     return form
 
@@ -152,7 +153,7 @@ def review() -> ResponseReturnValue:
     me = current_person()
     form = ReviewFilterForm(
         request.args,
-        localities=[(str(loc.id), loc.name) for loc in services.area_localities(me)],
+        localities=[(str(loc.id), loc.name) for loc in access.managed_localities(me)],
         periods=[(p.key, p.label) for p in services.review_periods()],
     )
     filters = _review_filters(form)
@@ -216,7 +217,7 @@ def you_said_we_did() -> ResponseReturnValue:
 
 
 def _entry_form(entry: YouSaidWeDid | None = None) -> EntryForm:
-    localities = [(str(loc.id), loc.name) for loc in services.area_localities(current_person())]
+    localities = [(str(loc.id), loc.name) for loc in access.managed_localities(current_person())]
     form = EntryForm(localities=localities)
     if entry is not None and request.method == "GET":
         form.theme.data = entry.theme.value

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.arithmetic import average
@@ -77,32 +78,7 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(ZoneInfo("UTC"))
 
 
-# --- who sees what --------------------------------------------------------------------------------
-
-
-def area_locality_ids(user: User) -> list[int]:
-    """The localities a member of staff answers for: a practitioner their locality; a manager their
-    locality plus every locality they manage."""
-    if user.role is Role.MANAGER:
-        managed = select(Locality.id).where(
-            or_(Locality.id == (user.locality_id or -1), Locality.manager_id == user.id)
-        )
-        return sorted(db.session.scalars(managed))
-    if user.role is Role.PRACTITIONER and user.locality_id is not None:
-        return [user.locality_id]
-    return []
-
-
-def area_localities(user: User) -> list[Locality]:
-    ids = area_locality_ids(user)
-    return list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
-
-
-def partner_locality_id(user: User) -> int | None:
-    """A partner's locality: their own, else their organisation's."""
-    if user.locality_id is not None:
-        return user.locality_id
-    return user.organisation.locality_id if user.organisation is not None else None
+# --- localities -----------------------------------------------------------------------------------
 
 
 def all_localities() -> list[Locality]:
@@ -114,13 +90,11 @@ def all_localities() -> list[Locality]:
 
 def requests_to_choose(user: User) -> list[ConsultationRequest]:
     """The partner's organisation's latest requests, for the optional "about a request" choice."""
-    if user.role is not Role.PARTNER or user.organisation_id is None:
-        return []
     r = ConsultationRequest
     return list(
         db.session.scalars(
             select(r)
-            .where(r.organisation_id == user.organisation_id)
+            .where(r.organisation_id.in_(access.partner_organisation_ids(user)))
             .order_by(r.received_at.desc(), r.id.desc())
             .limit(REQUEST_CHOICES)
         )
@@ -148,11 +122,11 @@ def give_feedback(
     req = None
     if request_id is not None:
         req = db.session.get(ConsultationRequest, request_id)
-        if req is None or req.organisation_id != by.organisation_id:
+        if req is None or not access.is_partner_of(by, req.organisation_id):
             raise FeedbackError("Select one of your organisation's requests", field="request_id")
         locality_id = req.locality_id
     elif locality_id is None:
-        locality_id = partner_locality_id(by)
+        locality_id = access.partner_locality_id(by)
     elif db.session.get(Locality, locality_id) is None:
         raise FeedbackError("Select a locality from the list", field="locality_id")
     feedback = Feedback(
@@ -210,7 +184,7 @@ def own_feedback(user: User, *, limit: int = 20) -> list[Feedback]:
 def get_closed_request_for_pulse(request_id: int, *, user: User) -> ConsultationRequest:
     """The partner's organisation's request; NotFound for anyone else's, PulseNotOpen while it is open."""
     req = db.session.get(ConsultationRequest, request_id)
-    if req is None or user.role is not Role.PARTNER or req.organisation_id != (user.organisation_id or -1):
+    if req is None or not access.is_partner_of(user, req.organisation_id):
         raise NotFound
     if req.status is not RequestStatus.CLOSED:
         raise PulseNotOpen(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
@@ -223,7 +197,7 @@ def find_pulse(req: ConsultationRequest) -> PulseResponse | None:
 
 def answer_pulse(req: ConsultationRequest, *, by: User, helpful: bool, knew_what_next: bool) -> PulseResponse:
     """The two quick questions, answered once per request by a partner of its organisation."""
-    if by.role is not Role.PARTNER or req.organisation_id != by.organisation_id:
+    if not access.is_partner_of(by, req.organisation_id):
         raise NotFound
     if req.status is not RequestStatus.CLOSED:
         raise PulseNotOpen(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
@@ -265,7 +239,7 @@ def _review_query(
 ) -> list[ColumnElement[bool]]:
     if user.role is not Role.MANAGER:
         return [false()]
-    area = area_locality_ids(user)
+    area = access.managed_locality_ids(user)
     where: list[ColumnElement[bool]] = [Feedback.locality_id.in_(area)]
     if locality_id is not None:
         where.append(Feedback.locality_id == locality_id)
@@ -310,8 +284,8 @@ def review_feedback(
 
 
 def recognisable_organisations(user: User) -> list[Organisation]:
-    """The organisations in the staff member's locality (a manager: their area)."""
-    ids = area_locality_ids(user)
+    """The organisations of the localities the staff member works for (portal.access)."""
+    ids = access.work_locality_ids(user, on=london_today())
     return list(
         db.session.scalars(select(Organisation).where(Organisation.locality_id.in_(ids)).order_by(Organisation.name))
     )
@@ -322,7 +296,7 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
     if by.role not in (Role.PRACTITIONER, Role.MANAGER):
         raise NotFound
     organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or organisation.locality_id not in area_locality_ids(by):
+    if organisation is None or organisation.locality_id not in access.work_locality_ids(by, on=london_today()):
         raise FeedbackError("Select an organisation in your locality", field="organisation_id")
     check_free_text(text=text, confirmed=confirmed)
     recognition = Recognition(organisation_id=organisation.id, from_user_id=by.id, text=text.strip())
@@ -348,12 +322,10 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
 
 
 def recognition_received(user: User, *, limit: int = 20) -> list[Recognition]:
-    if user.role is not Role.PARTNER or user.organisation_id is None:
-        return []
     return list(
         db.session.scalars(
             select(Recognition)
-            .where(Recognition.organisation_id == user.organisation_id)
+            .where(Recognition.organisation_id.in_(access.partner_organisation_ids(user)))
             .options(selectinload(Recognition.from_user))
             .order_by(Recognition.created_at.desc(), Recognition.id.desc())
             .limit(limit)
@@ -376,22 +348,18 @@ def recognition_sent(user: User, *, limit: int = 10) -> list[Recognition]:
 # --- "You said, we did" ---------------------------------------------------------------------------
 
 
-def _readable_localities(user: User) -> list[int]:
-    if user.role is Role.PARTNER:
-        own = partner_locality_id(user)
-        return [own] if own is not None else []
-    return area_locality_ids(user)
-
-
-def _readable(user: User, query: Select[tuple[YouSaidWeDid]]) -> Select[tuple[YouSaidWeDid]]:
-    """Entries for the reader's locality (a manager: their area) and those for all localities."""
+def _for_localities(query: Select[tuple[YouSaidWeDid]], ids: list[int]) -> Select[tuple[YouSaidWeDid]]:
+    """Entries for one of the localities and those for all localities."""
     e = YouSaidWeDid
-    return query.where(or_(e.locality_id.is_(None), e.locality_id.in_(_readable_localities(user))))
+    return query.where(or_(e.locality_id.is_(None), e.locality_id.in_(ids)))
 
 
 def published_entries(user: User, *, theme: Theme | None = None, limit: int | None = None) -> list[YouSaidWeDid]:
     """The published entries the user may read, newest first."""
-    query = _readable(user, select(YouSaidWeDid).where(YouSaidWeDid.published_at.is_not(None)))
+    query = _for_localities(
+        select(YouSaidWeDid).where(YouSaidWeDid.published_at.is_not(None)),
+        access.own_locality_ids(user, on=london_today()),
+    )
     if theme is not None:
         query = query.where(YouSaidWeDid.theme == theme)
     if limit is not None:
@@ -409,7 +377,9 @@ def draft_entries(user: User) -> list[YouSaidWeDid]:
     """The drafts a manager may edit and publish."""
     if user.role is not Role.MANAGER:
         return []
-    query = _readable(user, select(YouSaidWeDid).where(YouSaidWeDid.published_at.is_(None)))
+    query = _for_localities(
+        select(YouSaidWeDid).where(YouSaidWeDid.published_at.is_(None)), access.managed_locality_ids(user)
+    )
     return list(db.session.scalars(query.options(selectinload(YouSaidWeDid.locality)).order_by(YouSaidWeDid.id.desc())))
 
 
@@ -418,13 +388,13 @@ def get_entry(entry_id: int, *, user: User) -> YouSaidWeDid:
     entry = db.session.get(YouSaidWeDid, entry_id)
     if entry is None or user.role is not Role.MANAGER:
         raise NotFound
-    if entry.locality_id is not None and entry.locality_id not in area_locality_ids(user):
+    if entry.locality_id is not None and not access.manages(user, entry.locality_id):
         raise NotFound
     return entry
 
 
 def _check_locality(user: User, locality_id: int | None) -> None:
-    if locality_id is not None and locality_id not in area_locality_ids(user):
+    if locality_id is not None and not access.manages(user, locality_id):
         raise FeedbackError("Select a locality in your area, or all localities", field="locality_id")
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common.periods import Period, recent_quarters
 from portal.common.permissions import NotFound
@@ -26,7 +27,6 @@ from portal.common.times import london_today
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
-from portal.meetings.services import area_localities
 
 
 class CoverageStatus(enum.StrEnum):
@@ -186,7 +186,7 @@ def coverage_localities(user: User) -> list[Locality]:
     """Managers: their area; admins: every locality."""
     if user.role is Role.ADMIN:
         return list(db.session.scalars(select(Locality).order_by(Locality.name)))
-    return area_localities(user)
+    return access.managed_localities(user)
 
 
 def coverage_for(user: User, *, today: date | None = None) -> list[LocalityCoverage]:

@@ -18,10 +18,10 @@ from datetime import date, datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit
 from portal.common.permissions import NotFound
-from portal.common.roles import Role
 from portal.directory.models import Organisation
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, PartnershipMeeting, Rag
@@ -149,17 +149,9 @@ def save_minutes(
 
 
 def owner_choices(locality_id: int) -> list[tuple[str, str]]:
-    """Who may own an action of the locality: its active staff ("user:<id>") and its partner organisations
-    ("organisation:<id>"), staff first."""
-    staff = db.session.scalars(
-        select(User)
-        .where(
-            User.locality_id == locality_id,
-            User.role.in_([Role.PRACTITIONER, Role.MANAGER]),
-            User.disabled_at.is_(None),
-        )
-        .order_by(User.name, User.id)
-    )
+    """Who may own an action of the locality: its active staff (portal.access.staff_of, "user:<id>") and its
+    partner organisations ("organisation:<id>"), staff first."""
+    staff = db.session.scalars(select(User).where(access.staff_of([locality_id])).order_by(User.name, User.id))
     orgs = db.session.scalars(
         select(Organisation).where(Organisation.locality_id == locality_id).order_by(Organisation.name, Organisation.id)
     )

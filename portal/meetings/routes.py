@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal import access
 from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
@@ -64,7 +65,7 @@ def list_meetings() -> ResponseReturnValue:
 @role_required(Role.MANAGER)
 def schedule_meeting() -> ResponseReturnValue:
     me = current_person()
-    localities = services.area_localities(me)
+    localities = access.managed_localities(me)
     if not localities:
         flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
         return redirect(url_for("meetings.list_meetings"))

@@ -6,10 +6,11 @@ The register, minutes and action log of a meeting held are in `portal.meetings.r
 
 Who may do what:
 
-- a manager manages the meetings of their *area*: their own locality and any locality whose manager they
-  are. Another locality's meeting or action is NotFound (404), so its existence does not leak;
-- practitioners see their own locality's meetings; partners see the meetings of their organisation's
-  locality, and a partner of an invited school answers for that school (one answer per school, the
+- a manager manages the meetings of the localities they manage (portal.access: their own locality and any
+  locality whose manager they are). Another locality's meeting or action is NotFound (404), so its
+  existence does not leak;
+- staff see the meetings of the localities they work for; partners those of their locality (portal.access
+  decides both), and a partner of an invited school answers for that school (one answer per school, the
   latest wins);
 - admins see the coverage of every locality (they run the system), and nothing else of the meetings.
 
@@ -28,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.identifiers import Finding, find_identifiers
@@ -77,39 +79,9 @@ def check_free_text(text: str, *, field: str, confirmed: bool) -> None:
 # --- who sees what --------------------------------------------------------------------------------
 
 
-def area_locality_ids(user: User) -> list[int]:
-    """The localities a manager manages: their own and any whose manager they are. Empty for others."""
-    if user.role is not Role.MANAGER:
-        return []
-    ids = set(db.session.scalars(select(Locality.id).where(Locality.manager_id == user.id)))
-    if user.locality_id is not None:
-        ids.add(user.locality_id)
-    return sorted(ids)
-
-
-def _partner_locality_id(user: User) -> int | None:
-    if user.organisation is not None and user.organisation.locality_id is not None:
-        return user.organisation.locality_id
-    return user.locality_id
-
-
 def visible_locality_ids(user: User) -> list[int]:
-    """The localities whose meetings `user` may see (admins: none; they only see coverage)."""
-    if user.role is Role.MANAGER:
-        return area_locality_ids(user)
-    if user.role is Role.PRACTITIONER:
-        return [user.locality_id] if user.locality_id is not None else []
-    if user.role is Role.PARTNER:
-        locality_id = _partner_locality_id(user)
-        return [locality_id] if locality_id is not None else []
-    return []
-
-
-def area_localities(user: User) -> list[Locality]:
-    ids = area_locality_ids(user)
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
+    """The localities whose meetings `user` may see: their own (portal.access.own_locality_ids)."""
+    return access.own_locality_ids(user, on=london_today())
 
 
 def _load(meeting_id: int) -> PartnershipMeeting | None:
@@ -136,18 +108,18 @@ def get_meeting(meeting_id: int, *, user: User) -> PartnershipMeeting:
 def get_meeting_to_manage(meeting_id: int, *, user: User) -> PartnershipMeeting:
     """The meeting when `user` manages its locality; NotFound for anyone else."""
     meeting = _load(meeting_id)
-    if meeting is None or meeting.locality_id not in area_locality_ids(user):
+    if meeting is None or not access.manages(user, meeting.locality_id):
         raise NotFound
     return meeting
 
 
 def ensure_manager_of(user: User, meeting: PartnershipMeeting) -> None:
-    if meeting.locality_id not in area_locality_ids(user):
+    if not access.manages(user, meeting.locality_id):
         raise NotFound
 
 
 def is_manager_of(user: User, meeting: PartnershipMeeting) -> bool:
-    return meeting.locality_id in area_locality_ids(user)
+    return access.manages(user, meeting.locality_id)
 
 
 @dataclass(frozen=True)
@@ -179,15 +151,13 @@ def list_meetings(user: User) -> MeetingListing:
     unscheduled: list[Locality] = []
     if user.role is Role.MANAGER:
         scheduled = {m.locality_id for m in meetings if m.quarter_start == current.start and m.cancelled_at is None}
-        unscheduled = [loc for loc in area_localities(user) if loc.id not in scheduled]
+        unscheduled = [loc for loc in access.managed_localities(user) if loc.id not in scheduled]
     return MeetingListing(upcoming=upcoming, past=past, unscheduled=unscheduled, this_quarter=current)
 
 
 def invitation_of(meeting: PartnershipMeeting, user: User) -> MeetingInvitation | None:
     """The invitation of `user`'s school, if `user` is a partner of an invited school."""
-    if user.role is not Role.PARTNER or user.organisation_id is None:
-        return None
-    return next((i for i in meeting.invitations if i.organisation_id == user.organisation_id), None)
+    return next((i for i in meeting.invitations if access.is_partner_of(user, i.organisation_id)), None)
 
 
 def invitations_by_school(meeting: PartnershipMeeting) -> list[MeetingInvitation]:
@@ -355,7 +325,7 @@ def schedule_meeting(
     Every school of the locality is invited, and each school's partner users get an e-mail with the
     iCalendar invitation (METHOD:REQUEST, SEQUENCE 0). Scheduling a quarter whose meeting was cancelled
     arranges that meeting again: the same UID, a higher SEQUENCE, answers and invitations afresh."""
-    if locality_id not in area_locality_ids(by):
+    if not access.manages(by, locality_id):
         raise MeetingError("Select a locality you manage", field="locality_id")
     locality = db.session.get(Locality, locality_id)
     if locality is None:  # pragma: no cover - area ids come from the locality table

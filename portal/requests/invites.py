@@ -16,6 +16,7 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.permissions import NotFound
@@ -103,7 +104,7 @@ def get_pod_invite(request_id: int, invite_id: int, *, user: User) -> PodInvite:
         raise NotFound
     if user.role is Role.PARTNER:
         invited = any(invitee.user_id == user.id for invitee in invite.invitees)
-        if not invited and user.organisation_id != invite.request.organisation_id:
+        if not invited and not access.is_partner_of(user, invite.request.organisation_id):
             raise NotFound
     else:
         _ensure_staff_of(user, invite.request)

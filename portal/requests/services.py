@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.filters import format_date
@@ -23,7 +24,7 @@ from portal.common.roles import Role
 from portal.common.times import london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
 from portal.dashboards import measures
-from portal.directory.models import Locality, StaffAbsence
+from portal.directory.models import Locality
 from portal.directory.services import who_is_in
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -97,31 +98,21 @@ def _notify(user: User | None, req: ConsultationRequest, *, subject: str, what: 
 # --- who may see what -----------------------------------------------------------------------------
 
 
-def covered_user_ids(user: User, *, on: date) -> list[int]:
-    """Whom `user` covers on `on`: their requests appear in `user`'s queue."""
-    return list(
-        db.session.scalars(
-            select(StaffAbsence.user_id).where(
-                StaffAbsence.cover_id == user.id, StaffAbsence.starts_on <= on, StaffAbsence.ends_on >= on
-            )
-        )
-    )
-
-
 def visible_to(user: User, query: Select[tuple[ConsultationRequest]]) -> Select[tuple[ConsultationRequest]]:
     """Restrict `query` to what `user` may see: a partner their organisation's requests; practitioners and
-    managers their locality's, plus those assigned or sent to them or to the people they cover today.
-    Admins run the system and do not see case records."""
+    managers those of the localities they work for today (portal.access), plus those assigned or sent to
+    them or to the people they cover today. Admins run the system and do not see case records."""
     r = ConsultationRequest
     if user.role is Role.PARTNER:
-        return query.where(r.organisation_id == (user.organisation_id or -1))
+        return query.where(r.organisation_id.in_(access.partner_organisation_ids(user)))
     if user.role in (Role.PRACTITIONER, Role.MANAGER):
+        today = london_today()
         # Covering for someone means answering for their requests, wherever the cover works: those
         # assigned to them, and those sent to them that nobody has picked up yet.
-        mine = [user.id, *covered_user_ids(user, on=london_today())]
+        mine = access.answering_for_ids(user, on=today)
         return query.where(
             or_(
-                r.locality_id == (user.locality_id or -1),
+                r.locality_id.in_(access.work_locality_ids(user, on=today)),
                 r.worker_id.in_(mine),
                 and_(r.worker_id.is_(None), r.routed_to_id.in_(mine)),
             )
@@ -150,7 +141,7 @@ def _ensure_staff_of(user: User, req: ConsultationRequest) -> None:
 
 
 def _ensure_partner_of(user: User, req: ConsultationRequest) -> None:
-    if user.role is not Role.PARTNER or user.organisation_id != req.organisation_id:
+    if not access.is_partner_of(user, req.organisation_id):
         raise NotFound
 
 
@@ -240,17 +231,8 @@ def submit_request(
 
 
 def assignable_workers(req: ConsultationRequest) -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.locality_id == req.locality_id,
-                User.role.in_([Role.PRACTITIONER, Role.MANAGER]),
-                User.disabled_at.is_(None),
-            )
-            .order_by(User.name)
-        )
-    )
+    """Who may be the request's worker: the active staff of its locality (portal.access.staff_of)."""
+    return list(db.session.scalars(select(User).where(access.staff_of([req.locality_id])).order_by(User.name)))
 
 
 def acknowledge_request(

@@ -17,6 +17,7 @@ from flask import url_for
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.identifiers import Finding, find_identifiers
@@ -34,7 +35,6 @@ from portal.sessions.services import (
     can_record_attendance,
     has_started,
     lock_session,
-    managed_locality_ids,
     session_bookings,
 )
 
@@ -57,7 +57,7 @@ def list_to_follow_up(user: User, *, now: datetime | None = None, days: int = 90
     """Sessions of the last `days` days whose attendance `user` may record (host, or manager of the area)."""
     now = now or utcnow()
     condition = Session.host_id == user.id
-    areas = managed_locality_ids(user)
+    areas = access.managed_locality_ids(user)
     if areas:
         condition = condition | Session.locality_id.in_(areas)
     return list(

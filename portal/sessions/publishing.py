@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit
 from portal.common.permissions import NotFound
@@ -28,9 +29,7 @@ from portal.sessions.services import (
     SessionError,
     can_manage,
     ensure_open,
-    is_hostable,
     lock_session,
-    managed_locality_ids,
     promote_waiting_list,
     refresh_session,
     session_bookings,
@@ -66,7 +65,7 @@ def _check_details(
         raise SessionError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
     if not 1 <= capacity <= CAPACITY_MAX:
         raise SessionError(f"The number of places must be between 1 and {CAPACITY_MAX}", field="capacity")
-    if not is_hostable(host_id, manager=by, keep=keep_host_id):
+    if not access.is_choosable(host_id, manager=by, keep=keep_host_id):
         raise SessionError("Select who hosts the session", field="host_id")
 
 
@@ -99,7 +98,7 @@ def publish_session(
     host_id: int,
 ) -> Session:
     """A manager publishes a session in a locality of their area; partners can book it at once."""
-    if locality_id not in managed_locality_ids(by):
+    if not access.manages(by, locality_id):
         raise SessionError("Select a locality you manage", field="locality_id")
     title, location = _one_line(title), _one_line(location)
     _check_details(

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal import access
 from portal.accounts.models import User
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -42,7 +43,7 @@ def _session_url(session: Session) -> str:
 def _hosts(manager: User, *, keep: int | None = None) -> list[tuple[int, str]]:
     return [
         (u.id, f"{u.name}, {u.job_title}" if u.job_title else u.name)
-        for u in services.hostable_staff(manager, keep=keep)
+        for u in access.choosable_staff(manager, keep=keep)
     ]
 
 
@@ -57,7 +58,7 @@ def list_sessions() -> ResponseReturnValue:
         listing=listing,
         sessions=listing.sessions,
         mine=services.bookings_by_session(me, listing.sessions) if me.role is Role.PARTNER else {},
-        managed=set(services.managed_locality_ids(me)),
+        managed=set(access.managed_locality_ids(me)),
         follow_up=follow_up.list_to_follow_up(me) if me.is_staff else [],
         when=when_text,
     )
@@ -184,7 +185,7 @@ def _show_error(form: Any, error: services.SessionError) -> None:
 @role_required(Role.MANAGER)
 def new_session() -> ResponseReturnValue:
     me = current_person()
-    localities = [(loc.id, loc.name) for loc in services.managed_localities(me)]
+    localities = [(loc.id, loc.name) for loc in access.managed_localities(me)]
     form = SessionCreateForm(hosts=_hosts(me), localities=localities)
     if request.method == "GET":
         form.host_id.data = me.id
@@ -366,7 +367,7 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
 def uptake() -> ResponseReturnValue:
     me = current_person()
     period, choices = services.uptake_period(request.args.get("period", ""))
-    localities = services.managed_localities(me)
+    localities = access.managed_localities(me)
     rows = services.uptake([loc.id for loc in localities], period.start, period.end)
     return render_template(
         "sessions/uptake.html",

@@ -31,17 +31,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from portal import access
 from portal.accounts.models import User
 from portal.common import audit, periods
 from portal.common.periods import Period
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.working_days import local_date
-from portal.directory.models import Locality
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions import notices
@@ -102,18 +102,9 @@ class BookingResult:
 # --- who may do what ------------------------------------------------------------------------------
 
 
-def managed_locality_ids(user: User) -> list[int]:
-    """A manager's area: their own locality and every locality whose manager they are. Nobody else manages."""
-    if user.role is not Role.MANAGER:
-        return []
-    ids = set(db.session.scalars(select(Locality.id).where(Locality.manager_id == user.id)))
-    if user.locality_id is not None:
-        ids.add(user.locality_id)
-    return sorted(ids)
-
-
 def can_manage(user: User, session: Session) -> bool:
-    return session.locality_id in managed_locality_ids(user)
+    """A manager of the session's locality (portal.access.manages)."""
+    return access.manages(user, session.locality_id)
 
 
 def can_record_attendance(user: User, session: Session) -> bool:
@@ -153,39 +144,6 @@ def get_session_for_attendance(session_id: int, *, user: User) -> Session:
     if not can_record_attendance(user, session):
         raise NotFound
     return session
-
-
-def _hosts_for(manager: User, *, keep: int | None) -> ColumnElement[bool]:
-    """Who `manager` may choose as a host: the active practitioners and managers of their area (working in
-    one of its localities, or leading or managing one), and `keep`, a session's current host, if still
-    active staff. One condition, so the choices and the check of one id are each a single query."""
-    if manager.role is not Role.MANAGER:
-        return false()
-    area = select(Locality.id).where(or_(Locality.manager_id == manager.id, Locality.id == manager.locality_id))
-    of_area = or_(
-        User.locality_id.in_(area),
-        User.id.in_(select(Locality.lead_id).where(Locality.id.in_(area))),
-        User.id.in_(select(Locality.manager_id).where(Locality.id.in_(area))),
-    )
-    if keep is not None:
-        of_area = or_(of_area, User.id == keep)
-    return and_(User.role.in_([Role.PRACTITIONER, Role.MANAGER]), User.disabled_at.is_(None), of_area)
-
-
-def hostable_staff(manager: User, *, keep: int | None = None) -> list[User]:
-    """The staff `manager` may choose to host a session (see `_hosts_for`), by name."""
-    return list(db.session.scalars(select(User).where(_hosts_for(manager, keep=keep)).order_by(User.name, User.id)))
-
-
-def is_hostable(host_id: int, *, manager: User, keep: int | None = None) -> bool:
-    return db.session.scalar(select(User.id).where(User.id == host_id, _hosts_for(manager, keep=keep))) is not None
-
-
-def managed_localities(user: User) -> list[Locality]:
-    ids = managed_locality_ids(user)
-    if not ids:
-        return []
-    return list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
 
 
 # --- reading --------------------------------------------------------------------------------------

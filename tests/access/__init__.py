@@ -1,6 +1,9 @@
-"""Who may use each route, per domain: tests/integration/common/test_access.py joins these tables and
-checks every endpoint in app.url_map against them. Each domain module has `ACCESS` (endpoint → roles)
-and `url_values(world, factories)` (objects in the world's first locality for the URL parameters)."""
+"""Who may use each route, one module per blueprint (pages, accounts, directory, requests, sessions, meetings,
+feedback, dashboards): tests/integration/common/test_access.py joins these tables and checks every endpoint
+in app.url_map against them, so a route missing from every table fails the build. Each module has `ACCESS`
+(endpoint → roles) and `url_values(world, factories)` (objects in the world's first locality for its URL
+parameters). Which objects a role may reach is portal/access.py's rule, proven in
+tests/integration/common/test_managers_area.py."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal import access
 from portal.common import audit
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -99,6 +100,7 @@ def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str
         is_open=invites.is_open(invite),
         has_started=invites.has_started(invite),
         staff=me.role is not Role.PARTNER,
+        sees_request=me.role is not Role.PARTNER or access.is_partner_of(me, invite.request.organisation_id),
         status=invites.status_label(invite),
         when=when_text(invite),
         where=where_text(invite),

@@ -1,0 +1,34 @@
+"""Access table for the accounts routes (see tests/access/__init__.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.access import ADMINS, ANY_SIGNED_IN, EVERYONE, MANAGERS
+
+ACCESS: dict[str, frozenset[Any]] = {
+    "accounts.sign_in": EVERYONE,
+    "accounts.sign_out": ANY_SIGNED_IN,
+    "accounts.account": ANY_SIGNED_IN,
+    "accounts.request_password_reset": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "accounts.accept_invitation": EVERYONE,
+    "accounts.invitations": MANAGERS,
+    "accounts.new_invitation": MANAGERS,
+    "accounts.users": ADMINS,
+    "accounts.disable_user": ADMINS,
+    "accounts.enable_user": ADMINS,
+    "accounts.erase_user": ADMINS,
+    "accounts.export_data": ANY_SIGNED_IN,
+    "accounts.your_data": ANY_SIGNED_IN,
+    "accounts.confirm_password": ANY_SIGNED_IN,
+    "accounts.enter_code": EVERYONE,
+    "accounts.set_up_code": EVERYONE,
+    "accounts.reset_second_factor": ADMINS,
+}
+
+
+def url_values(world: Any, factories: Any) -> dict[str, Any]:
+    """Values for this domain's URL parameters: another locality's partner as the user an admin acts on, and
+    a token that opens nothing."""
+    return {"user_id": world.other_partner.id, "token": "not-a-real-token"}

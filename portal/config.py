@@ -64,6 +64,10 @@ class Config:
     MAIL_SUPPRESS_SEND = False
     OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "6"))
     OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    # How long a worker holds an e-mail it is sending: if it dies, another sends it after this long.
+    OUTBOX_CLAIM_SECONDS = int(os.environ.get("OUTBOX_CLAIM_SECONDS", "120"))
+    # How long to wait for the SMTP server at each step.
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", "30"))
     # How often `flask outbox work` also runs the scheduled jobs (promise reminders, overdue notices); 0: never.
     JOBS_INTERVAL_SECONDS = int(os.environ.get("JOBS_INTERVAL_SECONDS", "600"))
     # The portal's address as users reach it. Every link in an e-mail or calendar file is built from it

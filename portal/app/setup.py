@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_login import current_user
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
@@ -233,6 +233,9 @@ def register_errors(app: Flask) -> None:
     def database_unavailable(error: OperationalError) -> tuple[str, int]:
         log.error("database unavailable: %s", error.__class__.__name__)
         db.session.rollback()
+        # The page's header would load the signed-in user from the database that just failed: show the
+        # page as to someone signed out (nothing is lost: the session is untouched).
+        g._login_user = login_manager.anonymous_user()
         return render_error(503)
 
     @app.errorhandler(HTTPException)

@@ -88,7 +88,7 @@ def _claim(row_id: int) -> bool:
             OutboxMessage.status == OutboxStatus.PENDING,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        .values(claimed_until=now + timedelta(seconds=current_app.config.get("OUTBOX_CLAIM_SECONDS", CLAIM_SECONDS)))
     )
     db.session.commit()
     return bool(getattr(result, "rowcount", 0))

@@ -15,7 +15,7 @@ import pytest
 
 from portal.config import ROOT
 from tests.support.http import ProxiedClient
-from tests.support.servers import PostgresServer, SMTPServer, free_port
+from tests.support.servers import PostgresServer, RedisServer, SMTPServer, free_port, in_ci, postgres_bin, redis_bin
 
 PUBLIC_URL = "https://portal.example.org"
 
@@ -80,14 +80,8 @@ class Production:
                 process.wait()
 
 
-@pytest.fixture
-def production(
-    postgres_server: PostgresServer, smtp_server: SMTPServer, worker_id: str, tmp_path: Path
-) -> Iterator[Production]:
-    """An empty PostgreSQL database and the production configuration an operator writes for it."""
-    url = postgres_server.create_database(f"portal_production_{worker_id}")
-    smtp_server.inbox.clear()
-    env = {
+def production_env(url: str, smtp_port: int, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "FLASK_", "DATABASE_", "MAIL_"))},
         "PORTAL_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(40),
@@ -95,12 +89,49 @@ def production(
         "PUBLIC_URL": PUBLIC_URL,
         "PROXY_HOPS": "1",
         "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_server.port),
+        "MAIL_PORT": str(smtp_port),
         "JOBS_INTERVAL_SECONDS": "0",
         "PORTAL_TEST_LOGS": str(tmp_path),
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
-    install = Production(env)
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of this test's own, which it may stop and start (the suite's is shared)."""
+    bindir = postgres_bin()
+    if bindir is None:
+        if in_ci():
+            pytest.fail("PostgreSQL is not installed; under CI every test must run (.ci/run installs it)")
+        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    server = PostgresServer(bindir)
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    binary = redis_bin()
+    if binary is None:
+        if in_ci():
+            pytest.fail("redis-server is not installed; under CI every test must run (.ci/run installs it)")
+        pytest.skip("redis-server is not installed here (CI installs it)")
+    server = RedisServer(binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def production(
+    postgres_server: PostgresServer, smtp_server: SMTPServer, worker_id: str, tmp_path: Path
+) -> Iterator[Production]:
+    """An empty PostgreSQL database and the production configuration an operator writes for it."""
+    url = postgres_server.create_database(f"portal_production_{worker_id}")
+    smtp_server.inbox.clear()
+    install = Production(production_env(url, smtp_server.port, tmp_path))
     yield install
     install.stop()
 
@@ -108,3 +139,39 @@ def production(
 @pytest.fixture
 def port() -> int:
     return free_port()
+
+
+@dataclass
+class World:
+    """What the fault tests need in the database: a locality, a school, partners and an open day."""
+
+    session_id: int
+    partners: list[str]
+    password: str
+
+
+def seed_world(url: str, *, partners: int = 1, places: int = 3) -> World:
+    """Migrated already (`flask db upgrade`); written by the test factories through an app of its own."""
+    from portal import create_app
+    from portal.common.roles import Role
+    from portal.extensions import db
+    from tests import factories, sessions_factories
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        locality = factories.LocalityFactory()
+        school = factories.OrganisationFactory(locality=locality)
+        host = factories.UserFactory(role=Role.PRACTITIONER, locality=locality)
+        people = [
+            factories.UserFactory(role=Role.PARTNER, organisation=school, locality=locality) for _ in range(partners)
+        ]
+        session = sessions_factories.SessionFactory(locality=locality, host=host, capacity=places)
+        world = World(session.id, [p.email for p in people], factories.PASSWORD)
+        db.session.remove()
+        db.engine.dispose()
+    return world
+
+
+def sign_in(client: ProxiedClient, email: str, password: str) -> None:
+    page = client.submit("/sign-in", {"email": email, "password": password})
+    assert page.soup.select_one("a[href='/account']") is not None, page.body[:1500]

@@ -140,3 +140,27 @@ def _enqueue(url: str, recipients: list[str]) -> None:
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+def test_several_workers_at_once_send_each_email_once(production: Production, smtp_server):
+    """Three `flask outbox work` processes on three hosts, one PostgreSQL: each row is claimed by one."""
+    production.flask("db", "upgrade")
+    _enqueue(production.env["DATABASE_URL"], [f"partner{n}@example.org" for n in range(30)])
+    smtp_server.inbox.clear()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "portal", "outbox", "work", "--once"],
+            env=production.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(3)
+    ]
+    assert [worker.wait(timeout=120) for worker in workers] == [0, 0, 0]
+    production.flask("outbox", "work", "--once")  # whatever a worker listed but another had claimed
+    ids = Counter(message["Message-ID"] for message in smtp_server.inbox.wait_for(30))
+    assert len(ids) == 30 and set(ids.values()) == {1}
+    assert _rows(production.env["DATABASE_URL"], "SELECT status, count(*) FROM outbox_message GROUP BY status") == [
+        ("sent", 30)
+    ]

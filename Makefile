@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The local SMTP server that captures `make run`'s e-mail, and where the database and the mail are kept.
+SMTP_PORT ?= 1025
+INSTANCE ?= instance
 # Links in e-mails and calendar files come from PUBLIC_URL only: the web process and the worker share it.
 PUBLIC_URL ?= http://127.0.0.1:$(PORT)
-FLASK_DEV := PORTAL_ENV=development PUBLIC_URL=$(PUBLIC_URL) $(BIN)/flask --app portal
+FLASK_DEV := PORTAL_ENV=development PUBLIC_URL=$(PUBLIC_URL) MAIL_SERVER=127.0.0.1 MAIL_PORT=$(SMTP_PORT) \
+	DATABASE_URL=sqlite:///$(abspath $(INSTANCE))/portal.db $(BIN)/flask --app portal
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup assets run db test lint fmt bench clean
@@ -32,17 +36,17 @@ setup: $(BIN)/flask static/dist/portal.css ## Create the virtual environment and
 assets: static/dist/portal.css ## Build the front-end assets
 
 db: setup ## Migrate the development database (SQLite in instance/) and load the demo data
-	@mkdir -p instance
+	@mkdir -p $(INSTANCE)
 	$(FLASK_DEV) db upgrade
 	$(FLASK_DEV) seed demo
 
 run: db ## Serve the portal on http://127.0.0.1:5000 (PORT overrides) with the outbox worker beside it
-	@mkdir -p instance/mail/tmp instance/mail/new instance/mail/cur
+	@mkdir -p $(INSTANCE)/mail/tmp $(INSTANCE)/mail/new $(INSTANCE)/mail/cur
 	@echo "Serving on $(PUBLIC_URL)"
-	@echo "E-mails are captured, not sent: a local SMTP server on 127.0.0.1:1025 keeps each one as a file in"
-	@echo "instance/mail/new/ (a maildir; read them with any text viewer, or: $(BIN)/python -m portal.app.mailbox)"
+	@echo "E-mails are captured, not sent: a local SMTP server on 127.0.0.1:$(SMTP_PORT) keeps each one as a file in"
+	@echo "$(INSTANCE)/mail/new/ (a maildir). Read the newest: $(BIN)/python -m portal.app.mailbox $(INSTANCE)/mail"
 	@trap 'kill 0' EXIT; \
-	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:1025 -c aiosmtpd.handlers.Mailbox instance/mail & \
+	  $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(SMTP_PORT) -c aiosmtpd.handlers.Mailbox $(INSTANCE)/mail & \
 	  $(FLASK_DEV) outbox work & \
 	  $(FLASK_DEV) run --host 127.0.0.1 --port $(PORT)
 

@@ -25,4 +25,4 @@ def demo() -> None:
     db.session.commit()
     click.echo("Demo sign-ins (all invented people):")
     for s in sign_ins:
-        click.echo(f"  {s.role.label:<13} {s.email:<28} password: {s.password}")
+        click.echo(f"  {s.role.label:<13} {s.email:<26} password: {s.password}   {s.note}")

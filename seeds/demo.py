@@ -109,6 +109,7 @@ class DemoSignIn:
     role: Role
     email: str
     password: str
+    note: str = ""
 
 
 @functools.cache
@@ -144,11 +145,16 @@ def load_demo() -> list[DemoSignIn]:
     """Load the demo data once (a second run changes nothing) and return the demo sign-ins."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
         raise DemoDataRefused("Demo data cannot be loaded in production")
+    # The partner's school is in Coalville: its lead and manager follow the partner's requests end to end.
     sign_ins = [
-        DemoSignIn(Role.PARTNER, "partner@example.org", DEMO_PASSWORD),
-        DemoSignIn(Role.PRACTITIONER, "amara.okafor@example.org", DEMO_PASSWORD),
-        DemoSignIn(Role.MANAGER, "manager@example.org", DEMO_PASSWORD),
-        DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD),
+        DemoSignIn(Role.PARTNER, "partner@example.org", DEMO_PASSWORD, "SENCO at Castle Rock High School, Coalville"),
+        DemoSignIn(
+            Role.PRACTITIONER, "dev.sandhu@example.org", DEMO_PASSWORD, "Coalville's lead: gets the partner's requests"
+        ),
+        DemoSignIn(Role.MANAGER, "joanna.keele@example.org", DEMO_PASSWORD, "Coalville's manager"),
+        DemoSignIn(Role.PRACTITIONER, "amara.okafor@example.org", DEMO_PASSWORD, "Charnwood South and Desford's lead"),
+        DemoSignIn(Role.MANAGER, "manager@example.org", DEMO_PASSWORD, "Charnwood South and Desford's manager"),
+        DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD, "the system admin"),
     ]
     if db.session.scalar(select(User).where(User.email == "admin@example.org")) is not None:
         return sign_ins

@@ -12,8 +12,8 @@ from portal.accounts.services import invite_user, request_password_reset
 from portal.common.models import AuditEvent, OutboxMessage
 from portal.common.roles import Role
 from portal.extensions import db
-from tests.conftest import csrf_token
 from tests.integration.accounts.conftest import count
+from tests.support.forms import csrf_token
 
 TABLES = (User, UserSession, Invitation, PasswordReset, OutboxMessage, AuditEvent)
 

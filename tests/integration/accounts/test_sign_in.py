@@ -15,9 +15,10 @@ from portal.common import security
 from portal.common.models import AuditEvent
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.integration.accounts.conftest import count, fresh
+from tests.support.forms import csrf_token
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 COOKIE = "portal_session"

@@ -9,8 +9,8 @@ from portal.accounts.models import User, UserSession
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
-from tests.conftest import csrf_token
 from tests.integration.accounts.conftest import count, fresh
+from tests.support.forms import csrf_token
 
 
 def disable(admin_client, user_id: int):

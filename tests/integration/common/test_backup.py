@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Column, Table, delete, func, inspect, select, text
+from sqlalchemy import Column, Table, delete, inspect, select, text
 
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.models import Base
 from seeds.demo import load_demo
+from tests.support.db import row_counts
 
 
 def _table_rows() -> dict[str, list[tuple[Any, ...]]]:
@@ -36,14 +37,6 @@ def _order_of(table: Table) -> list[Column[Any]]:
 def _changed_tables(before: dict[str, list[tuple[Any, ...]]]) -> list[str]:
     after = _table_rows()
     return [name for name, rows in before.items() if after[name] != rows]
-
-
-def _row_counts() -> dict[str, int]:
-    db.session.expire_all()
-    return {
-        table.name: int(db.session.scalar(select(func.count()).select_from(table)) or 0)
-        for table in Base.metadata.sorted_tables
-    }
 
 
 def _cli(app: Flask, *args: str) -> Any:
@@ -99,10 +92,10 @@ def test_restore_refuses_a_file_that_is_not_a_backup(make_app, tmp_path):
         db.create_all()
         load_demo()
         db.session.commit()
-        users = _row_counts()["user_account"]
+        users = row_counts()["user_account"]
         result = app.test_cli_runner().invoke(args=["backup", "restore", "--yes", str(junk)])
         assert result.exit_code != 0
         assert "is not a" in result.output
-        assert _row_counts()["user_account"] == users
+        assert row_counts()["user_account"] == users
         db.session.remove()
         db.engine.dispose()

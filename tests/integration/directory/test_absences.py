@@ -13,7 +13,8 @@ from portal.common.roles import Role
 from portal.common.times import london_today as today
 from portal.directory.models import StaffAbsence
 from portal.extensions import db
-from tests.integration.directory.conftest import assert_error_page, post, row_counts, summary_links
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, post, summary_links
 
 
 def day_fields(name: str, when: date | tuple[str, str, str]) -> dict[str, list[str]]:

@@ -13,7 +13,8 @@ from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.directory.models import DistrictMapping, Locality, Pod, PodMember, PodRole
 from portal.extensions import db
-from tests.integration.directory.conftest import assert_error_page, post, row_counts, summary_links
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, post, summary_links
 
 
 def locality_data(**changes: Any) -> dict[str, Any]:
@@ -254,8 +255,7 @@ def test_a_refused_pod_says_why_and_saves_nothing(client_for, world, factories, 
     client = client_for(Role.MANAGER)
     before = row_counts()
     page = post(client, f"/localities/{world.locality.id}/pods", {"name": name})
-    assert page.status_code == 400
-    assert_error_page(page, message)
+    assert_error_page(page, message, status=400)
     assert summary_links(page) == {message: "#name"}
     assert row_counts() == before
 

@@ -6,7 +6,7 @@
 Builds the world of bench/requests_queue.py (150 localities, 25,000 schools, a lead, a practitioner and a
 manager a locality) and grows one database to each size in turn with its request generator (about 95%
 closed over six years, 5% open). For every new request it records the step timings the request
-services would have recorded (portal.dashboards.measures, the same function), and adds one feedback
+services would have recorded (portal.requests.timings, the same function), and adds one feedback
 entry for every five requests (200,000 at 1,000,000; a fifth anonymous, half with comments, spread over
 the same six years in proportion to each locality's requests) and a pulse answer for one closed request
 in ten. At each size it signs in as the manager of the busiest locality and measures, through the
@@ -52,12 +52,11 @@ from bench.requests_queue import (
 from portal import create_app
 from portal.common.periods import financial_year, quarter
 from portal.config import ROOT
-from portal.dashboards.measures import consulted_at, measure
-from portal.dashboards.models import StepTiming
 from portal.dashboards.services import utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme
-from portal.requests.models import ConsultationRequest
+from portal.requests.models import ConsultationRequest, StepTiming
+from portal.requests.timings import consulted_at, measure
 
 RESULTS = ROOT / "bench" / "results"
 STEPS = (10_000, 100_000, 1_000_000)

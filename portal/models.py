@@ -1,8 +1,8 @@
 """Base and every domain's models, imported here so that Alembic and create_all see them all."""
 
+import portal.dashboards.models  # noqa: F401 (the dashboards' index on the requests' table)
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common.models import AuditEvent, OutboxMessage
-from portal.dashboards.models import StepTiming
 from portal.directory.models import DistrictMapping, Locality, Organisation, Pod, PodMember, StaffAbsence
 from portal.feedback.models import Feedback, PulseResponse, Recognition, YouSaidWeDid
 from portal.meetings.models import MeetingAction, MeetingInvitation, PartnershipMeeting
@@ -15,6 +15,7 @@ from portal.requests.models import (
     Promise,
     RequestEvent,
     RequestPause,
+    StepTiming,
 )
 from portal.sessions.models import Booking, Session, SessionFeedback
 

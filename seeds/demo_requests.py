@@ -14,7 +14,7 @@ Every date is relative to today (London), in working days, so the demo looks the
 The request services stamp the current time and queue e-mails (whose links need a web request), so the past
 is built here row by row, as bench/requests_queue.py builds it, with each service's rules kept (the same
 states, events, due dates and texts) and the dashboards' step timings recorded by the services' own
-portal.dashboards.measures functions at the moment each step is done. The scheduled jobs' marks (overdue
+portal.requests.timings functions at the moment each step is done. The scheduled jobs' marks (overdue
 notices, promise reminders) are set when those jobs would have run, so starting the worker sends nothing old.
 """
 
@@ -29,11 +29,10 @@ from portal.accounts.models import User
 from portal.common.roles import Role
 from portal.common.times import LONDON
 from portal.common.working_days import add_working_days, due_at, is_working_day
-from portal.dashboards import measures
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.requests import invites
+from portal.requests import invites, timings
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -124,7 +123,7 @@ class _Story:
         req.next_step = next_step
         req.expected_by = expected_by
         req.acknowledged_at = at
-        measures.record_acknowledged(req)
+        timings.record_acknowledged(req)
         self._event(at, EventKind.ACKNOWLEDGED, by, next_step)
         return self
 
@@ -182,7 +181,7 @@ class _Story:
         req.outcome = outcome
         req.outcome_summary = summary
         req.closed_at = at
-        measures.record_closed(req)
+        timings.record_closed(req)
         self._event(at, EventKind.CLOSED, by, f"{outcome.label}. {summary}")
         return self
 
@@ -361,7 +360,7 @@ def _ask(
     story = _Story(req, now, received)
     story._at(received, summary, help_wanted)
     story._event(received, EventKind.SUBMITTED, by)
-    db.session.flush()  # the request has its id (pod invites and measures need it)
+    db.session.flush()  # the request has its id (pod invites and step timings need it)
     return story
 
 

@@ -22,6 +22,7 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.models import Base
 from tests import factories as factories_module
+from tests.support.forms import csrf_token as csrf_token  # tests.integration.common.test_access imports it from here
 from tests.support.pages import check_page
 from tests.support.servers import PostgresServer, SMTPServer, in_ci, postgres_bin
 
@@ -219,13 +220,6 @@ def sign_in(client: FlaskClient, user: Any, password: str = factories_module.PAS
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
-
-
-def csrf_token(client: FlaskClient, path: str = "/sign-in") -> str:
-    page = client.get(path)
-    field = BeautifulSoup(page.get_data(as_text=True), "html.parser").find("input", attrs={"name": "csrf_token"})
-    assert field is not None, f"no CSRF token on {path}"
-    return str(field["value"])
 
 
 @pytest.fixture

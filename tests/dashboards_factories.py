@@ -3,7 +3,7 @@
 The quarter is Q3 2025–26 (October to December 2025): it holds the Christmas bank holidays (Thursday 25
 and Friday 26 December 2025) and the end of British Summer Time (26 October 2025). `build_known_quarter`
 makes the rows in the world's first locality (and a few elsewhere and in the quarter before, which
-must not count) and measures each request's steps with portal.dashboards.measures, the function the
+must not count) and measures each request's steps with portal.requests.timings, the function the
 request services call when a request is acknowledged or closed.
 """
 
@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from portal.common.roles import Role
 from portal.common.working_days import due_at
-from portal.dashboards import measures
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme, YouSaidWeDid
 from portal.meetings.models import MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
+from portal.requests import timings
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -70,9 +70,9 @@ def _request(f: Any, org: Any, received: datetime, **fields: Any) -> Consultatio
 def _measure(req: ConsultationRequest) -> None:
     db.session.refresh(req)
     if req.acknowledged_at is not None:
-        measures.record_acknowledged(req)
+        timings.record_acknowledged(req)
     if req.closed_at is not None:
-        measures.record_closed(req)
+        timings.record_closed(req)
     db.session.commit()
 
 

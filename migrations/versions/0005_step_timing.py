@@ -1,6 +1,6 @@
 """Step timings for the dashboards: the working days each step of a request took, measured when it was
-done (portal.dashboards.models.StepTiming), with indexes by locality and by worker over the time done.
-Requests already acknowledged or closed are measured here with the same rules (portal.dashboards.measures).
+done (portal.requests.models.StepTiming), with indexes by locality and by worker over the time done.
+Requests already acknowledged or closed are measured here with the same rules (portal.requests.timings).
 
 Revision ID: 0005
 Revises: 0004
@@ -78,7 +78,7 @@ def _day(value: Any) -> date:
 
 
 def _backfill() -> None:
-    from portal.dashboards.measures import consulted_at, measure
+    from portal.requests.timings import consulted_at, measure
 
     conn = op.get_bind()
     last = 0

@@ -1,9 +1,10 @@
 """The dashboard's figures, each computed with SQL aggregates over the area and period of the filters
 (portal.dashboards.services). Rules each figure follows:
 
-- Responsiveness reads StepTiming (portal.dashboards.models): a step counts in the period in which it
-  was done (acknowledged; consulted and outcome shared: closed). Medians and 90th percentiles are
-  nearest-rank over whole working days, from a histogram (GROUP BY working days), never from rows.
+- Responsiveness reads StepTiming (portal.requests.models, recorded by portal.requests.timings): a step
+  counts in the period in which it was done (acknowledged; consulted and outcome shared: closed).
+  Medians and 90th percentiles are nearest-rank over whole working days, from a histogram (GROUP BY
+  working days), never from rows.
   The pod and practitioner filters apply to the worker of the request.
 - Overdue now: open requests whose clock has run out today, as the queue shows them.
 - Promises: those due in the period; kept (by the end of the London due date), missed (kept after
@@ -35,7 +36,6 @@ from sqlalchemy.orm import selectinload
 from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import Period, month, quarter
 from portal.common.times import LONDON
-from portal.dashboards.models import Step, StepTiming
 from portal.dashboards.services import Filters, utc_bounds
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
@@ -51,6 +51,8 @@ from portal.requests.models import (
     PodInvitee,
     Promise,
     RequestStatus,
+    Step,
+    StepTiming,
 )
 from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
 

@@ -13,10 +13,10 @@ from sqlalchemy import or_, select
 from portal.accounts.models import User
 from portal.common import audit
 from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFigures, dashboard
-from portal.dashboards.models import Step
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
+from portal.requests.models import Step
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,4 +1,5 @@
-"""Requests from partners (consultations, pod invites, queries), their timeline, promises and pod invites."""
+"""Requests from partners (consultations, pod invites, queries), their timeline, promises, pod invites
+and the timings of their steps."""
 
 from __future__ import annotations
 
@@ -346,3 +347,42 @@ class PodInvitee(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("invite_id", "user_id"),)
+
+
+class Step(enum.StrEnum):
+    """The three clocks of a request (portal.requests.services.clocks)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    CONSULT = "consult"
+    OUTCOME = "outcome"
+
+    @property
+    def label(self) -> str:
+        return {"acknowledge": "Acknowledge", "consult": "Consult", "outcome": "Share the outcome"}[self.value]
+
+
+class StepTiming(Base):
+    """One step of one request, measured when it was done: the working days its clock ran (pauses
+    taken out) and whether it was done by its due date. The acknowledgement is measured when the
+    request is acknowledged; the consultation and the outcome when it is closed. `locality_id` and
+    `worker_id` are those of the request at that moment.
+
+    Recorded by portal.requests.timings in the same transaction as the change, and read by the
+    dashboards: working days cannot be counted per row at query time over a million requests (bank
+    holidays, pauses, London dates), so the dashboards read histograms (GROUP BY working days) of these
+    rows for a period through the (locality, done_at) and (worker, done_at) indexes."""
+
+    __tablename__ = "step_timing"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), primary_key=True)
+    step: Mapped[Step] = mapped_column(str_enum(Step, 20), primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    done_at: Mapped[datetime]
+    working_days: Mapped[int]
+    on_time: Mapped[bool]
+
+    __table_args__ = (
+        Index("ix_step_timing_locality", "locality_id", "done_at", "step", "working_days", "on_time"),
+        Index("ix_step_timing_worker", "worker_id", "done_at", "step", "working_days", "on_time"),
+    )

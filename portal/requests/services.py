@@ -23,11 +23,11 @@ from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
-from portal.dashboards import measures
 from portal.directory.models import Locality
 from portal.directory.services import who_is_in
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.requests import timings
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -252,7 +252,7 @@ def acknowledge_request(
     req.next_step = next_step.strip()
     req.expected_by = expected_by
     req.acknowledged_at = utcnow()
-    measures.record_acknowledged(req)
+    timings.record_acknowledged(req)
     _event(req, EventKind.ACKNOWLEDGED, by=by, text=req.next_step)
     audit.record("request.acknowledged", obj=req, worker_id=worker.id)
     _notify(
@@ -340,7 +340,7 @@ def _resume(req: ConsultationRequest, *, by: User | None) -> None:
         if req.acknowledged_at is None:
             req.acknowledge_due = extended(req.acknowledge_due)
         # Booked is not done: until the consultation takes place its clock runs, and the days paused are
-        # taken out of it (portal.dashboards.measures), so its due date moves too.
+        # taken out of it (portal.requests.timings), so its due date moves too.
         if req.consultation_at is None or req.consultation_at > now:
             req.consult_due = extended(req.consult_due)
         req.outcome_due = extended(req.outcome_due)
@@ -372,7 +372,7 @@ def close_request(req: ConsultationRequest, *, by: User, outcome: Outcome, summa
     req.outcome = outcome
     req.outcome_summary = summary.strip()
     req.closed_at = utcnow()
-    measures.record_closed(req)
+    timings.record_closed(req)
     _event(req, EventKind.CLOSED, by=by, text=f"{outcome.label}. {req.outcome_summary}")
     audit.record("request.closed", obj=req, outcome=outcome.value)
     _notify(

@@ -7,19 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.models import Invitation, PasswordReset, User, UserSession
+from portal.accounts.models import User
 from portal.accounts.services import invite_user, request_password_reset
-from portal.common.models import AuditEvent, OutboxMessage
+from portal.common.models import OutboxMessage
 from portal.common.roles import Role
 from portal.extensions import db
-from tests.conftest import csrf_token
-from tests.integration.accounts.conftest import count
-
-TABLES = (User, UserSession, Invitation, PasswordReset, OutboxMessage, AuditEvent)
-
-
-def snapshot() -> dict[str, int]:
-    return {model.__name__: count(model) for model in TABLES}
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, csrf_token, errors
 
 
 def reset_path(app: Any, world: Any) -> str:
@@ -67,28 +61,23 @@ def test_empty_form_shows_the_error_summary_and_saves_nothing(app, client, clien
         "new-invitation": "/invitations/new",
     }[page]
     token = csrf_token(who, path)
-    before = snapshot()
+    before = row_counts()
 
     response = who.post(path, data={"csrf_token": token})
 
-    assert response.status_code == 200
-    assert response.soup.title.get_text().startswith("Error: ")
-    summary = response.soup.select_one(".govuk-error-summary")
-    assert summary is not None
-    assert summary.find_previous("h1") is None, "the error summary comes before the h1"
-    assert [a.get_text(strip=True) for a in summary.select(".govuk-error-summary__list a")] == messages
-    for link in summary.select("a"):
-        assert response.soup.find(id=link["href"].lstrip("#")) is not None, f"{link['href']} leads nowhere"
-    assert snapshot() == before
+    soup = assert_error_page(response, *messages)
+    assert errors(response) == messages
+    assert soup.select_one(".govuk-error-summary").find_previous("h1") is None, "the summary comes before the h1"
+    assert row_counts() == before
 
 
 def test_badly_formed_email_address_is_refused(client):
-    response = client.post(
-        "/password-reset", data={"email": "not an address", "csrf_token": csrf_token(client, "/password-reset")}
-    )
-    summary = [a.get_text(strip=True) for a in response.soup.select(".govuk-error-summary__list a")]
-    assert summary == ["Enter an email address in the correct format, like name@example.org"]
-    assert count(OutboxMessage) == 0
+    token = csrf_token(client, "/password-reset")
+    before = row_counts()
+    response = client.post("/password-reset", data={"email": "not an address", "csrf_token": token})
+    assert_error_page(response, "Enter an email address in the correct format, like name@example.org")
+    assert errors(response) == ["Enter an email address in the correct format, like name@example.org"]
+    assert row_counts() == before
 
 
 def test_pages_without_errors_do_not_say_error(client):

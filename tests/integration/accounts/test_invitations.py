@@ -14,8 +14,8 @@ from portal.common.roles import Role
 from portal.common.security import hash_token
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token
 from tests.integration.accounts.conftest import body_of, count, fresh, link_path
+from tests.support.forms import csrf_token, errors
 
 INVITEE = "new.person@example.org"
 PASSWORD = "a walk along the canal"
@@ -25,10 +25,6 @@ def invite(client: Any, **fields: Any) -> Any:
     data = {"name": "New Person", "email": INVITEE, "organisation_id": "0", "locality_id": "0", **fields}
     data["csrf_token"] = csrf_token(client, "/invitations/new")
     return client.post("/invitations/new", data=data)
-
-
-def errors(response: Any) -> list[str]:
-    return [a.get_text(strip=True) for a in response.soup.select(".govuk-error-summary__list a")]
 
 
 def invitation_link(deliver: Any, inbox: Any) -> str:

@@ -13,9 +13,9 @@ from portal.common.models import OutboxMessage
 from portal.common.security import hash_token
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.integration.accounts.conftest import body_of, count, fresh, link_path
+from tests.support.forms import csrf_token
 
 NEW_PASSWORD = "a walk along the canal"
 

@@ -12,9 +12,9 @@ from portal.common.models import AuditEvent
 from portal.extensions import db
 from portal.feedback.models import Feedback, Theme
 from portal.requests.models import EventKind, RequestEvent
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.support.db import count, fresh
+from tests.support.forms import csrf_token
 
 
 def reauthenticate(client, password: str = PASSWORD):

@@ -12,9 +12,9 @@ import pytest
 from portal.accounts.models import User
 from portal.common.models import AuditEvent
 from portal.extensions import db
-from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.support.db import count, fresh
+from tests.support.forms import csrf_token
 
 
 @pytest.fixture

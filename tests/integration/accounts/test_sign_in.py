@@ -15,9 +15,11 @@ from portal.common import security
 from portal.common.models import AuditEvent
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.integration.accounts.conftest import count, fresh
+from tests.support.db import row_counts
+from tests.support.forms import csrf_token
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 COOKIE = "portal_session"
@@ -58,13 +60,16 @@ def test_sign_in_succeeds_and_the_account_page_shows_who_is_signed_in(client, wo
     assert rows["Email address"] == world.partner.email
     assert rows["Organisation"] == "Castle Rock High School"
     assert count(AuditEvent, AuditEvent.action == "sign_in.succeeded", AuditEvent.actor_id == world.partner.id) == 1
-    assert count(UserSession, UserSession.user_id == world.partner.id) == 1
+    assert count(UserSession, UserSession.user_id == world.partner.id, UserSession.revoked_at.is_(None)) == 1
+    assert fresh(User, world.partner.id).last_sign_in_at is not None
 
 
 def test_sign_in_accepts_the_address_in_any_case_and_with_spaces(client, world):
     response = post_sign_in(client, f"  {world.partner.email.upper()} ", PASSWORD)
     assert response.status_code == 302
     assert client.get("/account").status_code == 200
+    assert count(UserSession, UserSession.user_id == world.partner.id) == 1
+    assert count(AuditEvent, AuditEvent.action == "sign_in.succeeded", AuditEvent.actor_id == world.partner.id) == 1
 
 
 def test_sign_in_renews_the_session_cookie(client, world):
@@ -129,6 +134,9 @@ def test_wrong_password_unknown_email_and_disabled_account_look_the_same(app, cl
     assert len(failed) == 3
     assert {event.actor_id for event in failed} == {world.partner.id, None, disabled.id}
     assert count(UserSession) == 0
+    assert count(AuditEvent, AuditEvent.action == "sign_in.succeeded") == 0
+    assert fresh(User, world.partner.id).last_sign_in_at is None
+    assert fresh(User, disabled.id).last_sign_in_at is None
 
 
 class CountingHasher:
@@ -184,6 +192,9 @@ def test_sign_in_is_rate_limited(app, client, world):
     assert response.status_code == 429
     assert response.soup.h1.get_text(strip=True) == "Sorry, there have been too many attempts"
     assert client.get("/account").status_code == 302
+    assert count(UserSession) == 0
+    assert count(AuditEvent, AuditEvent.action == "sign_in.succeeded") == 0
+    assert fresh(User, world.partner.id).last_sign_in_at is None
 
 
 def test_password_reset_request_is_rate_limited(client, world):
@@ -230,6 +241,8 @@ def test_signing_out_one_browser_leaves_the_others_signed_in(client_for, world):
     first.post("/sign-out", data={"csrf_token": csrf_token(first, "/account")})
     assert is_sign_in_redirect(first.get("/account"))
     assert second.get("/account").status_code == 200
+    assert count(UserSession, UserSession.user_id == world.partner.id, UserSession.revoked_at.is_not(None)) == 1
+    assert count(UserSession, UserSession.user_id == world.partner.id, UserSession.revoked_at.is_(None)) == 1
 
 
 def _travel(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
@@ -295,8 +308,11 @@ def test_sign_in_without_csrf_token_is_refused_and_changes_nothing(app, client, 
 
 def test_sign_in_with_a_forged_csrf_token_is_refused(client, world):
     client.get("/sign-in")
+    before = row_counts()
     response = client.post(
         "/sign-in", data={"email": world.partner.email, "password": PASSWORD, "csrf_token": "forged"}
     )
     assert response.status_code == 400
     assert client.get("/account").status_code == 302
+    assert row_counts() == before
+    assert fresh(User, world.partner.id).last_sign_in_at is None

@@ -9,8 +9,20 @@ from portal.accounts.models import User, UserSession
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
-from tests.conftest import csrf_token
 from tests.integration.accounts.conftest import count, fresh
+from tests.support.db import row_counts
+from tests.support.forms import csrf_token
+
+
+def audited(action: str) -> list[tuple[str | None, int | None, int | None]]:
+    """(object type, object id, actor) of each `action` audit row."""
+    db.session.expire_all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    return [(event.object_type, event.object_id, event.actor_id) for event in events]
+
+
+def signed_in_sessions(user_id: int) -> int:
+    return count(UserSession, UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
 
 
 def disable(admin_client, user_id: int):
@@ -39,9 +51,8 @@ def test_disabling_a_user_signs_them_out_on_their_next_request(client_for, world
     assert following.headers["Location"].startswith("/sign-in")
     user = fresh(User, world.partner.id)
     assert user.disabled_at is not None
-    assert count(UserSession, UserSession.user_id == world.partner.id, UserSession.revoked_at.is_(None)) == 0
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.disabled")).one()
-    assert (event.object_type, event.object_id, event.actor_id) == ("User", world.partner.id, world.admin.id)
+    assert signed_in_sessions(world.partner.id) == 0
+    assert audited("user.disabled") == [("User", world.partner.id, world.admin.id)]
 
 
 def test_a_disabled_user_cannot_sign_in_and_can_again_once_enabled(client, client_for, world):
@@ -50,11 +61,16 @@ def test_a_disabled_user_cannot_sign_in_and_can_again_once_enabled(client, clien
     token = csrf_token(client)
     data = {"email": world.practitioner.email, "password": "correct-horse-battery", "csrf_token": token}
     assert client.post("/sign-in", data=data).status_code == 200
+    assert count(UserSession, UserSession.user_id == world.practitioner.id) == 0
+    assert fresh(User, world.practitioner.id).last_sign_in_at is None
 
     response = admin.post(f"/users/{world.practitioner.id}/enable", data={"csrf_token": csrf_token(admin, "/users")})
     assert response.status_code == 302
+    assert fresh(User, world.practitioner.id).disabled_at is None
+    assert audited("user.enabled") == [("User", world.practitioner.id, world.admin.id)]
     assert client.post("/sign-in", data=data).status_code == 302
     assert client.get("/account").status_code == 200
+    assert signed_in_sessions(world.practitioner.id) == 1
 
 
 def test_admin_cannot_disable_themselves(client_for, world):
@@ -66,6 +82,8 @@ def test_admin_cannot_disable_themselves(client_for, world):
     assert admin.get("/account").status_code == 200
     user = fresh(User, world.admin.id)
     assert user.disabled_at is None
+    assert audited("user.disabled") == []
+    assert signed_in_sessions(world.admin.id) == 1
 
 
 def test_admin_enabling_themselves_is_harmless(client_for, world):
@@ -73,6 +91,7 @@ def test_admin_enabling_themselves_is_harmless(client_for, world):
     response = admin.post(f"/users/{world.admin.id}/enable", data={"csrf_token": csrf_token(admin, "/users")})
     assert response.status_code == 302
     assert admin.get("/account").status_code == 200
+    assert fresh(User, world.admin.id).disabled_at is None
 
 
 @pytest.mark.parametrize("role", [Role.PARTNER, Role.PRACTITIONER, Role.MANAGER])
@@ -90,11 +109,17 @@ def test_only_admins_may_disable_users(client_for, world, role):
 
 
 def test_disabling_someone_who_does_not_exist_is_not_found(client_for, world):
-    assert disable(client_for(Role.ADMIN), 999_999).status_code == 404
+    admin = client_for(Role.ADMIN)
+    before = row_counts()
+    assert disable(admin, 999_999).status_code == 404
+    assert row_counts() == before
 
 
 def test_disable_needs_the_csrf_token(client_for, world):
-    response = client_for(Role.ADMIN).post(f"/users/{world.partner.id}/disable")
+    admin = client_for(Role.ADMIN)
+    before = row_counts()
+    response = admin.post(f"/users/{world.partner.id}/disable")
     assert response.status_code == 400
     user = fresh(User, world.partner.id)
     assert user.disabled_at is None
+    assert row_counts() == before

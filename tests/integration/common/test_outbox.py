@@ -19,7 +19,7 @@ from portal.common import outbox
 from portal.common.models import OutboxMessage, OutboxStatus
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.servers import free_port
 
 

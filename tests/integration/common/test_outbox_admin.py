@@ -14,7 +14,7 @@ from portal.common.models import AuditEvent, OutboxMessage, OutboxStatus
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.conftest import csrf_token
+from tests.support.forms import csrf_token
 from tests.support.servers import free_port
 
 BODY_SECRET = "secret-token-in-the-body"

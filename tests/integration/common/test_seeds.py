@@ -13,13 +13,12 @@ from portal.accounts.models import User
 from portal.common.identifiers import find_identifiers
 from portal.common.roles import Role
 from portal.common.working_days import due_at
-from portal.dashboards import measures
-from portal.dashboards.models import StepTiming
 from portal.directory.models import Locality, Organisation, OrganisationKind, Pod
 from portal.extensions import db
 from portal.feedback.models import PulseResponse
 from portal.feedback.services import find_pulse
 from portal.models_base import utcnow
+from portal.requests import timings
 from portal.requests.invites import invitee_of, is_open, list_pod_invites
 from portal.requests.models import (
     ConsultationRequest,
@@ -31,6 +30,7 @@ from portal.requests.models import (
     Promise,
     RequestEvent,
     RequestStatus,
+    StepTiming,
 )
 from portal.requests.services import (
     clocks,
@@ -162,19 +162,19 @@ def test_demo_requests_are_in_every_state_and_identify_no_child(app):
         for kind, moment in ((EventKind.ACKNOWLEDGED, req.acknowledged_at), (EventKind.CLOSED, req.closed_at)):
             assert [e.at for e in events if e.kind is kind] == ([moment] if moment else [])
 
-    # The dashboards' step timings are what the request services record (portal.dashboards.measures).
-    def timings() -> dict[tuple[int, str], tuple[Any, ...]]:
+    # The dashboards' step timings are what the request services record (portal.requests.timings).
+    def step_timings() -> dict[tuple[int, str], tuple[Any, ...]]:
         rows = db.session.scalars(select(StepTiming)).all()
         return {(t.request_id, t.step.value): (t.worker_id, t.done_at, t.working_days, t.on_time) for t in rows}
 
-    recorded = timings()
+    recorded = step_timings()
     assert len(recorded) == sum(1 for r in requests if r.acknowledged_at) + 2 * by_status[RequestStatus.CLOSED]
     for req in requests:
         if req.acknowledged_at:
-            measures.record_acknowledged(req)
+            timings.record_acknowledged(req)
         if req.closed_at:
-            measures.record_closed(req)
-    assert timings() == recorded
+            timings.record_closed(req)
+    assert step_timings() == recorded
     # The scheduled jobs have already done their work on the demo's past: starting the worker sends nothing.
     assert notify_overdue() == 0 and send_promise_reminders() == 0
     assert all(req.overdue_notified_at for req in requests if overdue(req))

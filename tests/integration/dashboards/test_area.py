@@ -10,12 +10,12 @@ import pytest
 
 from portal.common.roles import Role
 from portal.common.working_days import due_at, due_date_with_pauses
-from portal.dashboards import measures, services
-from portal.dashboards.models import Step, StepTiming
+from portal.dashboards import services
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests import services as requests_services
-from portal.requests.models import ConsultationMethod, Outcome, RequestPause, RequestStatus
+from portal.requests import timings
+from portal.requests.models import ConsultationMethod, Outcome, RequestPause, RequestStatus, Step, StepTiming
 from tests.support.db import count
 
 LONDON = ZoneInfo("Europe/London")
@@ -132,7 +132,7 @@ def test_a_wait_after_the_consultation_is_booked_moves_the_consult_due_date_as_i
     pauses = [(p.started_at, p.ended_at) for p in req.pauses]
     assert req.status is RequestStatus.SCHEDULED
     assert req.consult_due == due_date_with_pauses(received, loc.sla_consult_days, pauses) > booked_due
-    # What the dashboards will record when the consultation has taken place (measures.record_closed).
-    days, on_time = measures.measure(req.received_at, consultation, req.consult_due, pauses)
+    # What the dashboards will record when the consultation has taken place (timings.record_closed).
+    days, on_time = timings.measure(req.received_at, consultation, req.consult_due, pauses)
     assert days <= loc.sla_consult_days
     assert on_time is True

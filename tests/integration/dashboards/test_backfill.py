@@ -13,10 +13,9 @@ from sqlalchemy import column, insert, select, table
 from portal import create_app
 from portal.accounts.models import User
 from portal.common.working_days import due_at
-from portal.dashboards.models import StepTiming
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
-from portal.requests.models import ConsultationRequest, RequestPause
+from portal.requests.models import ConsultationRequest, RequestPause, StepTiming
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -14,8 +14,8 @@ import pytest
 from portal.common.roles import Role
 from portal.dashboards import services
 from portal.dashboards.figures import Cell, Dashboard, dashboard
-from portal.dashboards.models import Step
 from portal.feedback.models import Theme
+from portal.requests.models import Step
 from portal.sessions.models import SessionKind
 from tests.dashboards_factories import PREVIOUS, QUARTER, Known, build_known_quarter
 

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.common.times import london_today as today
 from portal.directory.models import StaffAbsence
 from portal.extensions import db
-from tests.integration.directory.conftest import assert_error_page, post, row_counts, summary_links
+from tests.support.db import count, row_counts
+from tests.support.forms import assert_error_page, post, summary_links
 
 
 def day_fields(name: str, when: date | tuple[str, str, str]) -> dict[str, list[str]]:
@@ -28,6 +30,15 @@ def absence_data(user: Any, cover: Any, starts_on: Any, ends_on: Any) -> dict[st
         **day_fields("starts_on", starts_on),
         **day_fields("ends_on", ends_on),
     }
+
+
+def audited(action: str, absence_id: int) -> list[tuple[int | None, dict[str, Any]]]:
+    """(who, detail) of each `action` audit row about that absence."""
+    db.session.expire_all()
+    query = select(AuditEvent).where(
+        AuditEvent.action == action, AuditEvent.object_type == "StaffAbsence", AuditEvent.object_id == absence_id
+    )
+    return [(event.actor_id, event.detail) for event in db.session.scalars(query)]
 
 
 def absences() -> list[tuple[int, int, date, date]]:
@@ -53,6 +64,11 @@ def test_a_practitioner_records_their_own_absence(client_for, world):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/absences")
     assert absences() == [(world.practitioner.id, world.manager.id, start, end)]
+    absence = db.session.scalars(select(StaffAbsence)).one()
+    assert absence.created_by_id == world.practitioner.id
+    assert audited("absence.recorded", absence.id) == [
+        (world.practitioner.id, {"user_id": world.practitioner.id, "cover_id": world.manager.id})
+    ]
     listed = client.get("/absences").soup.select_one("table tbody tr")
     assert "Lee Lead" in listed.th.get_text()
     assert "Max Manager" in listed.get_text()
@@ -96,6 +112,11 @@ def test_an_admin_records_anyones_absence_with_anyone_covering(client_for, world
 def test_a_partner_cannot_record_absences(client_for, world):
     client = client_for(Role.PARTNER)
     assert client.get("/absences/new").status_code == 403
+    before = row_counts(skip=("audit_event",))  # the refusals are audited
+    response = post(client, "/absences/new", absence_data(world.practitioner, world.manager, today(), today()))
+    assert response.status_code == 403
+    assert row_counts(skip=("audit_event",)) == before
+    assert count(AuditEvent, AuditEvent.action == "absence.recorded") == 0
 
 
 def test_partners_and_disabled_staff_cannot_cover(client_for, world, staff_in):
@@ -232,6 +253,7 @@ def test_an_absence_may_be_a_single_day(client_for, world):
     client = client_for(Role.PRACTITIONER)
     response = post(client, "/absences/new", absence_data(world.practitioner, world.manager, today(), today()))
     assert response.status_code == 302
+    assert absences() == [(world.practitioner.id, world.manager.id, today(), today())]
 
 
 # --- deleting -------------------------------------------------------------------------------------
@@ -247,11 +269,13 @@ def lead_absence(factories, world):
 @pytest.mark.parametrize("who", ["practitioner", "manager", "admin"])
 def test_the_person_their_manager_or_an_admin_deletes_an_absence(client_for, world, lead_absence, who):
     client = client_for(getattr(world, who))
+    absence_id = lead_absence.id
     page = client.get("/absences")
-    assert page.soup.find("form", action=f"/absences/{lead_absence.id}/delete") is not None
-    response = post(client, f"/absences/{lead_absence.id}/delete")
+    assert page.soup.find("form", action=f"/absences/{absence_id}/delete") is not None
+    response = post(client, f"/absences/{absence_id}/delete")
     assert response.status_code == 302
     assert absences() == []
+    assert audited("absence.deleted", absence_id) == [(getattr(world, who).id, {"user_id": world.practitioner.id})]
 
 
 @pytest.mark.parametrize("who", ["other_manager", "other_practitioner"])
@@ -264,5 +288,8 @@ def test_no_one_else_can_delete_an_absence_or_see_it(client_for, world, lead_abs
     assert row_counts() == before
 
 
-def test_deleting_an_absence_that_is_gone_is_a_404(client_for, world):
-    assert post(client_for(Role.ADMIN), "/absences/999999/delete").status_code == 404
+def test_deleting_an_absence_that_is_gone_is_a_404(client_for, world, lead_absence):
+    admin = client_for(Role.ADMIN)
+    before = row_counts()
+    assert post(admin, "/absences/999999/delete").status_code == 404
+    assert row_counts() == before

@@ -13,7 +13,8 @@ from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.directory.models import DistrictMapping, Locality, Pod, PodMember, PodRole
 from portal.extensions import db
-from tests.integration.directory.conftest import assert_error_page, post, row_counts, summary_links
+from tests.support.db import count, fresh, row_counts
+from tests.support.forms import assert_error_page, post, summary_links
 
 
 def locality_data(**changes: Any) -> dict[str, Any]:
@@ -29,9 +30,10 @@ def locality_data(**changes: Any) -> dict[str, Any]:
     return data
 
 
-def fresh(obj: Any) -> Any:
+def audit_actions(object_type: str, object_id: int) -> list[str]:
     db.session.expire_all()
-    return db.session.get(type(obj), obj.id)
+    query = select(AuditEvent.action).where(AuditEvent.object_type == object_type, AuditEvent.object_id == object_id)
+    return list(db.session.scalars(query.order_by(AuditEvent.id)))
 
 
 # --- creating a locality --------------------------------------------------------------------------
@@ -51,7 +53,8 @@ def test_an_admin_adds_a_locality_with_its_lead_and_manager(client_for, world):
     assert response.headers["Location"].endswith(f"/localities/{created.id}")
     assert (created.lead_id, created.manager_id) == (world.practitioner.id, world.manager.id)
     assert created.front_door_email == "charnwood.frontdoor@example.org"
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "locality.saved")) is not None
+    assert (created.front_door_phone, created.front_door_hours) == ("0116 305 0005", "Monday to Friday, 8:30am to 5pm")
+    assert audit_actions("Locality", created.id) == ["locality.saved"]
     page = client.get(response.headers["Location"])
     assert "Charnwood has been saved." in page.soup.select_one(".govuk-notification-banner").get_text()
 
@@ -130,12 +133,13 @@ def test_a_manager_edits_their_own_locality_and_sets_its_lead(client_for, world,
     )
 
     assert response.status_code == 302
-    locality = fresh(world.locality)
+    locality = fresh(Locality, world.locality.id)
     assert (locality.lead_id, locality.manager_id, locality.front_door_phone) == (
         new_lead.id,
         world.manager.id,
         "0116 1",
     )
+    assert audit_actions("Locality", world.locality.id) == ["locality.saved"]
     # Partners now see the new lead.
     contact = client_for(world.partner).get(f"/organisations/{world.school.id}").soup.find(id="who-to-contact")
     assert "Nia Newlead" in contact.get_text()
@@ -144,9 +148,11 @@ def test_a_manager_edits_their_own_locality_and_sets_its_lead(client_for, world,
 def test_a_manager_cannot_edit_another_locality(client_for, world):
     client = client_for(world.other_manager)
     assert client.get(f"/localities/{world.locality.id}/edit").status_code == 404
+    before = row_counts()
     response = post(client, f"/localities/{world.locality.id}/edit", locality_data(name="Taken over"))
     assert response.status_code == 404
-    assert fresh(world.locality).name == "Northfield"
+    assert fresh(Locality, world.locality.id).name == "Northfield"
+    assert row_counts() == before
 
 
 def test_an_admin_edits_any_locality_and_can_clear_its_lead(client_for, world):
@@ -157,7 +163,7 @@ def test_an_admin_edits_any_locality_and_can_clear_its_lead(client_for, world):
         locality_data(name="Southmere Vale", lead_id="0", manager_id=world.other_manager.id),
     )
     assert response.status_code == 302
-    locality = fresh(world.other_locality)
+    locality = fresh(Locality, world.other_locality.id)
     assert (locality.name, locality.lead_id, locality.manager_id) == ("Southmere Vale", None, world.other_manager.id)
 
 
@@ -165,7 +171,7 @@ def test_renaming_a_locality_only_changes_its_case(client_for, world):
     client = client_for(Role.ADMIN)
     response = post(client, f"/localities/{world.locality.id}/edit", locality_data(name="NORTHFIELD"))
     assert response.status_code == 302
-    assert fresh(world.locality).name == "NORTHFIELD"
+    assert fresh(Locality, world.locality.id).name == "NORTHFIELD"
 
 
 @pytest.mark.parametrize(
@@ -188,7 +194,7 @@ def test_a_refused_locality_edit_changes_nothing(client_for, world, changes, mes
     assert page.status_code == 200
     assert_error_page(page, message)
     assert row_counts() == before
-    locality = fresh(world.locality)
+    locality = fresh(Locality, world.locality.id)
     assert (locality.name, locality.front_door_phone, locality.lead_id, locality.manager_id) == (
         "Northfield",
         "0116 496 0000",
@@ -210,6 +216,7 @@ def test_a_manager_adds_a_pod_then_members_with_roles_then_removes_one(client_fo
     pod = db.session.scalar(select(Pod).where(Pod.name == "Coalville pod"))
     assert pod is not None and pod.locality_id == world.locality.id
     assert response.headers["Location"].endswith(f"/pods/{pod.id}")
+    assert audit_actions("Pod", pod.id) == ["pod.created"]
 
     for user, role in [(sam, PodRole.SENIOR_PRACTITIONER), (wes, PodRole.SOCIAL_WORKER)]:
         response = post(client, f"/pods/{pod.id}", {"user_id": user.id, "pod_role": role.value})
@@ -232,6 +239,7 @@ def test_a_manager_adds_a_pod_then_members_with_roles_then_removes_one(client_fo
     db.session.expire_all()
     assert [m.user_id for m in db.session.scalars(select(PodMember).where(PodMember.pod_id == pod.id))] == [sam.id]
     assert db.session.get(type(wes), wes.id) is not None  # leaving a pod does not remove the person
+    assert audit_actions("Pod", pod.id) == ["pod.created", "pod.member_added", "pod.member_added", "pod.member_removed"]
 
 
 def test_an_admin_adds_a_pod_in_any_locality(client_for, world):
@@ -254,8 +262,7 @@ def test_a_refused_pod_says_why_and_saves_nothing(client_for, world, factories, 
     client = client_for(Role.MANAGER)
     before = row_counts()
     page = post(client, f"/localities/{world.locality.id}/pods", {"name": name})
-    assert page.status_code == 400
-    assert_error_page(page, message)
+    assert_error_page(page, message, status=400)
     assert summary_links(page) == {message: "#name"}
     assert row_counts() == before
 
@@ -264,6 +271,9 @@ def test_the_same_pod_name_may_be_used_in_another_locality(client_for, world, fa
     factories.PodFactory(locality=world.other_locality, name="North pod")
     response = post(client_for(Role.MANAGER), f"/localities/{world.locality.id}/pods", {"name": "North pod"})
     assert response.status_code == 302
+    db.session.expire_all()
+    pods = db.session.scalars(select(Pod.locality_id).where(Pod.name == "North pod").order_by(Pod.id)).all()
+    assert pods == [world.other_locality.id, world.locality.id]
 
 
 @pytest.mark.parametrize(
@@ -308,8 +318,10 @@ def test_a_member_of_another_pod_cannot_be_removed_through_this_one(client_for, 
     other_pod = factories.PodFactory(locality=world.locality)
     member = factories.PodMemberFactory(pod=other_pod, user=world.practitioner)
     client = client_for(Role.MANAGER)
+    before = row_counts()
     assert post(client, f"/pods/{pod.id}/members/{member.id}/remove").status_code == 404
-    assert fresh(member) is not None
+    assert fresh(PodMember, member.id).pod_id == other_pod.id
+    assert row_counts() == before
 
 
 # --- district mappings ----------------------------------------------------------------------------
@@ -337,7 +349,9 @@ def test_an_admin_maps_a_district_changes_it_and_deletes_it(client_for, world):
     assert "North West Leicestershire" in page.soup.select_one("table").get_text()
 
     assert post(client, f"/districts/{mapping_id}/delete").status_code == 302
-    assert row_counts()["district_mapping"] == 0
+    assert count(DistrictMapping) == 0
+    assert audit_actions("DistrictMapping", mapping_id) == ["district_mapping.saved", "district_mapping.saved"]
+    assert count(AuditEvent, AuditEvent.action == "district_mapping.deleted") == 1
     assert post(client, f"/districts/{mapping_id}/delete").status_code == 404
 
 

@@ -4,20 +4,17 @@ the database the same number of questions however many pods and members the loca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from itertools import pairwise
 from typing import Any
-
-from sqlalchemy import event
 
 from portal.common.roles import Role
 from portal.common.times import london_today as today
 from portal.directory.models import PodRole
 from portal.extensions import db
 from portal.models_base import utcnow
-from tests.integration.directory.conftest import post
+from tests.support.db import counting_queries
+from tests.support.forms import post
 
 
 def contact_today(client: Any, world: Any) -> str:
@@ -110,20 +107,6 @@ def test_a_disabled_cover_is_skipped_for_the_manager(client_for, world, factorie
 
 
 # --- no query per pod or member -------------------------------------------------------------------
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def add_members(factories: Any, world: Any, pod: Any, members: range) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from portal.common.times import london_today as today
-from tests.integration.directory.conftest import post, row_counts
+from tests.support.db import row_counts
+from tests.support.forms import post
 
 
 @pytest.fixture

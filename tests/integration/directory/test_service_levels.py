@@ -17,7 +17,8 @@ from portal.directory.services import DirectoryError, set_service_levels
 from portal.extensions import db
 from portal.requests import services as request_services
 from portal.requests.models import ConsultationRequest, RequestKind
-from tests.integration.directory.conftest import assert_error_page, post, row_counts
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, post
 
 
 def url(locality: Any) -> str:
@@ -105,7 +106,6 @@ def test_only_admins_may_see_or_set_service_levels(client_for, world, role):
         client,
         url(world.locality),
         {"acknowledge_days": "3", "consult_days": "5", "outcome_days": "10"},
-        form_page="/password-reset",
     )
 
     assert response.status_code == 403

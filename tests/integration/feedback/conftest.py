@@ -1,5 +1,5 @@
-"""Helpers for the feedback tests: the request tests' posting and reading helpers, closed requests, and
-the feedback and audit rows as the database has them."""
+"""Helpers for the feedback tests: the request tests' request builders and readers, closed requests,
+and the feedback and audit rows as the database has them."""
 
 from __future__ import annotations
 
@@ -13,12 +13,8 @@ from portal.extensions import db
 from portal.feedback.models import Feedback
 from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, Outcome, RequestStatus
-from tests.integration.requests.conftest import assert_error_page as assert_error_page
-from tests.integration.requests.conftest import banner as banner
 from tests.integration.requests.conftest import deliver as deliver  # a fixture
-from tests.integration.requests.conftest import errors as errors
 from tests.integration.requests.conftest import make_request as make_request  # a fixture
-from tests.integration.requests.conftest import post as post
 from tests.integration.requests.conftest import text_of as text_of
 from tests.support.mail import body_of as body_of
 

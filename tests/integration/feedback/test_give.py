@@ -16,14 +16,8 @@ from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Feedback, Theme
-from tests.integration.feedback.conftest import (
-    all_feedback,
-    assert_error_page,
-    audit_of,
-    banner,
-    page_text,
-    post,
-)
+from tests.integration.feedback.conftest import all_feedback, audit_of, page_text
+from tests.support.forms import assert_error_page, banner, post
 
 LONDON = ZoneInfo("Europe/London")
 TEXT = "The lead rang back the same afternoon, exactly when she said she would."

@@ -11,8 +11,9 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.feedback.models import PulseResponse
 from portal.requests.models import RequestStatus
-from tests.integration.feedback.conftest import assert_error_page, audit_of, banner, post, text_of
+from tests.integration.feedback.conftest import audit_of, text_of
 from tests.support.db import count
+from tests.support.forms import assert_error_page, banner, post
 
 YES_NO = {"helpful": "yes", "knew_what_next": "no"}
 

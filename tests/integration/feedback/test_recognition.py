@@ -10,8 +10,9 @@ from sqlalchemy import select
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.feedback.models import Recognition
-from tests.integration.feedback.conftest import assert_error_page, audit_of, banner, body_of, post, text_of
+from tests.integration.feedback.conftest import audit_of, body_of, text_of
 from tests.support.db import count
+from tests.support.forms import assert_error_page, banner, post
 
 
 def rows() -> list[Recognition]:

@@ -3,14 +3,11 @@ first, filtered by theme, locality and period, paginated; other roles are refuse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from portal.common import periods
 from portal.common.roles import Role
@@ -22,6 +19,7 @@ from portal.feedback.models import Feedback, Theme
 from portal.feedback.services import REVIEW_PAGE_SIZE, start_of_day
 from portal.models_base import utcnow
 from tests.feedback_factories import FeedbackFactory, RecognitionFactory, YouSaidWeDidFactory
+from tests.support.db import counting_queries
 
 
 def texts(response) -> list[str]:
@@ -108,20 +106,6 @@ def test_the_review_is_paginated_and_keeps_the_filters(manager, world):
 @pytest.mark.parametrize("role", [Role.PARTNER, Role.PRACTITIONER, Role.ADMIN])
 def test_only_managers_review_feedback(client_for, role):
     assert client_for(role).get("/feedback/review").status_code == 403
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries(client: Any, url: str) -> int:

@@ -12,8 +12,9 @@ from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
 from portal.models_base import utcnow
 from tests.feedback_factories import YouSaidWeDidFactory
-from tests.integration.feedback.conftest import assert_error_page, audit_of, banner, post
+from tests.integration.feedback.conftest import audit_of
 from tests.support.db import count, fresh
+from tests.support.forms import assert_error_page, banner, post
 
 YOU_SAID = "You did not always know who to call when the lead was away."
 WE_DID = "Every request page now shows who covers for the lead today."

@@ -1,5 +1,5 @@
-"""Helpers for the meetings tests: post with the session's CSRF token, make meetings in any state (the
-past included, which the forms refuse), deliver the outbox by real SMTP and read the calendar files back."""
+"""Helpers for the meetings tests: make meetings in any state (the past included, which the forms
+refuse), deliver the outbox by real SMTP and read the calendar files back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -19,21 +18,12 @@ from portal.common.models import AuditEvent
 from portal.common.times import london_today
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
-from tests.conftest import csrf_token
 from tests.meetings_factories import meeting_with_schools
 from tests.support.mail import body_of as body_of  # the tests import them from here
 from tests.support.mail import ics_of as ics_of
 from tests.support.mail import subject_of as subject_of
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> Any:
-    cached = getattr(client, "_csrf_token", None)
-    if cached is None:
-        cached = csrf_token(client, "/password-reset")
-        client._csrf_token = cached  # type: ignore[attr-defined]
-    return client.post(url, data={"csrf_token": cached, **(data or {})})
 
 
 def meeting_day(days: int = 14) -> date:
@@ -85,29 +75,6 @@ def audit_actions(prefix: str = "meeting") -> list[str]:
             select(AuditEvent.action).where(AuditEvent.action.like(f"{prefix}%")).order_by(AuditEvent.id)
         )
     )
-
-
-def errors(response: Any) -> list[str]:
-    return [" ".join(a.get_text().split()) for a in response.soup.select(".govuk-error-summary__list a")]
-
-
-def assert_error_page(response: Any, *messages: str) -> None:
-    """200, a title starting "Error: ", each message in the summary and by its field, every summary link
-    leading to an element of the page."""
-    assert response.status_code == 200, response.status_code
-    soup = response.soup
-    assert soup.title.get_text().strip().startswith("Error: ")
-    summary = errors(response)
-    inline = [" ".join(e.get_text().split()) for e in soup.select(".govuk-error-message")]
-    for link in soup.select(".govuk-error-summary__list a"):
-        assert soup.find(id=str(link["href"]).lstrip("#")) is not None, f"summary links to a missing {link}"
-    for message in messages:
-        assert any(message in text for text in summary), f"{message!r} not in {summary}"
-        assert any(message in text for text in inline), f"{message!r} not by its field: {inline}"
-
-
-def banner(response: Any) -> str:
-    return " | ".join(" ".join(b.get_text().split()) for b in response.soup.select(".govuk-notification-banner"))
 
 
 def vevent_of(message: Message) -> tuple[str, Calendar, Any]:

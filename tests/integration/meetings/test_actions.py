@@ -10,9 +10,10 @@ from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, Rag
-from tests.integration.meetings.conftest import ago, assert_error_page, audit_actions, held_meeting, post
+from tests.integration.meetings.conftest import ago, audit_actions, held_meeting
 from tests.meetings_factories import MeetingActionFactory, PartnershipMeetingFactory
 from tests.support.db import count, fresh
+from tests.support.forms import assert_error_page, post
 
 
 def _action_data(owner: str, **changes: Any) -> dict[str, Any]:
@@ -45,7 +46,9 @@ def test_the_owner_is_a_member_of_the_localitys_staff_or_one_of_its_organisation
         f"organisation:{world.other_school.id}",
         f"user:{world.partner.id}",
     ):
-        assert_error_page(post(client, f"/meetings/{meeting.id}/actions/new", _action_data(owner)), "Select an owner")
+        assert_error_page(
+            post(client, f"/meetings/{meeting.id}/actions/new", _action_data(owner)), "Select an owner from the list"
+        )
     assert_error_page(
         post(client, f"/meetings/{meeting.id}/actions/new", _action_data("", text="", rag="", due_on=["", "", ""])),
         "Enter the action",
@@ -122,7 +125,9 @@ def test_a_manager_updates_the_rag_and_marks_an_action_done_from_a_later_meeting
     url = f"/meetings/{second.id}/actions/{action.id}"
     assert client.get(url).status_code == 200
 
-    assert_error_page(post(client, url, {"rag": "amber"}), "Change the RAG status")
+    assert_error_page(
+        post(client, url, {"rag": "amber"}), "Change the RAG status, whether it is done or the update, or go back"
+    )
     assert post(client, url, {"rag": "red", "note": "The guidance is still being written"}).status_code == 302
     updated = fresh(MeetingAction, action.id)
     assert (updated.rag, updated.done_at, updated.update_note) == (Rag.RED, None, "The guidance is still being written")

@@ -9,9 +9,10 @@ from typing import Any
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
-from tests.integration.meetings.conftest import assert_error_page, audit_actions, banner, held_meeting, post
+from tests.integration.meetings.conftest import audit_actions, held_meeting
 from tests.meetings_factories import meeting_with_schools
 from tests.support.db import fresh
+from tests.support.forms import assert_error_page, banner, post
 
 
 def _upcoming(world: Any, schools: list[Any] | None = None, days: int = 7) -> PartnershipMeeting:

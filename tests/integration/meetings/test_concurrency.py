@@ -19,16 +19,9 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.meetings import services
 from portal.meetings.models import PartnershipMeeting
-from tests.conftest import csrf_token
-from tests.integration.meetings.conftest import (
-    assert_error_page,
-    audit_actions,
-    meeting_day,
-    only_meeting,
-    post,
-    schedule_data,
-)
+from tests.integration.meetings.conftest import audit_actions, meeting_day, only_meeting, schedule_data
 from tests.support.db import count
+from tests.support.forms import assert_error_page, post, session_csrf_token
 
 
 @pytest.mark.parametrize("cancelled_before", [False, True], ids=["new quarter", "cancelled quarter"])
@@ -39,7 +32,7 @@ def test_two_managers_scheduling_the_same_quarter_at_once_make_one_meeting(
     db.session.commit()
     clients = [client_for(world.manager), client_for(deputy)]
     for client in clients:
-        client._csrf_token = csrf_token(client, "/password-reset")  # type: ignore[attr-defined] (as post() caches it)
+        session_csrf_token(client)  # read now, so that the threads below only post
     sequence = 0
     if cancelled_before:  # the quarter's meeting was called off: both take it back at once
         assert post(clients[0], "/meetings/schedule", schedule_data()).status_code == 302
@@ -77,7 +70,11 @@ def test_two_managers_scheduling_the_same_quarter_at_once_make_one_meeting(
     assert sorted(r.status_code for r in responses) == [200, 302], [r.status_code for r in responses]
     [refused] = [r for r in responses if r.status_code == 200]
     period = quarter(meeting_day())
-    assert_error_page(refused, f"Northfield already has a meeting in {period.label} ({period.long_label})")
+    assert_error_page(
+        refused,
+        f"Northfield already has a meeting in {period.label} ({period.long_label}). Choose a date in another"
+        " quarter, or change that meeting",
+    )
     meeting = only_meeting()
     assert (meeting.quarter_start, meeting.sequence, meeting.cancelled_at) == (period.start, sequence, None)
     assert [i.organisation_id for i in meeting.invitations] == [world.school.id]

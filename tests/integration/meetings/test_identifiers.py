@@ -15,9 +15,10 @@ from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, MeetingInvitation, PartnershipMeeting, Rag
-from tests.integration.meetings.conftest import assert_error_page, audit_actions, held_meeting, post, schedule_data
+from tests.integration.meetings.conftest import audit_actions, held_meeting, schedule_data
 from tests.meetings_factories import MeetingActionFactory, meeting_with_schools
 from tests.support.db import count, fresh
+from tests.support.forms import assert_error_page, post
 
 NAMED = "Jayden Smith's attendance was discussed."
 NAME_WARNING = "Remove the name (Jayden Smith). Use initials instead"

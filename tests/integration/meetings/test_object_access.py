@@ -14,9 +14,10 @@ from portal.common.models import AuditEvent, OutboxMessage
 from portal.common.roles import Role
 from portal.meetings.models import MeetingAction, MeetingAnswer, PartnershipMeeting, Rag
 from tests.access.meetings import ACCESS
-from tests.integration.meetings.conftest import ago, held_meeting, post
+from tests.integration.meetings.conftest import ago, held_meeting
 from tests.meetings_factories import MeetingActionFactory, meeting_with_schools
 from tests.support.db import count, fresh
+from tests.support.forms import post
 
 
 @pytest.fixture

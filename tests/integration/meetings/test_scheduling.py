@@ -18,20 +18,18 @@ from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from tests.integration.meetings.conftest import (
     LONDON,
-    assert_error_page,
     attendees_of,
     audit_actions,
-    banner,
     body_of,
     ics_of,
     meeting_day,
     only_meeting,
-    post,
     schedule_data,
     subject_of,
     vevent_of,
 )
 from tests.support.db import count, fresh
+from tests.support.forms import assert_error_page, banner, post
 
 
 @pytest.fixture
@@ -106,7 +104,11 @@ def test_one_meeting_per_locality_and_quarter(client_for, world):
 
     response = _schedule(client_for, on=[str(day.day), str(day.month), str(day.year)])
 
-    assert_error_page(response, f"Northfield already has a meeting in {same_quarter.label}")
+    assert_error_page(
+        response,
+        f"Northfield already has a meeting in {same_quarter.label} ({same_quarter.long_label}). Choose a date in"
+        " another quarter, or change that meeting",
+    )
     assert count(PartnershipMeeting) == 1 and count(OutboxMessage) == before
     # What the manager typed is kept.
     assert response.soup.find("input", attrs={"name": "location"})["value"] == "Castle Rock High School, the library"
@@ -124,10 +126,13 @@ def test_one_meeting_per_locality_and_quarter(client_for, world):
     [
         ({"on": ["", "", ""]}, "Enter the date of the meeting"),
         ({"on": ["31", "2", "2030"]}, "The date of the meeting must be a real date"),
-        ({"starts": "teatime"}, "Enter a real start time"),
+        ({"starts": "teatime"}, "Enter a real start time, like 9:30am or 14:30"),
         ({"ends": "2pm"}, "The end time must be after the start time"),
         ({"location": "", "online_link": ""}, "Enter a place or an online link"),
-        ({"online_link": "meet dot example"}, "Enter the online link in the correct format"),
+        (
+            {"online_link": "meet dot example"},
+            "Enter the online link in the correct format, like https://meet.example.org/abc",
+        ),
     ],
 )
 def test_refused_input_shows_gov_uk_errors_and_writes_nothing(client_for, world, changes, message):
@@ -215,7 +220,7 @@ def test_saving_no_change_is_refused(client_for, world):
     _schedule(client_for)
     meeting = only_meeting()
     response = post(client_for(Role.MANAGER), f"/meetings/{meeting.id}/change", schedule_data())
-    assert_error_page(response, "Change the time, the place or the agenda")
+    assert_error_page(response, "Change the time, the place or the agenda, or go back without saving")
     assert only_meeting().sequence == 0
 
 

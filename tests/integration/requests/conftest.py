@@ -1,5 +1,5 @@
-"""Helpers for the request tests: post with the session's CSRF token, count rows, read the timeline and the
-audit log as the database has them, build requests in any state, and deliver the outbox by real SMTP."""
+"""Helpers for the request tests: date fields, read the timeline and the audit log as the database has
+them, build requests in any state, and deliver the outbox by real SMTP."""
 
 from __future__ import annotations
 
@@ -9,18 +9,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.common import outbox
 from portal.common.models import AuditEvent, OutboxMessage
 from portal.common.times import london_today
 from portal.common.working_days import due_at
 from portal.extensions import db
-from portal.models import Base
 from portal.models_base import utcnow
 from portal.requests.models import ConsultationRequest, EventKind, RequestEvent, RequestStatus
-from tests.conftest import csrf_token
 from tests.support.db import count as count  # the tests import them from here
 from tests.support.db import fresh as fresh
 from tests.support.mail import body_of as body_of
@@ -28,49 +25,12 @@ from tests.support.mail import body_of as body_of
 LONDON = ZoneInfo("Europe/London")
 
 
-# --- posting --------------------------------------------------------------------------------------
-
-
-def token(client: FlaskClient) -> str:
-    """The session's CSRF token, read once per client (it stays valid for the session)."""
-    cached = getattr(client, "_csrf_token", None)
-    if cached is None:
-        cached = csrf_token(client, "/password-reset")
-        client._csrf_token = cached  # type: ignore[attr-defined]
-    return str(cached)
-
-
-def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> Any:
-    return client.post(url, data={"csrf_token": token(client), **(data or {})})
+# --- forms (posting and error pages are in tests/support/forms.py) --------------------------------
 
 
 def day_fields(name: str, when: date) -> dict[str, list[str]]:
     """A GOV.UK date input's three boxes."""
     return {name: [str(when.day), str(when.month), str(when.year)]}
-
-
-def errors(response: Any) -> list[str]:
-    """The messages in the page's error summary."""
-    return [" ".join(a.get_text().split()) for a in response.soup.select(".govuk-error-summary__list a")]
-
-
-def assert_error_page(response: Any, *messages: str) -> None:
-    """A GOV.UK error page: 200, "Error: " title, each message in the summary and by its field."""
-    assert response.status_code == 200, response.status_code
-    soup = response.soup
-    assert soup.title.get_text().strip().startswith("Error: "), soup.title.get_text()
-    summary = errors(response)
-    inline = [" ".join(e.get_text().split()).removeprefix("Error: ") for e in soup.select(".govuk-error-message")]
-    for link in soup.select(".govuk-error-summary__list a"):
-        assert soup.find(id=str(link["href"]).lstrip("#")) is not None, f"the summary links to a missing {link}"
-    for message in messages:
-        assert message in summary, f"{message!r} not in the error summary {summary}"
-        assert any(message in text for text in inline), f"{message!r} not by its field {inline}"
-
-
-def banner(response: Any) -> str:
-    """The text of the page's notification banners (the flashed messages)."""
-    return " | ".join(" ".join(b.get_text().split()) for b in response.soup.select(".govuk-notification-banner"))
 
 
 def text_of(response: Any, selector: str) -> str:
@@ -80,16 +40,6 @@ def text_of(response: Any, selector: str) -> str:
 
 
 # --- reading the database -------------------------------------------------------------------------
-
-
-def row_counts(*, skip: tuple[str, ...] = ()) -> dict[str, int]:
-    """How many rows every table holds, read afresh from the database."""
-    db.session.expire_all()
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
-        for table in Base.metadata.sorted_tables
-        if table.name not in skip
-    }
 
 
 def event_kinds(request_id: int) -> list[EventKind]:

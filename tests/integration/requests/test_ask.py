@@ -16,17 +16,15 @@ from portal.common.working_days import add_working_days, due_at
 from portal.extensions import db
 from portal.requests.models import ConsultationRequest, EventKind, RequestStatus
 from tests.integration.requests.conftest import (
-    assert_error_page,
     assert_no_case_details,
     audit_rows,
     body_of,
-    errors,
     event_kinds,
     outbox_to,
-    post,
-    row_counts,
     text_of,
 )
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, errors, post
 
 SUMMARY = "Attendance has dropped sharply since half term and the family has stopped answering calls."
 HELP = "Advice on whether to refer to early help."

@@ -22,9 +22,9 @@ from tests.integration.requests.conftest import (
     fresh,
     london_moment,
     outbox_to,
-    post,
-    row_counts,
 )
+from tests.support.db import row_counts
+from tests.support.forms import post
 
 
 @pytest.fixture

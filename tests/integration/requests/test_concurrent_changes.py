@@ -16,8 +16,9 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.requests import services
 from portal.requests.models import ConsultationRequest, RequestEvent, RequestStatus
-from tests.integration.requests.conftest import day_fields, fresh, post
+from tests.integration.requests.conftest import day_fields, fresh
 from tests.support.db import count
+from tests.support.forms import post
 
 
 def _someone_else_acknowledges(request_id: int, worker_id: int) -> None:

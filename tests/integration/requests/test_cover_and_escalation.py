@@ -13,16 +13,15 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.requests.models import Escalation, EscalationKind, EventKind, Outcome, RequestStatus
 from tests.integration.requests.conftest import (
-    assert_error_page,
     assert_no_case_details,
     audit_actions,
     body_of,
     count,
     event_kinds,
     outbox_to,
-    post,
-    row_counts,
 )
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, post
 
 ASK = "I have not heard back in a week and the situation at home is getting worse."
 RESPONSE = "I am sorry for the delay. I have asked the worker's cover to call you today."

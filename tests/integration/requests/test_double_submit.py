@@ -9,8 +9,8 @@ from bs4 import BeautifulSoup
 
 from portal.common.roles import Role
 from portal.requests.models import ConsultationRequest, RequestEvent
-from tests.integration.requests.conftest import post
 from tests.support.db import count
+from tests.support.forms import post
 
 FORM = {
     "kind": "consultation",

@@ -24,7 +24,9 @@ from portal.requests.models import (
     Promise,
     RequestStatus,
 )
-from tests.integration.requests.conftest import audit_rows, count, day_fields, post, row_counts
+from tests.integration.requests.conftest import audit_rows, count, day_fields
+from tests.support.db import row_counts
+from tests.support.forms import post
 
 # A body that the route would accept from someone allowed: a refusal is then about access, not content.
 POST_DATA: dict[str, Any] = {

@@ -11,15 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from icalendar import Calendar
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.common import outbox
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
-from portal.models import Base
 from portal.requests.models import (
     ConsultationRequest,
     EventKind,
@@ -28,7 +26,8 @@ from portal.requests.models import (
     PodInvitee,
     RequestEvent,
 )
-from tests.conftest import csrf_token
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, post
 from tests.support.mail import body_of, ics_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -37,10 +36,6 @@ INITIALS = "QZ"
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-def post(client: FlaskClient, url: str, data: dict[str, Any] | None = None) -> Any:
-    return client.post(url, data={"csrf_token": csrf_token(client, "/password-reset"), **(data or {})})
 
 
 def meeting_day() -> date:
@@ -61,14 +56,6 @@ def form_data(people: list[int], *, day: date | None = None, **changes: Any) -> 
     return data
 
 
-def row_counts() -> dict[str, int]:
-    db.session.expire_all()
-    return {
-        table.name: db.session.scalar(select(func.count()).select_from(table)) or 0
-        for table in Base.metadata.sorted_tables
-    }
-
-
 def fresh_invite(invite_id: int) -> PodInvite:
     db.session.expire_all()
     invite = db.session.get(PodInvite, invite_id)
@@ -80,25 +67,6 @@ def only_invite() -> PodInvite:
     db.session.expire_all()
     [invite] = db.session.scalars(select(PodInvite)).all()
     return invite
-
-
-def summary_errors(response: Any) -> list[str]:
-    return [" ".join(a.get_text().split()) for a in response.soup.select(".govuk-error-summary__list a")]
-
-
-def assert_error_page(response: Any, *messages: str) -> None:
-    """200, a title starting "Error: ", each message in the summary and by its field, and every summary
-    link leading to an element of the page."""
-    assert response.status_code == 200, response.status_code
-    soup = response.soup
-    assert soup.title.get_text().strip().startswith("Error: ")
-    summary = summary_errors(response)
-    inline = [" ".join(e.get_text().split()) for e in soup.select(".govuk-error-message")]
-    for link in soup.select(".govuk-error-summary__list a"):
-        assert soup.find(id=str(link["href"]).lstrip("#")) is not None, f"summary links to a missing {link}"
-    for message in messages:
-        assert any(message in text for text in summary), f"{message!r} not in {summary}"
-        assert any(message in text for text in inline), f"{message!r} not by its field: {inline}"
 
 
 def vevent_of(data: bytes) -> tuple[Calendar, Any]:
@@ -264,8 +232,14 @@ def test_an_online_meeting_needs_no_place(client_for, world, req, urls):
         ({"starts": "2pm", "ends": "2pm"}, ["The end time must be after the start time"]),
         ({"invitee_ids": []}, ["Select at least one person to invite"]),
         ({"location": "", "online_link": ""}, ["Enter a place or an online link"]),
-        ({"online_link": "meet.example.org/abc"}, ["Enter the online link in the correct format"]),
-        ({"online_link": "javascript:alert(1)"}, ["Enter the online link in the correct format"]),
+        (
+            {"online_link": "meet.example.org/abc"},
+            ["Enter the online link in the correct format, like https://meet.example.org/abc"],
+        ),
+        (
+            {"online_link": "javascript:alert(1)"},
+            ["Enter the online link in the correct format, like https://meet.example.org/abc"],
+        ),
         ({"on": ["", "", ""], "starts": "", "ends": ""}, ["Enter the date of the meeting", "Enter the start time"]),
         ({"on": ["31", "2", "2030"]}, ["The date of the meeting must be a real date"]),
         ({"starts": "25:00"}, ["Enter a real start time, like 9:30am or 14:30"]),
@@ -397,7 +371,9 @@ def test_a_change_must_change_something_and_bad_input_writes_nothing(client_for,
         "online_link": "",
     }
     before = row_counts()
-    assert_error_page(post(practitioner, urls(sent.id, "edit"), same), "Change the time or the place")
+    assert_error_page(
+        post(practitioner, urls(sent.id, "edit"), same), "Change the time or the place, or go back without saving"
+    )
     assert_error_page(
         post(practitioner, urls(sent.id, "edit"), {**same, "starts": "3pm", "ends": "2pm"}),
         "The end time must be after the start time",
@@ -461,8 +437,14 @@ def test_the_partner_answers_in_the_portal_and_the_organiser_sees_it_and_is_told
     [
         ({}, ["Select whether you can attend"]),
         ({"response": "proposed"}, ["Enter the date you propose", "Enter the time you propose"]),
-        ({"response": "proposed", "proposed_on": ["1", "1", "2020"], "proposed_at": "10am"}, ["must be in the future"]),
-        ({"response": "proposed", "proposed_on": ["1", "1", "2040"], "proposed_at": "99"}, ["Enter a real time"]),
+        (
+            {"response": "proposed", "proposed_on": ["1", "1", "2020"], "proposed_at": "10am"},
+            ["The time you propose must be in the future"],
+        ),
+        (
+            {"response": "proposed", "proposed_on": ["1", "1", "2040"], "proposed_at": "99"},
+            ["Enter a real time, like 9:30am or 14:30"],
+        ),
     ],
     ids=["no-answer", "proposal-without-time", "proposal-in-the-past", "unreal-time"],
 )

@@ -13,18 +13,16 @@ from portal.common.working_days import add_working_days, is_working_day
 from portal.requests import services
 from portal.requests.models import EventKind, Outcome, Promise, RequestStatus
 from tests.integration.requests.conftest import (
-    assert_error_page,
     assert_no_case_details,
     audit_actions,
-    banner,
     body_of,
     day_fields,
     event_kinds,
     fresh,
     outbox_to,
-    post,
-    row_counts,
 )
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, banner, post
 
 PROMISE = "I will call you back after the core group meeting."
 

@@ -14,19 +14,17 @@ from portal.common.roles import Role
 from portal.common.working_days import add_working_days
 from portal.requests.models import ConsultationMethod, ConsultationRequest, EventKind, Outcome, RequestStatus
 from tests.integration.requests.conftest import (
-    assert_error_page,
     assert_no_case_details,
     audit_actions,
     audit_rows,
-    banner,
     body_of,
     day_fields,
     event_kinds,
     fresh,
-    post,
-    row_counts,
     text_of,
 )
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, banner, post
 
 NEXT_STEP = "I will read the attendance records and call you to talk it through."
 DETAILS = "I will ring the school office and ask for the SENCO."

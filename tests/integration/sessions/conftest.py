@@ -1,5 +1,5 @@
-"""Helpers for the session tests: sessions in the world's locality, partners to fill them, posting with
-the session's CSRF token, and reading bookings and the outbox as the database has them."""
+"""Helpers for the session tests: sessions in the world's locality, partners to fill them, and reading
+bookings and the outbox as the database has them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
 from tests import sessions_factories
-from tests.integration.requests.conftest import banner, post  # noqa: F401 (re-exported for the tests)
 from tests.support.db import count, fresh  # noqa: F401
 
 

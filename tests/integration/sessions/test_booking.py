@@ -16,18 +16,9 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.sessions import services
 from portal.sessions.models import Booking, BookingStatus, Session
-from tests.integration.sessions.conftest import (
-    SHADOWING,
-    banner,
-    bookings,
-    calendars,
-    count,
-    fresh,
-    outbox_to,
-    post,
-    vevent,
-)
+from tests.integration.sessions.conftest import SHADOWING, bookings, calendars, count, fresh, outbox_to, vevent
 from tests.support.db import count as count_rows
+from tests.support.forms import banner, post
 
 LONDON = ZoneInfo("Europe/London")
 

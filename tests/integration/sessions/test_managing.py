@@ -18,19 +18,17 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions import follow_up, publishing, services
 from portal.sessions.models import BookingStatus, Session, SessionFeedback, SessionKind
-from tests.integration.requests.conftest import assert_error_page
 from tests.integration.sessions.conftest import (
-    banner,
     bookings,
     calendars,
     count,
     ended_session,
     fresh,
     outbox_to,
-    post,
     started_session,
     vevent,
 )
+from tests.support.forms import assert_error_page, banner, post
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions.models import Session
 from tests.access.sessions import ACCESS
-from tests.integration.sessions.conftest import bookings, fresh, post
+from tests.integration.sessions.conftest import bookings, fresh
+from tests.support.forms import post
 
 
 def session_routes(app: Flask, session_id: int) -> list[tuple[str, str, str]]:

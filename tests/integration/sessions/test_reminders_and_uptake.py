@@ -5,8 +5,6 @@ organisation type."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from icalendar import Calendar
-from sqlalchemy import event
 
 from portal.app.cli import run_scheduled_jobs
 from portal.common import outbox
@@ -25,7 +22,9 @@ from portal.models_base import utcnow
 from portal.sessions import follow_up, services
 from portal.sessions.cli import run_jobs
 from portal.sessions.models import BookingStatus, SessionKind
-from tests.integration.sessions.conftest import bookings, outbox_to, post
+from tests.integration.sessions.conftest import bookings, outbox_to
+from tests.support.db import counting_queries
+from tests.support.forms import post
 from tests.support.mail import body_of
 
 LONDON = ZoneInfo("Europe/London")
@@ -94,20 +93,6 @@ def test_two_workers_at_once_send_each_reminder_and_feedback_request_once(
     for person in people:
         assert len([m for m in outbox_to(person.email) if m.subject.startswith("Reminder")]) == 1
         assert len([m for m in outbox_to(person.email) if m.subject.startswith("How was it?")]) == 1
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_the_jobs_cost_the_same_queries_whatever_the_number_of_bookings(app, world, sf, factories, partners):

@@ -1,8 +1,9 @@
-"""Measure a request's steps when they are done (see portal.dashboards.models.StepTiming).
+"""Measure a request's steps when they are done (see portal.requests.models.StepTiming).
 
 Called by portal.requests.services in the same transaction as the acknowledgement and the closure, so
-the dashboards never disagree with the requests. `step_timings` is pure, and the migration that
-created the table (0005) uses the same rules to measure requests that were already done.
+the dashboards, which only read these rows, never disagree with the requests. `consulted_at` and
+`measure` are pure, and the migration that created the table (0005) uses them to measure requests that
+were already done.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from portal.common.working_days import Pause, elapsed_working_days, local_date
-from portal.dashboards.models import Step, StepTiming
 from portal.extensions import db
-from portal.requests.models import ConsultationRequest
+from portal.requests.models import ConsultationRequest, Step, StepTiming
 
 
 def consulted_at(consultation_at: datetime | None, closed_at: datetime) -> datetime:

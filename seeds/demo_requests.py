@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
+from portal.common.identifiers import check_free_text
 from portal.common.roles import Role
 from portal.common.times import LONDON
 from portal.common.working_days import add_working_days, due_at, is_working_day
@@ -49,7 +50,6 @@ from portal.requests.models import (
     RequestPause,
     RequestStatus,
 )
-from portal.requests.services import check_free_text
 
 # Invented partners of agencies and a school that the other demo files leave without one:
 # (name, e-mail local part, job title, organisation).
@@ -107,7 +107,8 @@ class _Story:
         # every demo text passes the identifier check the services make before saving free text.
         if not self.last <= at <= self.now:
             raise ValueError(f"{self.req.summary[:30]!r}: {at} is out of order or in the future")
-        check_free_text(*texts, confirmed=False)
+        for text in texts:
+            check_free_text(text=text, confirmed=False)
         self.last = at
         return at
 

@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common import audit
+from portal.common.errors import DomainError
 from portal.common.models import AuditEvent
 from portal.directory.models import Locality
 from portal.extensions import db
@@ -28,10 +29,6 @@ from portal.requests.models import ConsultationRequest, RequestEvent
 from portal.sessions.models import Booking
 
 ERASED_NAME = "Erased user"
-
-
-class ErasureRefused(Exception):
-    """The account cannot be erased yet; the message says what to do first."""
 
 
 def _value(value: Any) -> Any:
@@ -108,12 +105,12 @@ def export(user: User) -> dict[str, Any]:
 def erase(user: User, *, by: User) -> None:
     """Close `user`'s account and remove them as a person from the records that stay."""
     if user.id == by.id:
-        raise ErasureRefused("You cannot erase your own account")
+        raise DomainError("You cannot erase your own account")
     leads = db.session.scalars(
         select(Locality.name).where(or_(Locality.lead_id == user.id, Locality.manager_id == user.id))
     ).all()
     if leads:
-        raise ErasureRefused(
+        raise DomainError(
             f"{user.name} is the lead or manager of {', '.join(sorted(leads))}: choose someone else there first"
         )
     now = utcnow()

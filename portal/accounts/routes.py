@@ -26,6 +26,8 @@ from portal.accounts.forms import (
     UserDisableForm,
     UserEraseForm,
 )
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.http import safe_next
 from portal.common.permissions import current_person, public, role_required
 from portal.common.roles import Role
@@ -253,8 +255,8 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             user = services.accept_invitation(
                 invitation, password=form.password.data or "", ip_address=request.remote_addr
             )
-        except services.AccountError as error:
-            form.password.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="password")
         else:
             _begin_session(user)
             flash("Your account has been created.", "success")
@@ -294,8 +296,8 @@ def new_invitation() -> ResponseReturnValue:
                 organisation_id=form.organisation_id.data or None,
                 locality_id=form.locality_id.data or None,
             )
-        except services.AccountError as error:
-            form.email.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="email")
         else:
             flash(f"Invitation sent to {form.email.data}.", "success")
             return redirect(url_for("accounts.invitations"))
@@ -322,8 +324,8 @@ def disable_user(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.set_user_disabled(user, by=current_person(), disabled=True)
-        except services.AccountError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash(f"{user.name}'s account has been disabled.", "success")
     return redirect(url_for("accounts.users"))
@@ -337,8 +339,8 @@ def enable_user(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.set_user_disabled(user, by=current_person(), disabled=False)
-        except services.AccountError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash(f"{user.name}'s account has been enabled.", "success")
     return redirect(url_for("accounts.users"))
@@ -350,18 +352,17 @@ def enable_user(user_id: int) -> ResponseReturnValue:
 def erase_user(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     form = UserEraseForm()
-    error = None
     if form.validate_on_submit():
         name = user.name
         try:
             personal_data.erase(user, by=current_person())
-        except personal_data.ErasureRefused as refused:
-            error = str(refused)
+        except DomainError as refused:
+            show_domain_error(form, refused)
         else:
             flash(f"{name}'s account has been erased.", "success")
             return redirect(url_for("accounts.users"))
-    status = 409 if error else 200
-    return render_template("accounts/erase.html", user=user, form=form, error=error, title="Erase an account"), status
+    status = 409 if form.form_errors else 200  # refused: the account is still needed
+    return render_template("accounts/erase.html", user=user, form=form, title="Erase an account"), status
 
 
 @bp.route("/users/<int:user_id>/reset-second-factor", methods=["POST"])

@@ -13,16 +13,13 @@ from sqlalchemy import func, select
 from portal import access
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common import audit, outbox
+from portal.common.errors import DomainError
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
 from portal.common.security import hash_password, hash_token, new_token, verify_password
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.models_base import utcnow
-
-
-class AccountError(Exception):
-    """A rule about accounts was broken; the message is fit to show the user."""
 
 
 def normalise_email(email: str) -> str:
@@ -154,18 +151,18 @@ def invite_user(
         raise Forbidden
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise AccountError("There is already an account with this email address")
+        raise DomainError("There is already an account with this email address")
     if role is Role.PARTNER:
         if organisation_id not in {o.id for o in choices.organisations}:
-            raise AccountError("Select the partner's organisation")
+            raise DomainError("Select the partner's organisation")
         org = db.session.get(Organisation, organisation_id)
         locality_id = org.locality_id if org else None
     else:
         organisation_id = None
         if locality_id is not None and locality_id not in {loc.id for loc in choices.localities}:
-            raise AccountError("Select a locality")
+            raise DomainError("Select a locality")
         if role in (Role.PRACTITIONER, Role.MANAGER) and locality_id is None:
-            raise AccountError("Select the locality they work in")
+            raise DomainError("Select the locality they work in")
     token, token_hash = new_token()
     invitation = Invitation(
         email=email,
@@ -201,9 +198,9 @@ def find_open_invitation(token: str) -> Invitation | None:
 def accept_invitation(invitation: Invitation, *, password: str, ip_address: str | None) -> User:
     """Create the invited account (once: the link cannot be used again) and sign it in."""
     if invitation.accepted_at is not None or invitation.expires_at < utcnow():
-        raise AccountError("This invitation link has expired or has already been used")
+        raise DomainError("This invitation link has expired or has already been used")
     if find_user_by_email(invitation.email) is not None:
-        raise AccountError("There is already an account with this email address")
+        raise DomainError("There is already an account with this email address")
     invitation.accepted_at = utcnow()
     user = User(
         email=invitation.email,
@@ -263,7 +260,7 @@ def find_open_reset(token: str) -> PasswordReset | None:
 def reset_password(reset: PasswordReset, *, password: str) -> User:
     """Set the new password, use up the link, and sign out every existing session of the user."""
     if reset.used_at is not None or reset.expires_at < utcnow():
-        raise AccountError("This link has expired or has already been used")
+        raise DomainError("This link has expired or has already been used")
     user = reset.user
     # Every open link of the user dies with this one: an older e-mail must not reset the new password.
     for open_reset in db.session.scalars(
@@ -288,7 +285,7 @@ def list_users() -> list[User]:
 def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
     """Disable or re-enable an account; a disabled user is signed out on their next request."""
     if disabled and user.id == by.id:
-        raise AccountError("You cannot disable your own account")
+        raise DomainError("You cannot disable your own account")
     user.disabled_at = utcnow() if disabled else None
     if disabled:
         _revoke_all_sessions(user)

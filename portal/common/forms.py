@@ -1,5 +1,6 @@
-"""Form helpers shared by every domain: GOV.UK date fields, the error summary's links, and the checks of
-a meeting's times and place."""
+"""Form helpers shared by every domain: GOV.UK date fields, the error summary, the checks of a meeting's times
+and place, and the one way a route shows a domain error (`show_domain_error`), a child's identifiers among
+them (`IdentifierConfirmation`, `FreeTextArea`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.main import wtforms_errors
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovDateInput
-from wtforms import DateField, Field, SelectMultipleField, StringField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovTextArea
+from markupsafe import Markup
+from wtforms import BooleanField, DateField, Field, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
+from portal.common.errors import DomainError
+from portal.common.identifiers import IdentifiersFound
 from portal.common.times import LONDON, ONLINE_LINK, on_day_at, parse_time
 from portal.models_base import utcnow
 
@@ -118,14 +121,64 @@ class IdsField(SelectMultipleField):
             raise ValueError("Select people from the list") from None
 
 
+class FreeTextArea(GovTextArea):
+    """A GOV.UK text area that shows every error by the field, one a line, where GOV.UK Frontend WTF shows
+    the first only: the identifier check reports each thing it finds, and one submission must show them all."""
+
+    def map_gov_params(self, field: Field, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        if len(field.errors) > 1:
+            params["errorMessage"] = {"html": Markup("<br>").join(field.errors)}
+        return params
+
+
+class IdentifierConfirmation:
+    """A mixin for every form with free text that a service checks for a child's identifiers
+    (`portal.common.identifiers.check_free_text`; the texts use `FreeTextArea`). Once `show_domain_error` has
+    shown what was found, `asks_to_confirm` is true and the page offers the box to confirm and save."""
+
+    confirm_identifiers = BooleanField(
+        "I have checked: these are not a child's personal details, or sharing them here is necessary",
+        widget=GovCheckboxInput(),
+    )
+    asks_to_confirm = False
+
+
+def show_domain_error(
+    form: FlaskForm, error: DomainError, *, fields: dict[str, str] | None = None, fallback: str | None = None
+) -> None:
+    """Show a service's refusal on the form: by the field it names (`fields` maps a service's name to the
+    form's, where they differ), else by `fallback`, else above the form. IdentifiersFound shows every finding
+    by the field of its text, each as its own message, and asks the user to confirm them."""
+    if isinstance(error, IdentifiersFound):
+        by_name = {text: [finding.message for finding in findings] for text, findings in error.findings.items()}
+    else:
+        by_name = {error.field or "": [error.message]}
+    for name, messages in by_name.items():
+        name = (fields or {}).get(name, name)
+        target = name if name and name in form else fallback
+        if target is None:
+            form.form_errors.extend(messages)
+        else:
+            form[target].errors = [*form[target].errors, *messages]
+    if isinstance(error, IdentifiersFound):
+        if not isinstance(form, IdentifierConfirmation):
+            raise TypeError(f"{type(form).__name__} has free text checked for identifiers: add IdentifierConfirmation")
+        form.asks_to_confirm = True
+
+
 def error_summary(form: FlaskForm) -> dict[str, Any]:
-    """wtforms_errors(), but linking date errors to the day box (the fieldset cannot take focus)."""
-    params = wtforms_errors(form)
-    for item in params["errorList"]:
-        field: Field | None = getattr(form, item["href"].lstrip("#"), None)
-        if field is not None and isinstance(field, GovDateField):
-            item["href"] = f"#{field.name}-day"
-    return params
+    """The error summary's params: the form's own errors (nothing to link to), then each field's first error,
+    or every error of a field that shows them all (FreeTextArea); date errors link to the day box (the fieldset
+    cannot take focus)."""
+    items: list[dict[str, str]] = [{"text": message} for message in form.form_errors]
+    for field in form:
+        if not field.errors:
+            continue
+        href = f"#{field.name}-day" if isinstance(field, GovDateField) else f"#{field.id}"
+        messages = field.errors if isinstance(field.widget, FreeTextArea) else field.errors[:1]
+        items += [{"text": message, "href": href} for message in messages]
+    return {"titleText": "There is a problem", "errorList": items}
 
 
 def register(app: Flask) -> None:

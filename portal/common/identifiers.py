@@ -2,8 +2,10 @@
 
 The portal identifies a child by initials and year of birth, or by a case reference, never by a
 full name or a full date of birth (DESIGN.md, "Safety and data principles"). Staff type free text,
-so before saving it the portal runs `find_identifiers` and asks the user to remove what it finds,
-or to confirm that it is not about a child. The detector is a prompt, not a guarantee: it is tuned
+so before saving it a service calls `check_free_text` with every text it is about to save, which
+raises one `IdentifiersFound` holding everything `find_identifiers` found in each of them; the route
+shows each finding by its field (`portal.common.forms.show_domain_error`) and asks the user to remove
+it, or to confirm that it is not about a child. The detector is a prompt, not a guarantee: it is tuned
 to miss little while keeping false alarms on ordinary case notes rare. Pure code: no Flask, no
 database, regular expressions compiled once.
 
@@ -68,7 +70,16 @@ from datetime import date
 from enum import StrEnum
 from typing import NamedTuple
 
-__all__ = ["Finding", "IdentifierKind", "find_identifiers", "is_valid_nhs_number"]
+from portal.common.errors import DomainError
+
+__all__ = [
+    "Finding",
+    "IdentifierKind",
+    "IdentifiersFound",
+    "check_free_text",
+    "find_identifiers",
+    "is_valid_nhs_number",
+]
 
 
 class IdentifierKind(StrEnum):
@@ -114,6 +125,26 @@ def find_identifiers(text: str, *, today: date | None = None) -> list[Finding]:
         if not result or finding.start >= result[-1].end:
             result.append(finding)
     return result
+
+
+class IdentifiersFound(DomainError):
+    """Free text looks as if it holds a child's identifiers: nothing is saved until they are removed or the
+    user confirms. `findings` holds every finding of every text checked, by the text's name (the service's
+    argument, which the form's field shares), in the order the texts were given; `field` names the first."""
+
+    def __init__(self, findings: dict[str, list[Finding]]) -> None:
+        super().__init__("Remove personal details before you save", field=next(iter(findings), None))
+        self.findings = findings
+
+
+def check_free_text(*, confirmed: bool, **texts: str) -> None:
+    """Raise IdentifiersFound, unless `confirmed`, when any of `texts` (named as the form's fields are) looks
+    as if it names or identifies a child. Every text is checked, so that one submission reports it all."""
+    if confirmed:
+        return
+    found = {name: findings for name, text in texts.items() if (findings := find_identifiers(text))}
+    if found:
+        raise IdentifiersFound(found)
 
 
 def _words(words: str) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
 
+from portal.common.errors import DomainError
 from portal.common.periods import PeriodKind, quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
@@ -40,7 +41,7 @@ def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.F
 def index() -> ResponseReturnValue:
     try:
         filters = _filters()
-    except services.FilterError as error:
+    except DomainError as error:
         # A period that is not one: the form again with the message, and no figures.
         filters = services.resolve_filters(
             current_person(),
@@ -71,7 +72,7 @@ def index() -> ResponseReturnValue:
 def _report() -> quarterly.Report:
     try:
         filters = _filters(kinds=(PeriodKind.QUARTER,))
-    except services.FilterError:
+    except DomainError:
         raise NotFound from None  # no report for a period that is not a quarter
     return quarterly.report(filters)
 

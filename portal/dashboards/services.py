@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from portal import access
 from portal.accounts.models import User
+from portal.common.errors import DomainError
 from portal.common.periods import Period, PeriodKind, financial_year, month, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -27,10 +28,6 @@ from portal.extensions import db
 
 SUPPRESS_BELOW = 5
 FEWER_THAN_5 = "fewer than 5"
-
-
-class FilterError(ValueError):
-    """A filter value that is not of the right form (e.g. an unknown period); the message is for the user."""
 
 
 # --- small pure helpers --------------------------------------------------------------------------------
@@ -147,9 +144,9 @@ def parse_period(key: str | None, *, today: date, kinds: Iterable[PeriodKind] = 
     try:
         period = Period.parse(key)
     except ValueError as error:
-        raise FilterError("Select a month, quarter or financial year from the list") from error
+        raise DomainError("Select a month, quarter or financial year from the list", field="period") from error
     if period.kind not in tuple(kinds):
-        raise FilterError("Select a quarter from the list")
+        raise DomainError("Select a quarter from the list", field="period")
     return period
 
 
@@ -164,7 +161,7 @@ def resolve_filters(
     kinds: Iterable[PeriodKind] = tuple(PeriodKind),
 ) -> Filters:
     """The filters from a query string. NotFound for a locality, pod or practitioner outside the manager's
-    area; FilterError for a period that is not one."""
+    area; DomainError for a period that is not one."""
     area = area_of(user)
     today = today or london_today()
     locality_id, pod_id, practitioner_id = _id(locality), _id(pod), _id(practitioner)

@@ -8,6 +8,8 @@ from flask_login import current_user
 
 from portal import access
 from portal.accounts.services import staff_choices
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.permissions import public, role_required
 from portal.common.roles import Role
 from portal.common.times import london_today
@@ -93,8 +95,8 @@ def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
                 lead_id=form.lead_id.data or None,
                 manager_id=form.manager_id.data or None,
             )
-        except services.DirectoryError as error:
-            form.name.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="name")
         else:
             flash(f"{saved.name} has been saved.", "success")
             return redirect(url_for("directory.locality", locality_id=saved.id))
@@ -134,8 +136,8 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
                 consult_days=form.consult_days.data or 0,
                 outcome_days=form.outcome_days.data or 0,
             )
-        except services.DirectoryError as error:
-            form.acknowledge_days.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="acknowledge_days")
         else:
             flash(f"Service levels for {loc.name} have been saved. New requests will use them.", "success")
             return redirect(url_for("directory.locality", locality_id=loc.id))
@@ -153,8 +155,8 @@ def create_pod(locality_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             pod = services.create_pod(loc, by=current_user, name=form.name.data or "")
-        except services.DirectoryError as error:
-            form.name.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="name")
         else:
             flash(f"{pod.name} has been added.", "success")
             return redirect(url_for("directory.pod", pod_id=pod.id))
@@ -183,8 +185,8 @@ def pod(pod_id: int) -> ResponseReturnValue:
             services.add_pod_member(
                 the_pod, by=current_user, user_id=form.user_id.data, pod_role=PodRole(form.pod_role.data)
             )
-        except services.DirectoryError as error:
-            form.user_id.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="user_id")
         else:
             flash("Pod member added.", "success")
             return redirect(url_for("directory.pod", pod_id=the_pod.id))
@@ -231,8 +233,8 @@ def new_absence() -> ResponseReturnValue:
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
             )
-        except services.DirectoryError as error:
-            form.user_id.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="user_id")
         else:
             flash("Absence saved. Partners will be told who covers.", "success")
             return redirect(url_for("directory.absences"))

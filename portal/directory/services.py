@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit
+from portal.common.errors import DomainError
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
 from portal.directory.models import (
@@ -24,11 +25,6 @@ from portal.directory.models import (
 )
 from portal.directory.search import IndexCache, Row, SearchIndex
 from portal.extensions import db
-
-
-class DirectoryError(Exception):
-    """A directory rule was broken; the message is fit to show the user."""
-
 
 # --- search ---------------------------------------------------------------------------------------
 
@@ -179,7 +175,7 @@ def _check_staff(user_id: int | None, *, label: str) -> User | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.is_staff:
-        raise DirectoryError(f"Select a member of staff as the {label}")
+        raise DomainError(f"Select a member of staff as the {label}")
     return user
 
 
@@ -207,7 +203,7 @@ def save_locality(
     if locality is not None:
         query = query.where(Locality.id != locality.id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise DirectoryError("There is already a locality with this name")
+        raise DomainError("There is already a locality with this name")
     _check_staff(lead_id, label="locality lead")
     _check_staff(manager_id, label="locality manager")
     if locality is None:
@@ -237,9 +233,9 @@ def set_service_levels(
     days = (acknowledge_days, consult_days, outcome_days)
     if any(d not in SERVICE_LEVEL_DAYS for d in days):
         low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
-        raise DirectoryError(f"Service levels must be between {low} and {high} working days")
+        raise DomainError(f"Service levels must be between {low} and {high} working days")
     if not acknowledge_days <= consult_days <= outcome_days:
-        raise DirectoryError("Each service level must be the same as or longer than the one before it")
+        raise DomainError("Each service level must be the same as or longer than the one before it")
     before = (locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days)
     locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days = days
     db.session.flush()
@@ -268,7 +264,7 @@ def create_pod(locality: Locality, *, by: User, name: str) -> Pod:
     if db.session.scalar(
         select(Pod).where(Pod.locality_id == locality.id, func.lower(Pod.name) == name.strip().lower())
     ):
-        raise DirectoryError("This locality already has a pod with this name")
+        raise DomainError("This locality already has a pod with this name")
     pod = Pod(locality_id=locality.id, name=name.strip())
     db.session.add(pod)
     db.session.flush()
@@ -285,9 +281,9 @@ def add_pod_member(pod: Pod, *, by: User, user_id: int, pod_role: PodRole) -> Po
     ensure_can_manage(by, pod.locality)
     member_user = db.session.scalar(select(User).where(User.id == user_id, access.staff_of([pod.locality_id])))
     if member_user is None:
-        raise DirectoryError("Select a member of staff")
+        raise DomainError("Select a member of staff")
     if any(m.user_id == user_id for m in pod.members):
-        raise DirectoryError(f"{member_user.name} is already in this pod")
+        raise DomainError(f"{member_user.name} is already in this pod")
     member = PodMember(pod=pod, user_id=user_id, pod_role=pod_role)
     db.session.add(member)
     db.session.flush()
@@ -341,13 +337,13 @@ def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:
 def record_absence(*, by: User, user_id: int, cover_id: int, starts_on: date, ends_on: date) -> StaffAbsence:
     """Record that a member of staff is away and who covers."""
     if user_id not in {u.id for u in absence_people(by)}:
-        raise DirectoryError("Select who will be away")
+        raise DomainError("Select who will be away")
     if cover_id == user_id:
-        raise DirectoryError("Select someone else to cover")
+        raise DomainError("Select someone else to cover")
     if cover_id not in {u.id for u in cover_people(by)}:
-        raise DirectoryError("Select who will cover")
+        raise DomainError("Select who will cover")
     if ends_on < starts_on:
-        raise DirectoryError("The last day of the absence must be the same as or after the first day")
+        raise DomainError("The last day of the absence must be the same as or after the first day")
     absence = StaffAbsence(
         user_id=user_id, cover_id=cover_id, starts_on=starts_on, ends_on=ends_on, created_by_id=by.id
     )

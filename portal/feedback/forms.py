@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.common.forms import FreeTextArea, IdentifierConfirmation
 from portal.feedback.models import Theme
 from portal.feedback.services import RATING_WORDS
-from portal.requests.forms import IdentifierConfirmation
 
 ALL_LOCALITIES = "all"
 
@@ -42,7 +42,7 @@ class FeedbackForm(IdentifierConfirmation, FlaskForm):
     )
     text = TextAreaField(
         "Tell us more",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         validators=[
             InputRequired(message="Enter your feedback"),
             Length(max=4000, message="Your feedback must be 4,000 characters or fewer"),
@@ -132,7 +132,7 @@ class RecognitionForm(IdentifierConfirmation, FlaskForm):
     )
     text = TextAreaField(
         "What would you like to thank them for?",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="The partners of the organisation read this. Do not include a child's details.",
         validators=[
             InputRequired(message="Enter what you would like to thank them for"),
@@ -160,7 +160,7 @@ class EntryForm(IdentifierConfirmation, FlaskForm):
     )
     you_said = TextAreaField(
         "You said",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="What partners told us, in a sentence or two.",
         validators=[
             InputRequired(message="Enter what partners said"),
@@ -169,7 +169,7 @@ class EntryForm(IdentifierConfirmation, FlaskForm):
     )
     we_did = TextAreaField(
         "We did",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="What the service has changed, or will change, and when.",
         validators=[
             InputRequired(message="Enter what the service did"),

@@ -8,6 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal import access
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.periods import Period
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -29,19 +31,6 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
 STAFF = (Role.PRACTITIONER, Role.MANAGER)
-
-
-def _show_error(form: Any, error: services.FeedbackError, fallback: str) -> bool:
-    """Show the error by the field it names (a service's argument; the forms use the same names, except
-    the entry form's `locality`, which is the fallback there), else by `fallback`. True when it is a
-    warning about a child's identifiers, so the page offers the box to confirm them."""
-    if isinstance(error, services.IdentifiersFound):
-        for name, findings in error.by_field.items():
-            getattr(form, name).errors = [finding.message for finding in findings]
-        return True
-    field = getattr(form, error.field, None) if error.field else None
-    (field if field is not None else getattr(form, fallback)).errors = [str(error)]
-    return False
 
 
 @bp.app_context_processor
@@ -85,7 +74,6 @@ def _feedback_form() -> FeedbackForm:
 @role_required(Role.PARTNER)
 def give_feedback() -> ResponseReturnValue:
     form = _feedback_form()
-    ask_confirm = False
     if form.validate_on_submit():
         try:
             services.give_feedback(
@@ -98,8 +86,8 @@ def give_feedback() -> ResponseReturnValue:
                 anonymous=bool(form.anonymous.data),
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.FeedbackError as error:
-            ask_confirm = _show_error(form, error, "text")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="text")
         else:
             flash(
                 "Thank you. Your feedback has been sent"
@@ -107,7 +95,7 @@ def give_feedback() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("feedback.index"))
-    return render_template("feedback/give.html", form=form, ask_confirm=ask_confirm, title="Give feedback")
+    return render_template("feedback/give.html", form=form, title="Give feedback")
 
 
 @bp.route("/requests/<int:request_id>/pulse", methods=["GET", "POST"])
@@ -116,9 +104,9 @@ def pulse(request_id: int) -> ResponseReturnValue:
     me = current_person()
     try:
         req = services.get_closed_request_for_pulse(request_id, user=me)
-    except services.PulseNotOpen as error:
+    except DomainError as error:
         return render_template(
-            "feedback/pulse_closed.html", message=str(error), title="This request is not closed yet"
+            "feedback/pulse_closed.html", message=error.message, title="This request is not closed yet"
         ), 409
     answer = services.find_pulse(req)
     form = PulseForm()
@@ -127,8 +115,8 @@ def pulse(request_id: int) -> ResponseReturnValue:
             services.answer_pulse(
                 req, by=me, helpful=form.helpful.data == "yes", knew_what_next=form.knew_what_next.data == "yes"
             )
-        except services.PulseNotOpen as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("Thank you. Your answers help us improve consultations.", "success")
         return redirect(url_for("requests.request_page", request_id=req.id, _anchor="pulse"))
@@ -178,7 +166,6 @@ def review() -> ResponseReturnValue:
 def new_recognition() -> ResponseReturnValue:
     me = current_person()
     form = RecognitionForm(organisations=[(str(o.id), o.name) for o in services.recognisable_organisations(me)])
-    ask_confirm = False
     if form.validate_on_submit():
         organisation_id = id_or_none(form.organisation_id.data)
         try:
@@ -188,16 +175,14 @@ def new_recognition() -> ResponseReturnValue:
                 text=form.text.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.FeedbackError as error:
-            ask_confirm = _show_error(form, error, "organisation_id")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="organisation_id")
         else:
             flash(
                 f"Positive feedback sent to {recognition.organisation.name}. Their partners have been told.", "success"
             )
             return redirect(url_for("feedback.index"))
-    return render_template(
-        "feedback/recognition.html", form=form, ask_confirm=ask_confirm, title="Send positive feedback to a partner"
-    )
+    return render_template("feedback/recognition.html", form=form, title="Send positive feedback to a partner")
 
 
 @bp.route("/you-said-we-did")
@@ -236,13 +221,12 @@ def _entry_values(form: EntryForm) -> dict[str, Any]:
     }
 
 
-def _entry_page(form: EntryForm, *, title: str, ask_confirm: bool, entry: YouSaidWeDid | None = None) -> str:
+def _entry_page(form: EntryForm, *, title: str, entry: YouSaidWeDid | None = None) -> str:
     return render_template(
         "feedback/entry_form.html",
         form=form,
         entry=entry,
         publish_form=PublishForm(formdata=None),
-        ask_confirm=ask_confirm,
         title=title,
     )
 
@@ -251,16 +235,15 @@ def _entry_page(form: EntryForm, *, title: str, ask_confirm: bool, entry: YouSai
 @role_required(Role.MANAGER)
 def new_entry() -> ResponseReturnValue:
     form = _entry_form()
-    ask_confirm = False
     if form.validate_on_submit():
         try:
             entry = services.create_entry(by=current_person(), **_entry_values(form))
-        except services.FeedbackError as error:
-            ask_confirm = _show_error(form, error, "locality")
+        except DomainError as error:
+            show_domain_error(form, error, fields={"locality_id": "locality"}, fallback="locality")
         else:
             flash("Draft saved. Partners will see it once you publish it.", "success")
             return redirect(url_for("feedback.edit_entry", entry_id=entry.id))
-    return _entry_page(form, title="New “You said, we did”", ask_confirm=ask_confirm)
+    return _entry_page(form, title="New “You said, we did”")
 
 
 @bp.route("/you-said-we-did/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -268,17 +251,16 @@ def new_entry() -> ResponseReturnValue:
 def edit_entry(entry_id: int) -> ResponseReturnValue:
     entry = services.get_entry(entry_id, user=current_person())
     form = _entry_form(entry)
-    ask_confirm = False
     if form.validate_on_submit():
         try:
             services.update_entry(entry, by=current_person(), **_entry_values(form))
-        except services.FeedbackError as error:
-            ask_confirm = _show_error(form, error, "locality")
+        except DomainError as error:
+            show_domain_error(form, error, fields={"locality_id": "locality"}, fallback="locality")
         else:
             flash("Changes saved.", "success")
             return redirect(url_for("feedback.edit_entry", entry_id=entry.id))
     title = "Edit “You said, we did”" if entry.published_at else "Edit draft “You said, we did”"
-    return _entry_page(form, title=title, ask_confirm=ask_confirm, entry=entry)
+    return _entry_page(form, title=title, entry=entry)
 
 
 @bp.route("/you-said-we-did/<int:entry_id>/publish", methods=["POST"])
@@ -288,8 +270,8 @@ def publish_entry(entry_id: int) -> ResponseReturnValue:
     if PublishForm().validate_on_submit():
         try:
             services.publish_entry(entry, by=current_person())
-        except services.FeedbackError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("Published. Partners can read it now.", "success")
             return redirect(url_for("feedback.you_said_we_did"))

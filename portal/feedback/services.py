@@ -23,7 +23,8 @@ from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.arithmetic import average
-from portal.common.identifiers import Finding, find_identifiers
+from portal.common.errors import DomainError
+from portal.common.identifiers import check_free_text
 from portal.common.models import AuditEvent
 from portal.common.periods import Period, financial_year, recent_quarters
 from portal.common.permissions import NotFound
@@ -39,38 +40,6 @@ REVIEW_PAGE_SIZE = 25
 REQUEST_CHOICES = 50  # the partner's organisation's latest requests offered on the feedback form
 
 RATING_WORDS = {1: "Very poor", 2: "Poor", 3: "Neither good nor poor", 4: "Good", 5: "Very good"}
-
-
-class FeedbackError(Exception):
-    """A feedback rule was broken; the message is fit to show the user. `field` names the service's
-    argument the message is about (e.g. "rating"), when it is about one."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class IdentifiersFound(FeedbackError):
-    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed.
-    `by_field` says what was found in which text (by the service's argument name), to show by each."""
-
-    def __init__(self, by_field: dict[str, list[Finding]]) -> None:
-        super().__init__("Remove personal details before you save", field=next(iter(by_field), None))
-        self.by_field = by_field
-
-
-class PulseNotOpen(FeedbackError):
-    """The pulse is asked only once a request is closed, and answered once."""
-
-
-def check_free_text(*, confirmed: bool, **texts: str) -> None:
-    """Raise IdentifiersFound, unless confirmed, when any of the texts (named by the service's argument)
-    looks as if it names or identifies a child."""
-    if confirmed:
-        return
-    found = {field: findings for field, text in texts.items() if (findings := find_identifiers(text))}
-    if found:
-        raise IdentifiersFound(found)
 
 
 def start_of_day(day: date) -> datetime:
@@ -115,20 +84,20 @@ def give_feedback(
     """A partner's feedback on a theme, about a locality (by default their own; a request's, when it is about
     one). Anonymous feedback stores no author, organisation or request."""
     if by.role is not Role.PARTNER or by.organisation is None:
-        raise FeedbackError("Only partners of a school or agency can give feedback")
+        raise DomainError("Only partners of a school or agency can give feedback")
     if not 1 <= rating <= 5:
-        raise FeedbackError("Select a rating from 1 to 5", field="rating")
+        raise DomainError("Select a rating from 1 to 5", field="rating")
     check_free_text(text=text, confirmed=confirmed)
     req = None
     if request_id is not None:
         req = db.session.get(ConsultationRequest, request_id)
         if req is None or not access.is_partner_of(by, req.organisation_id):
-            raise FeedbackError("Select one of your organisation's requests", field="request_id")
+            raise DomainError("Select one of your organisation's requests", field="request_id")
         locality_id = req.locality_id
     elif locality_id is None:
         locality_id = access.partner_locality_id(by)
     elif db.session.get(Locality, locality_id) is None:
-        raise FeedbackError("Select a locality from the list", field="locality_id")
+        raise DomainError("Select a locality from the list", field="locality_id")
     feedback = Feedback(
         theme=theme,
         rating=rating,
@@ -182,12 +151,12 @@ def own_feedback(user: User, *, limit: int = 20) -> list[Feedback]:
 
 
 def get_closed_request_for_pulse(request_id: int, *, user: User) -> ConsultationRequest:
-    """The partner's organisation's request; NotFound for anyone else's, PulseNotOpen while it is open."""
+    """The partner's organisation's request; NotFound for anyone else's, DomainError while it is open."""
     req = db.session.get(ConsultationRequest, request_id)
     if req is None or not access.is_partner_of(user, req.organisation_id):
         raise NotFound
     if req.status is not RequestStatus.CLOSED:
-        raise PulseNotOpen(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
+        raise DomainError(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
     return req
 
 
@@ -200,9 +169,9 @@ def answer_pulse(req: ConsultationRequest, *, by: User, helpful: bool, knew_what
     if not access.is_partner_of(by, req.organisation_id):
         raise NotFound
     if req.status is not RequestStatus.CLOSED:
-        raise PulseNotOpen(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
+        raise DomainError(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
     if find_pulse(req) is not None:
-        raise PulseNotOpen(f"Your organisation has already answered these questions about {req.reference}.")
+        raise DomainError(f"Your organisation has already answered these questions about {req.reference}.")
     pulse = PulseResponse(request_id=req.id, helpful=helpful, knew_what_next=knew_what_next, responded_by_id=by.id)
     # Two partners of a school answering at once: the unique request_id lets one win, the other is told.
     try:
@@ -210,7 +179,7 @@ def answer_pulse(req: ConsultationRequest, *, by: User, helpful: bool, knew_what
             db.session.add(pulse)
             db.session.flush()
     except IntegrityError:
-        raise PulseNotOpen(f"Your organisation has already answered these questions about {req.reference}.") from None
+        raise DomainError(f"Your organisation has already answered these questions about {req.reference}.") from None
     audit.record("feedback.pulse_answered", obj=pulse, request_id=req.id)
     return pulse
 
@@ -297,7 +266,7 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
         raise NotFound
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.locality_id not in access.work_locality_ids(by, on=london_today()):
-        raise FeedbackError("Select an organisation in your locality", field="organisation_id")
+        raise DomainError("Select an organisation in your locality", field="organisation_id")
     check_free_text(text=text, confirmed=confirmed)
     recognition = Recognition(organisation_id=organisation.id, from_user_id=by.id, text=text.strip())
     db.session.add(recognition)
@@ -395,7 +364,7 @@ def get_entry(entry_id: int, *, user: User) -> YouSaidWeDid:
 
 def _check_locality(user: User, locality_id: int | None) -> None:
     if locality_id is not None and not access.manages(user, locality_id):
-        raise FeedbackError("Select a locality in your area, or all localities", field="locality_id")
+        raise DomainError("Select a locality in your area, or all localities", field="locality_id")
 
 
 def create_entry(
@@ -444,7 +413,7 @@ def update_entry(
 def publish_entry(entry: YouSaidWeDid, *, by: User) -> YouSaidWeDid:
     get_entry(entry.id, user=by)
     if entry.published_at is not None:
-        raise FeedbackError("This entry is already published")
+        raise DomainError("This entry is already published")
     entry.published_at = utcnow()
     audit.record("feedback.you_said_we_did_published", obj=entry)
     db.session.flush()

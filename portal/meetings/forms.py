@@ -11,18 +11,23 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
 from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import (
+    TIME_HINT,
+    FreeTextArea,
+    GovDateField,
+    IdentifierConfirmation,
+    PlaceOrOnlineLink,
+    StartAndEndTimes,
+)
 from portal.common.times import london_today
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDraft, RegisterEntry
 from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
-from portal.requests.forms import IdentifierConfirmation
 
 _DATE_HINT = "For example, 27 3 2027"
 
@@ -59,7 +64,7 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, F
     )
     agenda = TextAreaField(
         "Agenda (optional)",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="Schools see it in the portal. Do not include details of children or families.",
         validators=[Length(max=AGENDA_MAX, message=f"The agenda must be {AGENDA_MAX:,} characters or fewer")],
     )
@@ -179,7 +184,7 @@ def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> Re
 class MinutesForm(IdentifierConfirmation, FlaskForm):
     minutes = TextAreaField(
         "Minutes",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="Who came, what was discussed and what was resolved. Actions go in the action log. "
         "Do not include details of children or families.",
         validators=[
@@ -206,7 +211,7 @@ def _rag_choices() -> list[tuple[str, str]]:
 class ActionForm(IdentifierConfirmation, FlaskForm):
     text = TextAreaField(
         "Action",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="What will be done, for example: update the improvement plan to include the new actions",
         validators=[
             InputRequired(message="Enter the action"),
@@ -244,7 +249,7 @@ class ActionUpdateForm(IdentifierConfirmation, FlaskForm):
     done = BooleanField("The action is done", widget=GovCheckboxInput())
     note = TextAreaField(
         "Update (optional)",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="What has happened since it was agreed",
         validators=[Length(max=NOTE_MAX, message=f"The update must be {NOTE_MAX:,} characters or fewer")],
     )

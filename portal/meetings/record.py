@@ -21,14 +21,14 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit
+from portal.common.errors import DomainError
+from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
 from portal.directory.models import Organisation
 from portal.extensions import db
 from portal.meetings.models import MeetingAction, MeetingAnswer, PartnershipMeeting, Rag
 from portal.meetings.services import (
     ATTENDEES_MAX,
-    MeetingError,
-    check_free_text,
     ensure_manager_of,
     has_started,
 )
@@ -43,9 +43,9 @@ NOTE_MAX = 1000
 
 def _ensure_held(meeting: PartnershipMeeting) -> None:
     if meeting.cancelled_at is not None:
-        raise MeetingError("This meeting was cancelled")
+        raise DomainError("This meeting was cancelled")
     if not has_started(meeting):
-        raise MeetingError("You can record this once the meeting has started")
+        raise DomainError("You can record this once the meeting has started")
 
 
 # --- the register and minutes ---------------------------------------------------------------------
@@ -88,14 +88,14 @@ def record_register(
     _ensure_held(meeting)
     invited = {i.id for i in meeting.invitations}
     if set(entries) != invited:
-        raise MeetingError("Say for every school whether it was represented", field="register")
+        raise DomainError("Say for every school whether it was represented", field="register")
     for invitation in meeting.invitations:
         entry = entries[invitation.id]
         who = " ".join(entry.by_whom.split())
         if entry.represented and not who:
-            raise MeetingError(f"Enter who represented {invitation.organisation.name}", field=f"by_{invitation.id}")
+            raise DomainError(f"Enter who represented {invitation.organisation.name}", field=f"by_{invitation.id}")
         if len(who) > ATTENDEES_MAX:
-            raise MeetingError(f"Who came must be {ATTENDEES_MAX} characters or fewer", field=f"by_{invitation.id}")
+            raise DomainError(f"Who came must be {ATTENDEES_MAX} characters or fewer", field=f"by_{invitation.id}")
     for invitation in meeting.invitations:
         entry = entries[invitation.id]
         invitation.represented = entry.represented
@@ -125,12 +125,12 @@ def save_minutes(
     _ensure_held(meeting)
     minutes = minutes.strip()
     if not minutes:
-        raise MeetingError("Enter the minutes", field="minutes")
+        raise DomainError("Enter the minutes", field="minutes")
     if len(minutes) > MINUTES_MAX:
-        raise MeetingError(f"The minutes must be {MINUTES_MAX:,} characters or fewer", field="minutes")
+        raise DomainError(f"The minutes must be {MINUTES_MAX:,} characters or fewer", field="minutes")
     first_publication = publish and meeting.minutes_published_at is None
     if minutes != meeting.minutes or first_publication:
-        check_free_text(minutes, field="minutes", confirmed=confirmed)
+        check_free_text(minutes=minutes, confirmed=confirmed)
     meeting.minutes = minutes
     if first_publication:
         meeting.minutes_published_at = utcnow()
@@ -186,13 +186,13 @@ def add_action(
     _ensure_held(meeting)
     text = text.strip()
     if not text:
-        raise MeetingError("Enter the action", field="text")
+        raise DomainError("Enter the action", field="text")
     if len(text) > ACTION_MAX:
-        raise MeetingError(f"The action must be {ACTION_MAX:,} characters or fewer", field="text")
+        raise DomainError(f"The action must be {ACTION_MAX:,} characters or fewer", field="text")
     parsed = parse_owner(owner)
     if parsed is None or owner not in {value for value, _ in owner_choices(meeting.locality_id)}:
-        raise MeetingError("Select who owns the action", field="owner")
-    check_free_text(text, field="text", confirmed=confirmed)
+        raise DomainError("Select who owns the action", field="owner")
+    check_free_text(text=text, confirmed=confirmed)
     kind, owner_id = parsed
     action = MeetingAction(
         locality_id=meeting.locality_id,
@@ -246,12 +246,12 @@ def update_action(
         raise NotFound
     note = note.strip()
     if len(note) > NOTE_MAX:
-        raise MeetingError(f"The update must be {NOTE_MAX:,} characters or fewer", field="note")
+        raise DomainError(f"The update must be {NOTE_MAX:,} characters or fewer", field="note")
     was_done = action.done_at is not None
     if (rag, done, note) == (action.rag, was_done, action.update_note):
-        raise MeetingError("Change the RAG status, whether it is done or the update, or go back", field="rag")
+        raise DomainError("Change the RAG status, whether it is done or the update, or go back", field="rag")
     if note != action.update_note:
-        check_free_text(note, field="note", confirmed=confirmed)
+        check_free_text(note=note, confirmed=confirmed)
     previous = action.rag
     action.rag = rag
     action.update_note = note

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal import access
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
@@ -34,18 +34,6 @@ def _meeting_url(meeting: PartnershipMeeting, anchor: str | None = None) -> str:
     return url_for("meetings.meeting_page", meeting_id=meeting.id, _anchor=anchor)
 
 
-def _show_error(form: Any, error: services.MeetingError, fallback: str) -> bool:
-    """Show the error by its field. True when it is a warning about a child's identifiers, so the page
-    offers the box to confirm them."""
-    field = getattr(form, error.field, None) if error.field else None
-    field = field if field is not None else getattr(form, fallback)
-    if isinstance(error, services.IdentifiersFound):
-        field.errors = [finding.message for finding in error.findings]
-        return True
-    field.errors = [str(error)]
-    return False
-
-
 @bp.route("")
 @role_required(*PEOPLE)
 def list_meetings() -> ResponseReturnValue:
@@ -70,7 +58,6 @@ def schedule_meeting() -> ResponseReturnValue:
         flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
         return redirect(url_for("meetings.list_meetings"))
     form = MeetingForm(localities=[(loc.id, loc.name) for loc in localities])
-    ask_confirm = False
     if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
         form.locality_id.data = request.args.get("locality_id", type=int)
     if form.validate_on_submit():
@@ -87,8 +74,8 @@ def schedule_meeting() -> ResponseReturnValue:
                 agenda=form.agenda.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.MeetingError as error:
-            ask_confirm = _show_error(form, error, fallback="on")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="on")
         else:
             flash(f"Meeting scheduled. {services.invitation_summary(meeting)}", "success")
             return redirect(_meeting_url(meeting))
@@ -97,7 +84,6 @@ def schedule_meeting() -> ResponseReturnValue:
         form=form,
         localities=localities,
         this_quarter=quarter(london_today()),
-        ask_confirm=ask_confirm,
         title="Schedule a partnership meeting",
     )
 
@@ -148,7 +134,6 @@ def change_meeting(meeting_id: int) -> ResponseReturnValue:
         flash("This meeting can no longer be changed: it has been cancelled or has started.", "info")
         return redirect(_meeting_url(meeting))
     form = MeetingForm()
-    ask_confirm = False
     if request.method == "GET":
         form.show_times(meeting.starts_at, meeting.ends_at)
         form.location.data = meeting.location
@@ -168,15 +153,13 @@ def change_meeting(meeting_id: int) -> ResponseReturnValue:
                 agenda=form.agenda.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.MeetingError as error:
-            ask_confirm = _show_error(form, error, fallback="on")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="on")
         else:
             flash("The meeting has been changed. The schools have been sent the new details.", "success")
             return redirect(_meeting_url(meeting))
     form.submit.label.text = "Save and send the change"
-    return render_template(
-        "meetings/meeting_form.html", form=form, meeting=meeting, ask_confirm=ask_confirm, title="Change the meeting"
-    )
+    return render_template("meetings/meeting_form.html", form=form, meeting=meeting, title="Change the meeting")
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["POST"])
@@ -186,8 +169,8 @@ def cancel_meeting(meeting_id: int) -> ResponseReturnValue:
     if MeetingCancelForm().validate_on_submit():
         try:
             services.cancel_meeting(meeting, by=current_person())
-        except services.MeetingError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("The meeting has been cancelled. The schools have been told.", "success")
     return redirect(_meeting_url(meeting))
@@ -206,11 +189,11 @@ def answer_meeting(meeting_id: int) -> ResponseReturnValue:
             services.answer_invitation(
                 meeting, by=me, answer=MeetingAnswer(form.answer.data), attendees=form.attendees.data or ""
             )
-        except services.MeetingError as error:
+        except DomainError as error:
             if not error.field:  # the meeting itself can no longer be answered
-                flash(str(error), "info")
+                flash(error.message, "info")
                 return redirect(_meeting_url(meeting))
-            _show_error(form, error, fallback="answer")
+            show_domain_error(form, error, fallback="answer")
         else:
             flash("Your school's answer has been saved.", "success")
             return redirect(_meeting_url(meeting, "your-answer"))
@@ -240,8 +223,8 @@ def record_register(meeting_id: int) -> ResponseReturnValue:
     elif form.validate_on_submit():
         try:
             record.record_register(meeting, by=current_person(), entries=form.entries())
-        except services.MeetingError as error:
-            _show_error(form, error, fallback=f"represented_{invitations[0].id}" if invitations else "submit")
+        except DomainError as error:
+            show_domain_error(form, error, fallback=f"represented_{invitations[0].id}" if invitations else "submit")
         else:
             flash("Register saved.", "success")
             return redirect(_meeting_url(meeting, "register"))
@@ -257,7 +240,6 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
     if (early := _held_or_redirect(meeting)) is not None:
         return early
     form = MinutesForm()
-    ask_confirm = False
     if request.method == "GET":
         form.minutes.data = meeting.minutes
     elif form.validate_on_submit():
@@ -269,8 +251,8 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
                 publish=bool(form.publish.data),
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.MeetingError as error:
-            ask_confirm = _show_error(form, error, fallback="minutes")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="minutes")
         else:
             published = meeting.minutes_published_at is not None
             flash("Minutes published: partners can read them." if published else "Draft minutes saved.", "success")
@@ -279,7 +261,6 @@ def write_minutes(meeting_id: int) -> ResponseReturnValue:
         "meetings/minutes.html",
         meeting=meeting,
         form=form,
-        ask_confirm=ask_confirm,
         when=when_text(meeting),
         title="Minutes",
     )
@@ -292,7 +273,6 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
     if (early := _held_or_redirect(meeting)) is not None:
         return early
     form = ActionForm(owners=record.owner_choices(meeting.locality_id))
-    ask_confirm = False
     if form.validate_on_submit():
         assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
         try:
@@ -305,14 +285,12 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
                 rag=Rag(form.rag.data),
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.MeetingError as error:
-            ask_confirm = _show_error(form, error, fallback="text")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="text")
         else:
             flash("Action added to the log.", "success")
             return redirect(_meeting_url(meeting, "actions"))
-    return render_template(
-        "meetings/action_form.html", meeting=meeting, form=form, ask_confirm=ask_confirm, title="Add an action"
-    )
+    return render_template("meetings/action_form.html", meeting=meeting, form=form, title="Add an action")
 
 
 @bp.route("/<int:meeting_id>/actions/<int:action_id>", methods=["GET", "POST"])
@@ -321,7 +299,6 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
     action = record.get_action(meeting, action_id, user=current_person())
     form = ActionUpdateForm()
-    ask_confirm = False
     if request.method == "GET":
         form.rag.data = action.rag.value
         form.done.data = action.done_at is not None
@@ -337,8 +314,8 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
                 note=form.note.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.MeetingError as error:
-            ask_confirm = _show_error(form, error, fallback="rag")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="rag")
         else:
             flash("Action updated.", "success")
             return redirect(_meeting_url(meeting, "actions"))
@@ -347,7 +324,6 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
         meeting=meeting,
         action=action,
         form=form,
-        ask_confirm=ask_confirm,
         title="Update the action",
     )
 

@@ -2,7 +2,7 @@
 scheduling, changing and cancelling a meeting with its iCalendar invitations, and the schools' answers.
 
 The register, minutes and action log of a meeting held are in `portal.meetings.record`, coverage in
-`portal.meetings.coverage`; both use the access rules and checks here (`ensure_manager_of`, `check_free_text`).
+`portal.meetings.coverage`; both use the access rules here (`ensure_manager_of`).
 
 Who may do what:
 
@@ -32,7 +32,8 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
-from portal.common.identifiers import Finding, find_identifiers
+from portal.common.errors import DomainError
+from portal.common.identifiers import check_free_text
 from portal.common.periods import Period, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -46,34 +47,6 @@ LOCATION_MAX = 300
 ONLINE_LINK_MAX = 500
 AGENDA_MAX = 5000
 ATTENDEES_MAX = 500
-
-
-class MeetingError(Exception):
-    """A meeting rule was broken. `field` names what was wrong, so the page can show it in place:
-    "on", "starts", "ends", "location", "online_link", "agenda", "locality_id", "answer", "attendees",
-    "register", "minutes", "text", "owner", "due_on", "rag", "note", or "" for the meeting as a whole."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class IdentifiersFound(MeetingError):
-    """Free text (the minutes, an action, an update) looks as if it holds a child's identifiers: nothing is
-    saved until they are removed or the user confirms. `findings` say what was found, to show by the field."""
-
-    def __init__(self, findings: list[Finding], *, field: str) -> None:
-        super().__init__("Remove personal details before you save", field=field)
-        self.findings = findings
-
-
-def check_free_text(text: str, *, field: str, confirmed: bool) -> None:
-    """Raise IdentifiersFound when `text` looks as if it names or identifies a child, unless confirmed."""
-    if confirmed:
-        return
-    findings = find_identifiers(text)
-    if findings:
-        raise IdentifiersFound(findings, field=field)
 
 
 # --- who sees what --------------------------------------------------------------------------------
@@ -208,25 +181,25 @@ def _check_details(starts_at: datetime, ends_at: datetime, location: str, online
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
     if starts_at <= utcnow():
-        raise MeetingError("The start time must be in the future", field="starts")
+        raise DomainError("The start time must be in the future", field="starts")
     if ends_at <= starts_at:
-        raise MeetingError("The end time must be after the start time", field="ends")
+        raise DomainError("The end time must be after the start time", field="ends")
     if london(starts_at).date() != london(ends_at).date():
-        raise MeetingError("The meeting must end on the day it starts", field="ends")
+        raise DomainError("The meeting must end on the day it starts", field="ends")
     if not location and not online_link:
-        raise MeetingError("Enter a place or an online link", field="location")
+        raise DomainError("Enter a place or an online link", field="location")
     if len(location) > LOCATION_MAX:
-        raise MeetingError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
+        raise DomainError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
     if online_link and (len(online_link) > ONLINE_LINK_MAX or not ONLINE_LINK.fullmatch(online_link)):
-        raise MeetingError(
+        raise DomainError(
             "Enter the online link in the correct format, like https://meet.example.org/abc", field="online_link"
         )
     if len(agenda) > AGENDA_MAX:
-        raise MeetingError(f"The agenda must be {AGENDA_MAX:,} characters or fewer", field="agenda")
+        raise DomainError(f"The agenda must be {AGENDA_MAX:,} characters or fewer", field="agenda")
 
 
-def _quarter_taken_error(locality: Locality, period: Period) -> MeetingError:
-    return MeetingError(
+def _quarter_taken_error(locality: Locality, period: Period) -> DomainError:
+    return DomainError(
         f"{locality.name} already has a meeting in {period.label} ({period.long_label}). "
         "Choose a date in another quarter, or change that meeting",
         field="on",
@@ -244,7 +217,7 @@ def _quarter_taken(locality: Locality, period: Period, *, other_than: int | None
     if existing is not None and existing.cancelled_at is None:
         raise _quarter_taken_error(locality, period)
     if existing is not None and other_than is not None:
-        raise MeetingError(
+        raise DomainError(
             f"The {period.label} meeting of {locality.name} was cancelled. "
             "Schedule that quarter's meeting again instead",
             field="on",
@@ -253,9 +226,9 @@ def _quarter_taken(locality: Locality, period: Period, *, other_than: int | None
 
 def _ensure_open(meeting: PartnershipMeeting) -> None:
     if meeting.cancelled_at is not None:
-        raise MeetingError("This meeting has been cancelled")
+        raise DomainError("This meeting has been cancelled")
     if has_started(meeting):
-        raise MeetingError("This meeting has already started")
+        raise DomainError("This meeting has already started")
 
 
 # --- scheduling, changing, cancelling -------------------------------------------------------------
@@ -326,14 +299,14 @@ def schedule_meeting(
     iCalendar invitation (METHOD:REQUEST, SEQUENCE 0). Scheduling a quarter whose meeting was cancelled
     arranges that meeting again: the same UID, a higher SEQUENCE, answers and invitations afresh."""
     if not access.manages(by, locality_id):
-        raise MeetingError("Select a locality you manage", field="locality_id")
+        raise DomainError("Select a locality you manage", field="locality_id")
     locality = db.session.get(Locality, locality_id)
     if locality is None:  # pragma: no cover - area ids come from the locality table
         raise NotFound
     location, online_link, agenda = location.strip(), online_link.strip(), agenda.strip()
     _check_details(starts_at, ends_at, location, online_link, agenda)
     # The agenda is shown to every school of the locality: checked for a child's identifiers first.
-    check_free_text(agenda, field="agenda", confirmed=confirmed)
+    check_free_text(agenda=agenda, confirmed=confirmed)
     period = quarter(london(starts_at).date())
     _quarter_taken(locality, period)
 
@@ -421,9 +394,9 @@ def change_meeting(
         meeting.online_link,
         meeting.agenda,
     ):
-        raise MeetingError("Change the time, the place or the agenda, or go back without saving", field="on")
+        raise DomainError("Change the time, the place or the agenda, or go back without saving", field="on")
     if agenda != meeting.agenda:
-        check_free_text(agenda, field="agenda", confirmed=confirmed)
+        check_free_text(agenda=agenda, confirmed=confirmed)
     period = quarter(london(starts_at).date())
     if period.start != meeting.quarter_start:
         _quarter_taken(meeting.locality, period, other_than=meeting.id)
@@ -486,11 +459,11 @@ def answer_invitation(
     _ensure_open(meeting)
     attendees = " ".join(attendees.split())
     if answer is MeetingAnswer.NOT_ANSWERED:
-        raise MeetingError("Select whether your school will attend", field="answer")
+        raise DomainError("Select whether your school will attend", field="answer")
     if answer is MeetingAnswer.ATTENDING and not attendees:
-        raise MeetingError("Enter who will come from your school", field="attendees")
+        raise DomainError("Enter who will come from your school", field="attendees")
     if len(attendees) > ATTENDEES_MAX:
-        raise MeetingError(f"Who will come must be {ATTENDEES_MAX} characters or fewer", field="attendees")
+        raise DomainError(f"Who will come must be {ATTENDEES_MAX} characters or fewer", field="attendees")
     previous = invitation.answer
     invitation.answer = answer
     invitation.attendees = attendees if answer is MeetingAnswer.ATTENDING else ""

@@ -8,7 +8,6 @@ from uuid import uuid4
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -16,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
-    BooleanField,
     HiddenField,
     IntegerField,
     RadioField,
@@ -27,19 +25,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation
 from portal.common.times import london_today, on_day_at, parse_time
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
-
-
-class IdentifierConfirmation:
-    """A form mixin: after the portal warns about personal details, the user may confirm and save."""
-
-    confirm_identifiers = BooleanField(
-        "I have checked: these are not a child's personal details, or sharing them here is necessary",
-        widget=GovCheckboxInput(),
-    )
-
 
 # Radio choices are set in __init__, not on the field: WTForms 3.3 deprecates tuple choices given to the
 # field itself, and the warning is an error under the test suite.
@@ -86,7 +74,7 @@ class RequestCreateForm(IdentifierConfirmation, FlaskForm):
     )
     summary = TextAreaField(
         "What is worrying you, or what is your question?",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="Do not include names, dates of birth, addresses or NHS numbers.",
         validators=[
             InputRequired(message="Enter what is worrying you, or your question"),
@@ -95,7 +83,7 @@ class RequestCreateForm(IdentifierConfirmation, FlaskForm):
     )
     help_wanted = TextAreaField(
         "What would help? (optional)",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         validators=[Optional(), Length(max=2000, message="This must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
@@ -236,7 +224,7 @@ class CloseForm(FlaskForm):
 class MessageForm(IdentifierConfirmation, FlaskForm):
     text = TextAreaField(
         "Message",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         validators=[
             InputRequired(message="Enter your message"),
             Length(max=4000, message="Your message must be 4,000 characters or fewer"),
@@ -278,7 +266,7 @@ class EscalationForm(IdentifierConfirmation, FlaskForm):
     )
     text = TextAreaField(
         "Tell the manager why",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         validators=[
             InputRequired(message="Tell the manager why"),
             Length(max=4000, message="This must be 4,000 characters or fewer"),
@@ -302,8 +290,3 @@ class EscalationResponseForm(FlaskForm):
         ],
     )
     submit = SubmitField("Send response", widget=GovSubmitInput())
-
-
-def flag_identifiers(form: Any, field_name: str, messages: list[str]) -> None:
-    """Show the identifier warnings against the free-text field, and offer the confirmation box."""
-    getattr(form, field_name).errors = list(messages)

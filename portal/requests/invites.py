@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
+from portal.common.errors import DomainError
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, format_datetime, when_text, where_text
@@ -32,7 +33,7 @@ from portal.requests.models import (
     PodInvite,
     PodInvitee,
 )
-from portal.requests.services import RequestError, _ensure_staff_of, _event
+from portal.requests.services import _ensure_staff_of, _event
 
 LOCATION_MAX = 200
 ONLINE_LINK_MAX = 500
@@ -44,16 +45,6 @@ _PARTSTAT = {
     InviteResponse.DECLINED: "DECLINED",
     InviteResponse.PROPOSED: "NEEDS-ACTION",
 }
-
-
-class InviteError(RequestError):
-    """A pod-invite rule was broken. `field` names what was wrong, so the page can show it in place:
-    one of "date", "starts_at", "ends_at", "location", "online_link", "invitees", "response",
-    "proposed_starts_at", "attended", or "" for the invite as a whole."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -149,24 +140,24 @@ def _check_meeting(starts_at: datetime, ends_at: datetime, location: str, online
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
     if starts_at <= utcnow():
-        raise InviteError("The start time must be in the future", field="starts_at")
+        raise DomainError("The start time must be in the future", field="starts_at")
     if ends_at <= starts_at:
-        raise InviteError("The end time must be after the start time", field="ends_at")
+        raise DomainError("The end time must be after the start time", field="ends_at")
     if not location and not online_link:
-        raise InviteError("Enter a place or an online link", field="location")
+        raise DomainError("Enter a place or an online link", field="location")
     if len(location) > LOCATION_MAX:
-        raise InviteError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
+        raise DomainError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
     if online_link and (len(online_link) > ONLINE_LINK_MAX or not ONLINE_LINK.fullmatch(online_link)):
-        raise InviteError(
+        raise DomainError(
             "Enter the online link in the correct format, like https://meet.example.org/abc", field="online_link"
         )
 
 
 def _ensure_open(invite: PodInvite) -> None:
     if invite.cancelled_at is not None:
-        raise InviteError("This meeting has been cancelled")
+        raise DomainError("This meeting has been cancelled")
     if has_started(invite):
-        raise InviteError("This meeting has already started")
+        raise DomainError("This meeting has already started")
 
 
 # --- sending, changing, cancelling ----------------------------------------------------------------
@@ -188,10 +179,10 @@ def send_pod_invite(
     location, online_link = location.strip(), online_link.strip()
     wanted = list(dict.fromkeys(invitee_ids))
     if not wanted:
-        raise InviteError("Select at least one person to invite", field="invitees")
+        raise DomainError("Select at least one person to invite", field="invitees")
     contacts = {user.id: user for user in invitable_contacts(req)}
     if any(user_id not in contacts for user_id in wanted):
-        raise InviteError("Select people from the list", field="invitees")
+        raise DomainError("Select people from the list", field="invitees")
     _check_meeting(starts_at, ends_at, location, online_link)
 
     invite = PodInvite(
@@ -232,7 +223,7 @@ def change_pod_invite(
         invite.location,
         invite.online_link,
     ):
-        raise InviteError("Change the time or the place, or go back without saving", field="starts_at")
+        raise DomainError("Change the time or the place, or go back without saving", field="starts_at")
 
     invite.starts_at, invite.ends_at = starts_at, ends_at
     invite.location, invite.online_link = location, online_link
@@ -279,14 +270,14 @@ def respond_to_pod_invite(
     invitee = get_invitee(invite, user=by)
     _ensure_open(invite)
     if response is InviteResponse.NEEDS_ACTION:
-        raise InviteError("Select whether you can attend", field="response")
+        raise DomainError("Select whether you can attend", field="response")
     if response is InviteResponse.PROPOSED:
         if proposed_starts_at is None:
-            raise InviteError("Enter the date and time you propose", field="proposed_starts_at")
+            raise DomainError("Enter the date and time you propose", field="proposed_starts_at")
         if proposed_starts_at.tzinfo is None:
             raise ValueError("the proposed time must be timezone-aware")
         if proposed_starts_at <= utcnow():
-            raise InviteError("The time you propose must be in the future", field="proposed_starts_at")
+            raise DomainError("The time you propose must be in the future", field="proposed_starts_at")
     else:
         proposed_starts_at = None
 
@@ -318,13 +309,13 @@ def record_attendance(invite: PodInvite, *, by: User, attended_user_ids: Iterabl
     req = invite.request
     _ensure_staff_of(by, req)
     if invite.cancelled_at is not None:
-        raise InviteError("This meeting was cancelled")
+        raise DomainError("This meeting was cancelled")
     if not has_started(invite):
-        raise InviteError("You can record attendance once the meeting has started", field="attended")
+        raise DomainError("You can record attendance once the meeting has started", field="attended")
     attended = set(attended_user_ids)
     invited = {invitee.user_id for invitee in invite.invitees}
     if not attended <= invited:
-        raise InviteError("Select people from the list", field="attended")
+        raise DomainError("Select people from the list", field="attended")
     for invitee in invite.invitees:
         invitee.attended = invitee.user_id in attended
     invite.attendance_recorded_at = utcnow()

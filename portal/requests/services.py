@@ -17,8 +17,9 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
+from portal.common.errors import DomainError
 from portal.common.filters import format_date
-from portal.common.identifiers import Finding, find_identifiers
+from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import london_date, london_today
@@ -49,27 +50,6 @@ OPEN_STATUSES = (
     RequestStatus.WAITING_ON_PARTNER,
 )
 QUEUE_PAGE_SIZE = 50
-
-
-class RequestError(Exception):
-    """A request rule was broken (e.g. closing before acknowledging); the message is fit to show the user."""
-
-
-class IdentifiersFound(RequestError):
-    """Free text looks as if it holds personal identifiers; nothing is saved until they are removed or confirmed."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("Remove personal details before you save")
-        self.findings = findings
-
-
-def check_free_text(*texts: str, confirmed: bool) -> None:
-    """Raise IdentifiersFound when free text looks as if it names or identifies a child, unless confirmed."""
-    if confirmed:
-        return
-    findings = [finding for text in texts for finding in find_identifiers(text)]
-    if findings:
-        raise IdentifiersFound(findings)
 
 
 def _event(req: ConsultationRequest, kind: EventKind, *, by: User | None, text: str = "") -> None:
@@ -181,14 +161,14 @@ def submit_request(
     if submission_key and (earlier := _submitted_with(by, submission_key)) is not None:
         return earlier
     if by.role is not Role.PARTNER or by.organisation is None:
-        raise RequestError("Only partners of a school or agency can make a request")
+        raise DomainError("Only partners of a school or agency can make a request")
     locality = by.organisation.locality
     if locality is None:
-        raise RequestError("Your organisation is not in a locality yet. Call the Front Door.")
+        raise DomainError("Your organisation is not in a locality yet. Call the Front Door.")
     initials = "".join(ch for ch in child_initials.upper() if ch.isalpha())
     if not case_reference.strip() and not (initials and child_birth_year):
-        raise RequestError("Enter the child's initials and year of birth, or a case reference")
-    check_free_text(summary, help_wanted, confirmed=confirmed)
+        raise DomainError("Enter the child's initials and year of birth, or a case reference")
+    check_free_text(summary=summary, help_wanted=help_wanted, confirmed=confirmed)
     received = utcnow()
     start = london_date(received)
     routed_to = None
@@ -241,12 +221,12 @@ def acknowledge_request(
     """Assign a worker and tell the partner what happens next and by when."""
     _ensure_staff_of(by, req)
     if req.status is not RequestStatus.SUBMITTED:
-        raise RequestError("This request has already been acknowledged")
+        raise DomainError("This request has already been acknowledged")
     worker = next((u for u in assignable_workers(req) if u.id == worker_id), None)
     if worker is None:
-        raise RequestError("Select a worker from the locality")
+        raise DomainError("Select a worker from the locality")
     if expected_by < london_today():
-        raise RequestError("The expected date must be today or in the future")
+        raise DomainError("The expected date must be today or in the future")
     req.status = RequestStatus.ACKNOWLEDGED
     req.worker_id = worker.id
     req.next_step = next_step.strip()
@@ -273,13 +253,13 @@ def schedule_request(
     """Set (or move) when and how the consultation takes place."""
     _ensure_staff_of(by, req)
     if req.status not in (RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED):
-        raise RequestError(
+        raise DomainError(
             "Acknowledge the request before you schedule it"
             if req.status is RequestStatus.SUBMITTED
             else "This request cannot be scheduled now"
         )
     if when < utcnow() - timedelta(minutes=5):
-        raise RequestError("The consultation must be in the future")
+        raise DomainError("The consultation must be in the future")
     moved = req.status is RequestStatus.SCHEDULED
     req.status = RequestStatus.SCHEDULED
     req.consultation_at = when
@@ -302,7 +282,7 @@ def wait_on_partner(req: ConsultationRequest, *, by: User, reason: str) -> Consu
     """The request needs something from the partner: its clocks stop until they answer."""
     _ensure_staff_of(by, req)
     if req.status not in (RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED):
-        raise RequestError("Only an acknowledged request can wait on the partner")
+        raise DomainError("Only an acknowledged request can wait on the partner")
     now = utcnow()
     req.status = RequestStatus.WAITING_ON_PARTNER
     req.paused_since = now
@@ -353,7 +333,7 @@ def _resume(req: ConsultationRequest, *, by: User | None) -> None:
 def resume_request(req: ConsultationRequest, *, by: User) -> ConsultationRequest:
     _ensure_staff_of(by, req)
     if req.status is not RequestStatus.WAITING_ON_PARTNER:
-        raise RequestError("This request is not waiting on the partner")
+        raise DomainError("This request is not waiting on the partner")
     _resume(req, by=by)
     db.session.flush()
     return req
@@ -363,9 +343,9 @@ def close_request(req: ConsultationRequest, *, by: User, outcome: Outcome, summa
     """Close with an outcome code and a summary the partner reads."""
     _ensure_staff_of(by, req)
     if req.status is RequestStatus.SUBMITTED:
-        raise RequestError("Acknowledge the request before you close it")
+        raise DomainError("Acknowledge the request before you close it")
     if req.status is RequestStatus.CLOSED:
-        raise RequestError("This request is already closed")
+        raise DomainError("This request is already closed")
     if req.status is RequestStatus.WAITING_ON_PARTNER:
         _resume(req, by=by)
     req.status = RequestStatus.CLOSED
@@ -394,7 +374,7 @@ def add_message(req: ConsultationRequest, *, by: User, text: str, confirmed: boo
         _ensure_partner_of(by, req)
     else:
         _ensure_staff_of(by, req)
-    check_free_text(text, confirmed=confirmed)
+    check_free_text(text=text, confirmed=confirmed)
     event = RequestEvent(kind=EventKind.MESSAGE, actor_id=by.id, text=text.strip())
     req.events.append(event)
     if by.role is Role.PARTNER and req.status is RequestStatus.WAITING_ON_PARTNER:
@@ -424,9 +404,9 @@ def add_message(req: ConsultationRequest, *, by: User, text: str, confirmed: boo
 def make_promise(req: ConsultationRequest, *, by: User, text: str, due_on: date) -> Promise:
     _ensure_staff_of(by, req)
     if req.status is RequestStatus.CLOSED:
-        raise RequestError("You cannot make a promise on a closed request")
+        raise DomainError("You cannot make a promise on a closed request")
     if due_on < london_today():
-        raise RequestError("The promise's date must be today or in the future")
+        raise DomainError("The promise's date must be today or in the future")
     promise = Promise(made_by_id=by.id, text=text.strip(), due_on=due_on)
     req.promises.append(promise)
     _event(req, EventKind.PROMISE_MADE, by=by, text=f"{promise.text} (by {format_date(due_on)})")
@@ -452,7 +432,7 @@ def keep_promise(promise: Promise, *, by: User) -> Promise:
     req = promise.request
     _ensure_staff_of(by, req)
     if promise.kept_at is not None:
-        raise RequestError("This promise is already marked as kept")
+        raise DomainError("This promise is already marked as kept")
     promise.kept_at = utcnow()
     _event(req, EventKind.PROMISE_KEPT, by=by, text=promise.text)
     audit.record("promise.kept", obj=req, promise_id=promise.id, late=promise.due_on < london_today())
@@ -467,8 +447,8 @@ def escalate(req: ConsultationRequest, *, by: User, kind: EscalationKind, text: 
     """A partner asks to speak to a manager, or says they disagree with the outcome. Both reach the manager."""
     _ensure_partner_of(by, req)
     if kind is EscalationKind.DISAGREEMENT and req.status is not RequestStatus.CLOSED:
-        raise RequestError("You can disagree with the outcome once the request is closed")
-    check_free_text(text, confirmed=confirmed)
+        raise DomainError("You can disagree with the outcome once the request is closed")
+    check_free_text(text=text, confirmed=confirmed)
     escalation = Escalation(kind=kind, raised_by_id=by.id, text=text.strip())
     req.escalations.append(escalation)
     _event(
@@ -497,7 +477,7 @@ def respond_to_escalation(escalation: Escalation, *, by: User, response: str) ->
         raise NotFound
     _ensure_staff_of(by, req)
     if escalation.responded_at is not None:
-        raise RequestError("A manager has already responded")
+        raise DomainError("A manager has already responded")
     escalation.responded_by_id = by.id
     escalation.responded_at = utcnow()
     escalation.response = response.strip()

@@ -20,7 +20,8 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
-from portal.common.identifiers import Finding, find_identifiers
+from portal.common.errors import DomainError
+from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.working_days import is_working_day, local_date
@@ -31,7 +32,6 @@ from portal.sessions.models import Booking, BookingStatus, Session, SessionFeedb
 from portal.sessions.notices import when_text
 from portal.sessions.services import (
     TEXT_MAX,
-    SessionError,
     can_record_attendance,
     has_started,
     lock_session,
@@ -40,14 +40,6 @@ from portal.sessions.services import (
 
 REMINDER_WORKING_DAYS = 2
 FEEDBACK_REQUEST_DAYS = 30
-
-
-class IdentifiersFound(SessionError):
-    """Free text looks as if it holds a child's identifiers; nothing is saved until removed or confirmed."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("Remove personal details before you save", field="comments")
-        self.findings = findings
 
 
 # --- sessions to follow up ------------------------------------------------------------------------
@@ -85,9 +77,9 @@ def has_ended(session: Session, *, now: datetime | None = None) -> bool:
 def ensure_attendance_can_be_recorded(session: Session) -> None:
     """Attendance is recorded once a session has started, never for a cancelled one."""
     if session.cancelled_at is not None:
-        raise SessionError("This session was cancelled: there is no attendance to record")
+        raise DomainError("This session was cancelled: there is no attendance to record")
     if not has_started(session):
-        raise SessionError("You can record attendance once the session has started", field="attended")
+        raise DomainError("You can record attendance once the session has started", field="attended")
 
 
 def record_attendance(session: Session, *, by: User, attended_booking_ids: Iterable[int]) -> Session:
@@ -101,7 +93,7 @@ def record_attendance(session: Session, *, by: User, attended_booking_ids: Itera
     confirmed, _, _ = session_bookings(session)
     attended = set(attended_booking_ids)
     if not attended <= {b.id for b in confirmed}:
-        raise SessionError("Select people from the list", field="attended")
+        raise DomainError("Select people from the list", field="attended")
     now = utcnow()
     for booking in confirmed:
         booking.attended = booking.id in attended
@@ -132,16 +124,13 @@ def give_feedback(booking: Booking, *, by: User, rating: int, comments: str, con
     if booking.user_id != by.id or booking.attended is not True:
         raise NotFound
     if booking.feedback is not None:
-        raise SessionError("You have already given feedback on this session")
+        raise DomainError("You have already given feedback on this session")
     if not 1 <= rating <= 5:
-        raise SessionError("Select a rating from 1 to 5", field="rating")
+        raise DomainError("Select a rating from 1 to 5", field="rating")
     comments = comments.strip()
     if len(comments) > TEXT_MAX:
-        raise SessionError(f"Your comments must be {TEXT_MAX} characters or fewer", field="comments")
-    if not confirmed:
-        findings = find_identifiers(comments)
-        if findings:
-            raise IdentifiersFound(findings)
+        raise DomainError(f"Your comments must be {TEXT_MAX} characters or fewer", field="comments")
+    check_free_text(comments=comments, confirmed=confirmed)
     feedback = SessionFeedback(booking_id=booking.id, rating=rating, comments=comments)
     booking.feedback = feedback
     db.session.add(feedback)

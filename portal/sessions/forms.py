@@ -24,10 +24,16 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, IdsField, StartAndEndTimes
+from portal.common.forms import (
+    TIME_HINT,
+    FreeTextArea,
+    GovDateField,
+    IdentifierConfirmation,
+    IdsField,
+    StartAndEndTimes,
+)
 from portal.common.times import LONDON
 from portal.models_base import utcnow
-from portal.requests.forms import IdentifierConfirmation
 from portal.sessions.models import SessionKind
 from portal.sessions.services import CAPACITY_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
 
@@ -171,7 +177,7 @@ class FeedbackForm(IdentifierConfirmation, FlaskForm):
     )
     comments = TextAreaField(
         "Comments (optional)",
-        widget=GovTextArea(),
+        widget=FreeTextArea(),
         description="What was useful, and what could be better? Do not name children or families.",
         validators=[
             Optional(),

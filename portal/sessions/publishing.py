@@ -17,6 +17,7 @@ from sqlalchemy import update
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit
+from portal.common.errors import DomainError
 from portal.common.permissions import NotFound
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -26,7 +27,6 @@ from portal.sessions.services import (
     CAPACITY_MAX,
     LOCATION_MAX,
     TITLE_MAX,
-    SessionError,
     can_manage,
     ensure_open,
     lock_session,
@@ -52,21 +52,21 @@ def _check_details(
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("session times must be timezone-aware")
     if not title:
-        raise SessionError("Enter a title", field="title")
+        raise DomainError("Enter a title", field="title")
     if len(title) > TITLE_MAX:
-        raise SessionError(f"The title must be {TITLE_MAX} characters or fewer", field="title")
+        raise DomainError(f"The title must be {TITLE_MAX} characters or fewer", field="title")
     if starts_at <= utcnow():
-        raise SessionError("The start time must be in the future", field="starts_at")
+        raise DomainError("The start time must be in the future", field="starts_at")
     if ends_at <= starts_at:
-        raise SessionError("The end time must be after the start time", field="ends_at")
+        raise DomainError("The end time must be after the start time", field="ends_at")
     if not location:
-        raise SessionError("Enter where the session is", field="location")
+        raise DomainError("Enter where the session is", field="location")
     if len(location) > LOCATION_MAX:
-        raise SessionError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
+        raise DomainError(f"The place must be {LOCATION_MAX} characters or fewer", field="location")
     if not 1 <= capacity <= CAPACITY_MAX:
-        raise SessionError(f"The number of places must be between 1 and {CAPACITY_MAX}", field="capacity")
+        raise DomainError(f"The number of places must be between 1 and {CAPACITY_MAX}", field="capacity")
     if not access.is_choosable(host_id, manager=by, keep=keep_host_id):
-        raise SessionError("Select who hosts the session", field="host_id")
+        raise DomainError("Select who hosts the session", field="host_id")
 
 
 def _one_line(text: str) -> str:
@@ -99,7 +99,7 @@ def publish_session(
 ) -> Session:
     """A manager publishes a session in a locality of their area; partners can book it at once."""
     if not access.manages(by, locality_id):
-        raise SessionError("Select a locality you manage", field="locality_id")
+        raise DomainError("Select a locality you manage", field="locality_id")
     title, location = _one_line(title), _one_line(location)
     _check_details(
         by=by, title=title, starts_at=starts_at, ends_at=ends_at, location=location, capacity=capacity, host_id=host_id
@@ -158,7 +158,7 @@ def change_session(
     lock_session(session.id)
     refresh_session(session)
     if capacity < session.booked:
-        raise SessionError(
+        raise DomainError(
             f"{session.booked} places are booked: the number of places cannot be fewer. "
             "Ask people to cancel, or cancel the session",
             field="capacity",
@@ -174,7 +174,7 @@ def change_session(
         session.host_id,
     )
     if details == before and capacity == session.capacity:
-        raise SessionError("Change something, or go back without saving", field="title")
+        raise DomainError("Change something, or go back without saving", field="title")
     changed = details != before
     moved = (starts_at, ends_at) != (session.starts_at, session.ends_at)
     session.title, session.description, session.location, session.what_to_bring = (
@@ -235,7 +235,7 @@ def cancel_session(session: Session, *, by: User) -> Session:
         .execution_options(synchronize_session=False)
     )
     if not getattr(result, "rowcount", 0):
-        raise SessionError("This session has been cancelled")
+        raise DomainError("This session has been cancelled")
     refresh_session(session)
     confirmed, waiting, _ = session_bookings(session)
     now = utcnow()

@@ -9,6 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from portal import access
 from portal.accounts.models import User
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import when_text
@@ -32,7 +34,7 @@ bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 PEOPLE = (Role.PARTNER, Role.PRACTITIONER, Role.MANAGER)
 STAFF = (Role.PRACTITIONER, Role.MANAGER)
 
-# Where a service's complaint about a field is shown on the session forms.
+# The session forms' names for what the services call the times.
 _FIELDS = {"starts_at": "starts", "ends_at": "ends"}
 
 
@@ -132,11 +134,11 @@ def _book(session_id: int, *, queue: bool) -> ResponseReturnValue:
     action = services.join_waiting_list if queue else services.book_session
     try:
         result = action(session, by=current_person(), confidentiality_accepted=bool(form.confidentiality.data))
-    except services.SessionError as error:
+    except DomainError as error:
         if error.field == "confidentiality":
-            form.confidentiality.errors = [str(error)]
+            show_domain_error(form, error)
             return _session_page(session, form=form)
-        flash(str(error), "info")
+        flash(error.message, "info")
         return redirect(_session_url(session))
     category, message = _MESSAGES[result.outcome]
     flash(message, category)
@@ -162,8 +164,8 @@ def cancel_booking(session_id: int) -> ResponseReturnValue:
     if CancelBookingForm().validate_on_submit():
         try:
             booking = services.cancel_booking(session, by=current_person())
-        except services.SessionError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             if booking is None:
                 flash("Your place was already cancelled.", "info")
@@ -173,12 +175,6 @@ def cancel_booking(session_id: int) -> ResponseReturnValue:
 
 
 # --- managers -------------------------------------------------------------------------------------
-
-
-def _show_error(form: Any, error: services.SessionError) -> None:
-    name = _FIELDS.get(error.field, error.field) or "title"
-    field = getattr(form, name, None) or form.title
-    field.errors = [*field.errors, str(error)] if isinstance(field.errors, list) else [str(error)]
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -206,8 +202,8 @@ def new_session() -> ResponseReturnValue:
                 capacity=form.capacity.data or 0,
                 host_id=form.host_id.data or 0,
             )
-        except services.SessionError as error:
-            _show_error(form, error)
+        except DomainError as error:
+            show_domain_error(form, error, fields=_FIELDS, fallback="title")
         else:
             flash("The session is published. Partners can book it now.", "success")
             return redirect(_session_url(session))
@@ -246,8 +242,8 @@ def edit_session(session_id: int) -> ResponseReturnValue:
                 capacity=form.capacity.data or 0,
                 host_id=form.host_id.data or 0,
             )
-        except services.SessionError as error:
-            _show_error(form, error)
+        except DomainError as error:
+            show_domain_error(form, error, fields=_FIELDS, fallback="title")
         else:
             flash("The session has been changed. Everyone booked has been sent the new details.", "success")
             return redirect(_session_url(session))
@@ -261,8 +257,8 @@ def cancel_session(session_id: int) -> ResponseReturnValue:
     if CancelSessionForm().validate_on_submit():
         try:
             publishing.cancel_session(session, by=current_person())
-        except services.SessionError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("The session is cancelled. Everyone booked or waiting has been told.", "success")
     return redirect(url_for("sessions.session_bookings", session_id=session.id))
@@ -294,8 +290,8 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
     session = services.get_session_for_attendance(session_id, user=current_person())
     try:
         follow_up.ensure_attendance_can_be_recorded(session)
-    except services.SessionError as error:
-        flash(f"{error}.", "info")
+    except DomainError as error:
+        flash(f"{error.message}.", "info")
         return redirect(_session_url(session))
     confirmed, _, _ = services.session_bookings(session)
     form = AttendanceForm()
@@ -307,8 +303,8 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
     elif form.validate_on_submit():
         try:
             follow_up.record_attendance(session, by=current_person(), attended_booking_ids=form.attended_ids.data or [])
-        except services.SessionError as error:
-            form.attended_ids.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="attended_ids")
         else:
             if follow_up.has_ended(session):
                 flash("Attendance recorded. Everyone who came has been asked for feedback.", "success")
@@ -333,7 +329,6 @@ def record_attendance(session_id: int) -> ResponseReturnValue:
 def give_feedback(session_id: int) -> ResponseReturnValue:
     booking = follow_up.get_attended_booking(session_id, user=current_person())
     form = FeedbackForm()
-    ask_confirm = False
     if booking.feedback is None and form.validate_on_submit():
         try:
             follow_up.give_feedback(
@@ -343,11 +338,8 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
                 comments=form.comments.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except follow_up.IdentifiersFound as error:
-            form.comments.errors = [finding.message for finding in error.findings]
-            ask_confirm = True
-        except services.SessionError as error:
-            form.rating.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="rating")
         else:
             flash("Thank you for your feedback.", "success")
             return redirect(url_for("sessions.my_bookings"))
@@ -357,7 +349,6 @@ def give_feedback(session_id: int) -> ResponseReturnValue:
         booking=booking,
         event=booking.session,
         form=form,
-        ask_confirm=ask_confirm,
         when=when_text(booking.session),
     )
 

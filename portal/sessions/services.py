@@ -38,6 +38,7 @@ from sqlalchemy.orm import selectinload
 from portal import access
 from portal.accounts.models import User
 from portal.common import audit, periods
+from portal.common.errors import DomainError
 from portal.common.periods import Period
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -73,16 +74,6 @@ CONFIDENTIALITY_EXPECTATIONS: tuple[str, ...] = (
 )
 
 ACTIVE = (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
-
-
-class SessionError(Exception):
-    """A session rule was broken. `field` names what was wrong, so the page can show it in place: one of
-    "kind", "locality_id", "title", "starts_at", "ends_at", "location", "capacity", "host_id",
-    "confidentiality", "attended", "rating", or "" for the session as a whole."""
-
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class Outcome(enum.StrEnum):
@@ -289,9 +280,9 @@ def status_label(session: Session, *, now: datetime | None = None) -> str:
 def ensure_open(session: Session) -> None:
     """Refuse a change to a session that is cancelled or has started (see `is_open`)."""
     if session.cancelled_at is not None:
-        raise SessionError("This session has been cancelled")
+        raise DomainError("This session has been cancelled")
     if has_started(session):
-        raise SessionError("This session has already started")
+        raise DomainError("This session has already started")
 
 
 def _ensure_partner(user: User) -> None:
@@ -376,7 +367,7 @@ def _book(session: Session, *, by: User, confidentiality_accepted: bool, queue: 
     _ensure_partner(by)
     ensure_open(session)
     if needs_confidentiality(session) and not confidentiality_accepted:
-        raise SessionError(
+        raise DomainError(
             "Confirm that you will follow the confidentiality expectations of the Front Door",
             field="confidentiality",
         )
@@ -471,10 +462,10 @@ def cancel_booking(session: Session, *, by: User) -> Booking | None:
     already cancelled (a second post frees nothing). A freed place goes to the first on the waiting list."""
     _ensure_partner(by)
     if session.cancelled_at is None and has_started(session):
-        raise SessionError("This session has already started: you can no longer cancel your place")
+        raise DomainError("This session has already started: you can no longer cancel your place")
     booking = booking_of(session, by)
     if booking is None:
-        raise SessionError("You do not have a place on this session")
+        raise DomainError("You do not have a place on this session")
     lock_session(session.id)
     db.session.refresh(booking)
     was = booking.status

@@ -9,6 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from portal import access
 from portal.common import audit
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import when_text, where_text
@@ -23,8 +25,8 @@ from portal.requests.invite_forms import (
 from portal.requests.models import ConsultationRequest, InviteResponse, PodInvite
 from portal.requests.routes import PEOPLE, STAFF, bp
 
-# Where a service's complaint about a field is shown on the when-and-where forms.
-_FIELDS = {"date": "on", "starts_at": "starts", "ends_at": "ends", "location": "location", "online_link": "online_link"}
+# The when-and-where forms' names for what the services call the date and times.
+_FIELDS = {"date": "on", "starts_at": "starts", "ends_at": "ends"}
 
 
 @bp.context_processor
@@ -35,10 +37,6 @@ def pod_invite_helpers() -> dict[str, Any]:
         "pod_invite_status": invites.status_label,
         "pod_invite_when": when_text,
     }
-
-
-def _show_error(form: Any, error: invites.InviteError, *, fields: dict[str, str], fallback: str) -> None:
-    getattr(form, fields.get(error.field, fallback)).errors = [str(error)]
 
 
 def _invite_url(invite: PodInvite) -> str:
@@ -71,8 +69,8 @@ def new_pod_invite(request_id: int) -> ResponseReturnValue:
                 online_link=form.online_link.data or "",
                 invitee_ids=form.invitee_ids.data or [],
             )
-        except invites.InviteError as error:
-            _show_error(form, error, fields={**_FIELDS, "invitees": "invitee_ids"}, fallback="on")
+        except DomainError as error:
+            show_domain_error(form, error, fields={**_FIELDS, "invitees": "invitee_ids"}, fallback="on")
         else:
             flash(f"Pod invite sent to {len(invite.invitees)} people.", "success")
             return redirect(_invite_url(invite))
@@ -125,12 +123,11 @@ def respond_to_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValu
                 response=InviteResponse(form.response.data),
                 proposed_starts_at=form.proposed_starts_at(),
             )
-        except invites.InviteError as error:
+        except DomainError as error:
             if not error.field:  # the meeting itself can no longer be answered
-                flash(str(error), "info")
+                flash(error.message, "info")
                 return redirect(_invite_url(invite))
-            field = "proposed_at" if error.field == "proposed_starts_at" else "response"
-            getattr(form, field).errors = [str(error)]
+            show_domain_error(form, error, fields={"proposed_starts_at": "proposed_at"}, fallback="response")
         else:
             flash("Your answer has been sent to the organiser.", "success")
             return redirect(_invite_url(invite))
@@ -161,8 +158,8 @@ def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
                 location=form.location.data or "",
                 online_link=form.online_link.data or "",
             )
-        except invites.InviteError as error:
-            _show_error(form, error, fields=_FIELDS, fallback="on")
+        except DomainError as error:
+            show_domain_error(form, error, fields=_FIELDS, fallback="on")
         else:
             flash("The meeting has been changed. Everyone invited has been sent the new details.", "success")
             return redirect(_invite_url(invite))
@@ -177,8 +174,8 @@ def cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
     if PodInviteCancelForm().validate_on_submit():
         try:
             invites.cancel_pod_invite(invite, by=current_person())
-        except invites.InviteError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("The meeting has been cancelled. Everyone invited has been told.", "success")
     return redirect(_invite_url(invite))
@@ -201,8 +198,8 @@ def record_attendance(request_id: int, invite_id: int) -> ResponseReturnValue:
     elif form.validate_on_submit():
         try:
             invites.record_attendance(invite, by=current_person(), attended_user_ids=form.attended_ids.data or [])
-        except invites.InviteError as error:
-            form.attended_ids.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="attended_ids")
         else:
             flash("Attendance recorded.", "success")
             return redirect(_invite_url(invite))

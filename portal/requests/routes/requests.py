@@ -8,6 +8,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from portal.common.errors import DomainError
+from portal.common.forms import show_domain_error
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import services
@@ -28,10 +30,6 @@ from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, 
 from portal.requests.routes import PEOPLE, STAFF, bp
 
 
-def _warn_identifiers(form: Any, field: str, error: services.IdentifiersFound) -> None:
-    getattr(form, field).errors = [finding.message for finding in error.findings]
-
-
 @bp.route("")
 @role_required(*PEOPLE)
 def list_requests() -> ResponseReturnValue:
@@ -40,12 +38,6 @@ def list_requests() -> ResponseReturnValue:
     listing = services.list_requests(current_person(), page=page, show_closed=show_closed)
     title = "Your organisation's requests" if current_user.role is Role.PARTNER else "Request queue"
     return render_template("requests/list.html", listing=listing, show_closed=show_closed, title=title)
-
-
-def _new_page(form: RequestCreateForm, *, ask_confirm: bool) -> str:
-    # The partner's own locality's Front Door, which may differ from the council's main number.
-    phone = services.front_door_phone(current_person()) or current_app.config["FRONT_DOOR_PHONE"]
-    return render_template("requests/new.html", form=form, ask_confirm=ask_confirm, phone=phone, title="Ask for help")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -65,20 +57,16 @@ def new_request() -> ResponseReturnValue:
                 confirmed=bool(form.confirm_identifiers.data),
                 submission_key=form.submission_key.data or None,
             )
-        except services.IdentifiersFound as error:
-            summary_text = form.summary.data or ""
-            in_summary = [f for f in error.findings if f.text in summary_text]
-            form.summary.errors = [f.message for f in in_summary]
-            form.help_wanted.errors = [f.message for f in error.findings if f not in in_summary]
-            return _new_page(form, ask_confirm=True)
-        except services.RequestError as error:
-            form.summary.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="summary")
         else:
             flash(
                 f"Request {req.reference} sent. We will acknowledge it by {req.acknowledge_due:%-d %B %Y}.", "success"
             )
             return redirect(url_for("requests.request_page", request_id=req.id))
-    return _new_page(form, ask_confirm=False)
+    # The partner's own locality's Front Door, which may differ from the council's main number.
+    phone = services.front_door_phone(current_person()) or current_app.config["FRONT_DOOR_PHONE"]
+    return render_template("requests/new.html", form=form, phone=phone, title="Ask for help")
 
 
 def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
@@ -92,7 +80,6 @@ def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
         message_form=forms.get("message_form") or MessageForm(formdata=None),
         keep_form=PromiseKeepForm(formdata=None),
         resume_form=ResumeForm(formdata=None),
-        ask_confirm=forms.get("ask_confirm", False),
         form=forms.get("message_form"),
         title=f"Request {req.reference}",
     )
@@ -114,11 +101,11 @@ def add_message(request_id: int) -> ResponseReturnValue:
             services.add_message(
                 req, by=current_person(), text=form.text.data or "", confirmed=bool(form.confirm_identifiers.data)
             )
-        except services.IdentifiersFound as error:
-            _warn_identifiers(form, "text", error)
-            return _page(request_id, message_form=form, ask_confirm=True)
-        flash("Message sent.", "success")
-        return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))
+        except DomainError as error:
+            show_domain_error(form, error, fallback="text")
+        else:
+            flash("Message sent.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))
     return _page(request_id, message_form=form)
 
 
@@ -143,8 +130,8 @@ def acknowledge(request_id: int) -> ResponseReturnValue:
                 next_step=form.next_step.data or "",
                 expected_by=form.expected_by.data,
             )
-        except services.RequestError as error:
-            form.next_step.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="next_step")
         else:
             flash(f"{req.reference} acknowledged. The partner can see what happens next.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
@@ -166,8 +153,8 @@ def schedule(request_id: int) -> ResponseReturnValue:
                 method=ConsultationMethod(form.method.data),
                 details=form.details.data or "",
             )
-        except services.RequestError as error:
-            form.at.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="at")
         else:
             flash("Consultation arranged. The partner has been told.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
@@ -182,8 +169,8 @@ def wait(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.wait_on_partner(req, by=current_person(), reason=form.reason.data or "")
-        except services.RequestError as error:
-            form.reason.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="reason")
         else:
             flash("The clock is paused until the partner answers.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
@@ -197,8 +184,8 @@ def resume(request_id: int) -> ResponseReturnValue:
     if ResumeForm().validate_on_submit():
         try:
             services.resume_request(req, by=current_person())
-        except services.RequestError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("The clock has restarted.", "success")
     return redirect(url_for("requests.request_page", request_id=req.id))
@@ -214,8 +201,8 @@ def close(request_id: int) -> ResponseReturnValue:
             services.close_request(
                 req, by=current_person(), outcome=Outcome(form.outcome.data), summary=form.outcome_summary.data or ""
             )
-        except services.RequestError as error:
-            form.outcome.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="outcome")
         else:
             flash(f"{req.reference} closed. The partner can read the outcome.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
@@ -230,8 +217,8 @@ def new_promise(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and form.due_on.data:
         try:
             services.make_promise(req, by=current_person(), text=form.text.data or "", due_on=form.due_on.data)
-        except services.RequestError as error:
-            form.text.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="text")
         else:
             flash("Promise recorded. The partner can see it.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id, _anchor="promises"))
@@ -246,8 +233,8 @@ def keep_promise(request_id: int, promise_id: int) -> ResponseReturnValue:
     if PromiseKeepForm().validate_on_submit():
         try:
             services.keep_promise(promise, by=current_person())
-        except services.RequestError as error:
-            flash(str(error), "info")
+        except DomainError as error:
+            flash(error.message, "info")
         else:
             flash("Promise marked as kept.", "success")
     return redirect(url_for("requests.request_page", request_id=req.id, _anchor="promises"))
@@ -260,7 +247,6 @@ def escalate(request_id: int) -> ResponseReturnValue:
     form = EscalationForm()
     if request.method == "GET" and request.args.get("kind") in {k.value for k in EscalationKind}:
         form.kind.data = request.args["kind"]
-    ask_confirm = False
     if form.validate_on_submit():
         try:
             services.escalate(
@@ -270,15 +256,12 @@ def escalate(request_id: int) -> ResponseReturnValue:
                 text=form.text.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
             )
-        except services.IdentifiersFound as error:
-            _warn_identifiers(form, "text", error)
-            ask_confirm = True
-        except services.RequestError as error:
-            form.kind.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="kind")
         else:
             flash("Sent to the locality manager, who must respond.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
-    return _action_page("requests/escalate.html", req, form, "Speak to a manager or disagree", ask_confirm=ask_confirm)
+    return _action_page("requests/escalate.html", req, form, "Speak to a manager or disagree")
 
 
 @bp.route("/<int:request_id>/escalations/<int:escalation_id>/respond", methods=["GET", "POST"])
@@ -290,8 +273,8 @@ def respond(request_id: int, escalation_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.respond_to_escalation(escalation, by=current_person(), response=form.response.data or "")
-        except services.RequestError as error:
-            form.response.errors = [str(error)]
+        except DomainError as error:
+            show_domain_error(form, error, fallback="response")
         else:
             flash("Response sent to the partner.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))

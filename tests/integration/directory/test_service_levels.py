@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from portal.common.errors import DomainError
 from portal.common.models import AuditEvent
 from portal.common.permissions import Forbidden
 from portal.common.roles import Role
 from portal.common.working_days import due_at
 from portal.directory.models import Locality
-from portal.directory.services import DirectoryError, set_service_levels
+from portal.directory.services import set_service_levels
 from portal.extensions import db
 from portal.requests import services as request_services
 from portal.requests.models import ConsultationRequest, RequestKind
@@ -231,7 +232,7 @@ def test_new_requests_use_the_new_service_levels_and_earlier_requests_keep_their
     ],
 )
 def test_set_service_levels_refuses_what_the_form_would(world, days, message):
-    with pytest.raises(DirectoryError, match=message):
+    with pytest.raises(DomainError, match=message):
         set_service_levels(
             world.locality, by=world.admin, acknowledge_days=days[0], consult_days=days[1], outcome_days=days[2]
         )

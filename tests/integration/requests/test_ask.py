@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.common.roles import Role
 from portal.common.times import london_today
@@ -273,3 +273,32 @@ def test_staff_cannot_make_a_request(client_for):
     assert practitioner.get("/requests/new").status_code == 403
     assert post(practitioner, "/requests/new", VALID).status_code == 403
     assert row_counts(skip=("audit_event",)) == before
+
+
+def test_every_identifier_in_every_text_is_shown_after_one_submission(partner):
+    # An NHS number with a valid check digit, a date of birth and a postcode in one text, a name in the other:
+    # one submission names them all, each as its own message by its own field, and saves nothing.
+    summary = "NHS number 943 476 5919, born 14 March 2015, now living at LE67 3AB."
+    data = {**VALID, "summary": summary, "help_wanted": "Please ring Jayden Smith's mum."}
+    before = row_counts()
+    warned = post(partner, "/requests/new", data)
+
+    in_summary = [
+        "Remove the NHS number (943 476 5919)",
+        "Remove the date of birth (14 March 2015)",
+        "Remove the postcode (LE67 3AB)",
+    ]
+    in_help = ["Remove the name (Jayden Smith). Use initials instead"]
+    assert_error_page(warned, *in_summary, *in_help)
+    assert errors(warned) == in_summary + in_help
+    for field, messages in (("summary", in_summary), ("help_wanted", in_help)):
+        lines = list(warned.soup.select_one(f"#{field}-error").stripped_strings)
+        assert lines == ["Error:", *messages]
+    assert "may identify a child" in text_of(warned, "form .govuk-warning-text")
+    assert row_counts() == before
+    assert db.session.scalar(select(func.count()).select_from(ConsultationRequest)) == 0
+
+    confirmed = post(partner, "/requests/new", {**data, "confirm_identifiers": "y"})
+    assert confirmed.status_code == 302
+    req = only_request()
+    assert (req.summary, req.help_wanted) == (summary, data["help_wanted"])

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from portal.common.errors import DomainError
 from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.models_base import utcnow
-from portal.sessions import follow_up, publishing, services
+from portal.sessions import follow_up, publishing
 from portal.sessions.models import BookingStatus, Session, SessionFeedback, SessionKind
 from tests.integration.sessions.conftest import (
     bookings,
@@ -406,7 +407,7 @@ def test_hosts_are_the_staff_of_the_managers_area(app, client_for, world, factor
     manager = db.session.get(type(world.manager), world.manager.id)
     starts = utcnow() + timedelta(days=10)
     for host in (world.other_practitioner, away):
-        with pytest.raises(services.SessionError) as refused_host:
+        with pytest.raises(DomainError) as refused_host:
             publishing.publish_session(
                 by=manager,
                 kind=SessionKind.OPEN_DAY,

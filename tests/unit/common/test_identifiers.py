@@ -9,7 +9,15 @@ from datetime import date
 
 import pytest
 
-from portal.common.identifiers import Finding, IdentifierKind, find_identifiers, is_valid_nhs_number
+from portal.common.errors import DomainError
+from portal.common.identifiers import (
+    Finding,
+    IdentifierKind,
+    IdentifiersFound,
+    check_free_text,
+    find_identifiers,
+    is_valid_nhs_number,
+)
 
 TODAY = date(2026, 3, 10)
 
@@ -375,6 +383,43 @@ def test_one_of_each_kind_is_found_in_order_with_offsets():
 
 def test_empty_text_has_no_findings():
     assert find_identifiers("") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NHS number 943 476 5919, born 14 March 2015, now living at LE67 3AB.",
+        "Born 14/03/2015 LE67 3AB 9434765919",
+        "LE673AB, DOB 2015-03-14, NHS 943-476-5919",
+    ],
+)
+def test_an_nhs_number_a_date_of_birth_and_a_postcode_in_one_text_are_all_found(text):
+    assert is_valid_nhs_number("9434765919")
+    findings = find(text)
+    assert sorted(f.kind for f in findings) == sorted([NHS, DOB, POSTCODE])
+    assert len({f.message for f in findings}) == 3, "each finding is its own message"
+
+
+def test_check_free_text_reports_every_finding_of_every_text_at_once():
+    with pytest.raises(IdentifiersFound) as raised:
+        check_free_text(
+            summary="NHS number 943 476 5919, born 14 March 2015.",
+            clean="Attendance has dropped since half term.",
+            help_wanted="Please visit LE67 3AB.",
+            confirmed=False,
+        )
+    error = raised.value
+    assert isinstance(error, DomainError)
+    assert (error.message, error.field) == ("Remove personal details before you save", "summary")
+    assert {name: [f.message for f in findings] for name, findings in error.findings.items()} == {
+        "summary": ["Remove the NHS number (943 476 5919)", "Remove the date of birth (14 March 2015)"],
+        "help_wanted": ["Remove the postcode (LE67 3AB)"],
+    }
+
+
+def test_check_free_text_passes_clean_or_confirmed_texts():
+    check_free_text(text="Attendance has dropped since half term.", confirmed=False)
+    check_free_text(text="NHS number 943 476 5919", confirmed=True)
 
 
 # --- False positives on ordinary case notes ----------------------------------------------------

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal import access
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common import audit, outbox
 from portal.common.errors import DomainError
+from portal.common.links import public_url_for
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
 from portal.common.security import hash_password, hash_token, new_token, verify_password
@@ -181,7 +182,7 @@ def invite_user(
         to=email,
         template="emails/invitation.txt",
         subject=f"You have been invited to {current_app.config['SERVICE_NAME']}",
-        link=url_for("accounts.accept_invitation", token=token, _external=True),
+        link=public_url_for("accounts.accept_invitation", token=token),
         invited_by=by.name,
         expires_at=invitation.expires_at,
     )
@@ -245,7 +246,7 @@ def request_password_reset(*, email: str) -> None:
         to=user.email,
         template="emails/password_reset.txt",
         subject=f"Reset your {current_app.config['SERVICE_NAME']} password",
-        link=url_for("accounts.reset_password", token=token, _external=True),
+        link=public_url_for("accounts.reset_password", token=token),
         expires_at=reset.expires_at,
     )
 

@@ -14,7 +14,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask import url_for
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -25,6 +24,7 @@ from portal.common import audit, outbox
 from portal.common.arithmetic import average
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
+from portal.common.links import public_url_for
 from portal.common.models import AuditEvent
 from portal.common.periods import Period, financial_year, recent_quarters
 from portal.common.permissions import NotFound
@@ -277,7 +277,7 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
             User.organisation_id == organisation.id, User.role == Role.PARTNER, User.disabled_at.is_(None)
         )
     )
-    link = url_for("feedback.index", _external=True, _anchor="positive-feedback")
+    link = public_url_for("feedback.index", _anchor="positive-feedback")
     for partner in partners:
         outbox.enqueue(
             to=partner.email,

@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -34,6 +33,7 @@ from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
+from portal.common.links import public_url_for
 from portal.common.periods import Period, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -171,7 +171,7 @@ def meeting_title(locality: Locality, period: Period) -> str:
 
 
 def meeting_link(meeting: PartnershipMeeting) -> str:
-    return url_for("meetings.meeting_page", meeting_id=meeting.id, _external=True)
+    return public_url_for("meetings.meeting_page", meeting_id=meeting.id)
 
 
 # --- checks ---------------------------------------------------------------------------------------

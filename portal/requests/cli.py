@@ -26,7 +26,7 @@ JOBS_LOCK_KEY = 0x706F7274616C
 
 
 class JobsNotConfigured(RuntimeError):
-    """The jobs cannot write correct links: there is no PUBLIC_URL (nor SERVER_NAME)."""
+    """The jobs cannot write correct links: there is no PUBLIC_URL."""
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,11 @@ def lock_jobs() -> None:
 
 @contextmanager
 def _links_context() -> Iterator[None]:
-    """Let url_for(..., _external=True) build links to the portal at PUBLIC_URL (else at Flask's
-    SERVER_NAME): the jobs run outside any web request, so there is no host to build them from."""
-    base_url = current_app.config.get("PUBLIC_URL")
-    if base_url:
-        with current_app.test_request_context(base_url=base_url):
-            yield
-    elif current_app.config.get("SERVER_NAME"):
-        yield
-    else:
+    """Refuse before anything is marked when the jobs' e-mails could not link to the portal: every
+    link is built from PUBLIC_URL (portal.common.links), and the jobs run outside any web request."""
+    if not current_app.config.get("PUBLIC_URL"):
         raise JobsNotConfigured("Set PUBLIC_URL to the portal's address (e.g. https://portal.example.org)")
+    yield
 
 
 def run_jobs() -> JobCounts:

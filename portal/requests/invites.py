@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +19,7 @@ from portal import access
 from portal.accounts.models import User
 from portal.common import audit, calendar, outbox
 from portal.common.errors import DomainError
+from portal.common.links import public_url_for
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, format_datetime, when_text, where_text
@@ -328,7 +328,7 @@ def record_attendance(invite: PodInvite, *, by: User, attended_user_ids: Iterabl
 
 
 def invite_link(invite: PodInvite) -> str:
-    return url_for("requests.pod_invite", request_id=invite.request_id, invite_id=invite.id, _external=True)
+    return public_url_for("requests.pod_invite", request_id=invite.request_id, invite_id=invite.id)
 
 
 def _pod_of(user: User, req: ConsultationRequest) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -18,11 +17,11 @@ from portal import access
 from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.errors import DomainError
-from portal.common.filters import format_date
 from portal.common.identifiers import check_free_text
+from portal.common.links import public_url_for
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.times import london_date, london_today
+from portal.common.times import format_date, london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
 from portal.directory.models import Locality
 from portal.directory.services import who_is_in
@@ -57,7 +56,7 @@ def _event(req: ConsultationRequest, kind: EventKind, *, by: User | None, text: 
 
 
 def _link(req: ConsultationRequest) -> str:
-    return url_for("requests.request_page", request_id=req.id, _external=True)
+    return public_url_for("requests.request_page", request_id=req.id)
 
 
 def _notify(user: User | None, req: ConsultationRequest, *, subject: str, what: str) -> None:
@@ -204,6 +203,16 @@ def submit_request(
         return earlier
     audit.record("request.submitted", obj=req, kind=kind.value, identifiers_confirmed=confirmed)
     _notify(routed_to, req, subject="New request", what="A partner has sent a new request to your locality.")
+    _notify(
+        by,
+        req,
+        subject="Request sent",
+        what=(
+            f"Your request has reached the locality team{f' ({routed_to.name})' if routed_to else ''}. They will"
+            f" acknowledge it and tell you what happens next by {format_date(req.acknowledge_due)}; you will get"
+            " an e-mail when they do, and you can follow it in the portal."
+        ),
+    )
     return req
 
 

@@ -1,7 +1,7 @@
 """The sessions' scheduled jobs: reminders two working days before a session, and the feedback requests
 that wait for a session to end.
 
-`flask outbox work` runs them with the other scheduled jobs (portal/common/cli.py run_scheduled_jobs).
+`flask outbox work` runs them with the other scheduled jobs (portal/app/cli.py run_scheduled_jobs).
 They are safe to run from any number of processes at once: each booking is marked with a conditional
 UPDATE before its e-mail is queued, in the same transaction, so only one process queues it.
 """
@@ -9,8 +9,6 @@ UPDATE before its e-mail is queued, in the same transaction, so only one process
 from __future__ import annotations
 
 from datetime import datetime
-
-from flask import current_app
 
 from portal.extensions import db
 from portal.sessions import follow_up
@@ -24,14 +22,8 @@ def run_jobs(now: datetime | None = None) -> int:
     """Queue the reminders and feedback requests that are due and commit; the number of e-mails queued
     (reminders and feedback requests together)."""
     db.session.rollback()  # a fresh transaction
-    base_url = current_app.config.get("PUBLIC_URL")
     try:
-        if base_url:
-            # Links in e-mails written outside a web request point at the portal's public address.
-            with current_app.test_request_context(base_url=base_url):
-                sent = _run(now)
-        else:
-            sent = _run(now)
+        sent = _run(now)  # links come from PUBLIC_URL (portal.common.links), request or none
         db.session.commit()
     except Exception:
         db.session.rollback()

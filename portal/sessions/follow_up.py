@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
@@ -22,6 +21,7 @@ from portal.accounts.models import User
 from portal.common import audit, outbox
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
+from portal.common.links import public_url_for
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.working_days import is_working_day, local_date
@@ -202,7 +202,7 @@ def _request_feedback(booking_ids: list[int], *, now: datetime) -> int:
             name=booking.user.name,
             title=session.full_title,
             when=when_text(session),
-            link=url_for("sessions.give_feedback", session_id=session.id, _external=True),
+            link=public_url_for("sessions.give_feedback", session_id=session.id),
         )
     return len(asked)
 

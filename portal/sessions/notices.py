@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
-
 from portal.common import calendar, outbox
+from portal.common.links import public_url_for
 from portal.common.times import format_date, when_text
 from portal.sessions.models import Booking, Session
 
 
 def session_link(session: Session) -> str:
-    return url_for("sessions.session_page", session_id=session.id, _external=True)
+    return public_url_for("sessions.session_page", session_id=session.id)
 
 
 def calendar_event(booking: Booking) -> calendar.CalendarEvent:

@@ -64,7 +64,13 @@ def assert_error_page(response: Any, *messages: str, status: int = 200) -> Beaut
         assert href.startswith("#"), href
         assert soup.find(id=href[1:]) is not None, f"the error summary links to {href}, which is not on the page"
     summary = errors(response)
-    inline = [" ".join(e.get_text().split()).removeprefix("Error: ") for e in soup.select(".govuk-error-message")]
+    # A field may show several messages, one a line (portal.common.forms.FreeTextArea): each counts.
+    inline = [
+        " ".join(line.split()).removeprefix("Error: ")
+        for e in soup.select(".govuk-error-message")
+        for line in e.get_text("\n").split("\n")
+        if line.strip() and line.strip() != "Error:"
+    ]
     for message in messages:
         assert message in summary, f"{message!r} not in the error summary {summary}"
         assert message in inline, f"{message!r} not shown by its field {inline}"

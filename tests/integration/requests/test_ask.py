@@ -91,11 +91,17 @@ def test_a_request_is_routed_to_the_lead_with_due_dates_in_working_days(partner,
     assert f"acknowledge it by {req.acknowledge_due.day} {req.acknowledge_due:%B %Y}" in text_of(page, "#next-step")
     assert SUMMARY not in text_of(page, "title")
 
-    # The lead is told by e-mail: the reference and a link, never the case.
+    # The lead is told by e-mail, and the partner gets a receipt: the reference and a link, never the case.
     [queued] = outbox_to(world.practitioner.email)
-    assert deliver() == (1, 0)
-    [message] = inbox.wait_for(1)
+    [receipt] = outbox_to(world.partner.email)
+    assert deliver() == (2, 0)
+    message = next(m for m in inbox.wait_for(2) if m["To"] == world.practitioner.email)
     assert message["To"] == world.practitioner.email
+    assert receipt.subject == f"Request sent ({req.reference})"
+    assert world.practitioner.name in receipt.body_text
+    assert f"by {req.acknowledge_due.day} {req.acknowledge_due:%B %Y}" in receipt.body_text
+    assert f"http://localhost/requests/{req.id}" in receipt.body_text
+    assert_no_case_details([receipt.subject, receipt.body_text], SUMMARY, HELP, "QZ", "2013")
     body = body_of(message)
     assert req.reference in message["Subject"]
     assert req.reference in body
@@ -125,8 +131,8 @@ def test_with_the_lead_away_today_the_request_goes_to_the_cover(partner, world, 
     req = only_request()
     assert req.routed_to_id == cover.id
     assert outbox_to(world.practitioner.email) == []
-    assert deliver() == (1, 0)
-    assert inbox.wait_for(1)[0]["To"] == cover.email
+    assert deliver() == (2, 0)
+    assert sorted(m["To"] for m in inbox.wait_for(2)) == sorted([cover.email, world.partner.email])
 
 
 def test_an_empty_form_shows_the_errors_and_saves_nothing(partner):

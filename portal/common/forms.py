@@ -11,7 +11,7 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovTextArea
 from markupsafe import Markup
-from wtforms import BooleanField, DateField, Field, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, Field, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import ValidationError
 
 from portal.common.errors import DomainError
@@ -183,3 +183,19 @@ def error_summary(form: FlaskForm) -> dict[str, Any]:
 
 def register(app: Flask) -> None:
     app.add_template_global(error_summary)
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a box (a year, a number of places). Empty, not a whole number, or longer than
+    `max_digits` leaves None without WTForms' own message, so the form's validator says what is wrong in
+    GOV.UK words; ASCII digits only ("²" passes str.isdigit() and then fails int())."""
+
+    def __init__(self, *args: Any, max_digits: int = 6, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_digits = max_digits
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        value = str(valuelist[0]).strip() if valuelist else ""
+        if value.isascii() and value.isdigit() and len(value) <= self.max_digits:
+            self.data = int(value)

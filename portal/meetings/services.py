@@ -530,4 +530,5 @@ def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what
             online_link=meeting.online_link,
             cancelled=method == "CANCEL",
             link=meeting_link(meeting),
+            thread=outbox.thread_of("meeting", meeting.id, contact.email),
         )

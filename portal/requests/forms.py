@@ -16,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -25,23 +24,12 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation
+from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation, WholeNumberField
 from portal.common.times import london_today, on_day_at, parse_time
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
 
 # Radio choices are set in __init__, not on the field: WTForms 3.3 deprecates tuple choices given to the
 # field itself, and the warning is an error under the test suite.
-
-
-class YearField(IntegerField):
-    """A year typed in a box. Empty or not a number leaves None without WTForms' own message, so that the
-    form's validator can say what is wrong in GOV.UK words."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        value = str(valuelist[0]).strip() if valuelist else ""
-        if value.isascii() and value.isdigit():
-            self.data = int(value)
 
 
 class RequestCreateForm(IdentifierConfirmation, FlaskForm):
@@ -62,7 +50,7 @@ class RequestCreateForm(IdentifierConfirmation, FlaskForm):
         description="For example, KM. Do not give the child's name.",
         validators=[Length(max=4, message="Initials must be 4 letters or fewer")],
     )
-    child_birth_year = YearField(
+    child_birth_year = WholeNumberField(
         "Year of birth",
         widget=GovTextInput(),
         description="For example, 2015. Do not give the full date of birth.",
@@ -103,7 +91,7 @@ class RequestCreateForm(IdentifierConfirmation, FlaskForm):
         if not value and not (self.case_reference.data or "").strip():
             raise ValidationError("Enter the child's initials and year of birth, or a case reference")
 
-    def validate_child_birth_year(self, field: YearField) -> None:
+    def validate_child_birth_year(self, field: WholeNumberField) -> None:
         if (self.case_reference.data or "").strip():
             return
         if field.data is None:

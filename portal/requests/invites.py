@@ -399,4 +399,5 @@ def _send_calendar(invite: PodInvite, method: calendar.Method, *, what: str, sub
             cancelled=method == "CANCEL",
             reference=req.reference,
             link=invite_link(invite),
+            thread=outbox.thread_of("pod-invite", invite.id, invitee.user.email),
         )

@@ -15,7 +15,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -31,22 +30,12 @@ from portal.common.forms import (
     IdentifierConfirmation,
     IdsField,
     StartAndEndTimes,
+    WholeNumberField,
 )
 from portal.common.times import LONDON
 from portal.models_base import utcnow
 from portal.sessions.models import SessionKind
 from portal.sessions.services import CAPACITY_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
-
-
-class WholeNumberField(IntegerField):
-    """A number typed in a box. Empty or not a whole number leaves None without WTForms' own message, so the
-    form's validator can say what is wrong in GOV.UK words."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = None
-        value = str(valuelist[0]).strip() if valuelist else ""
-        if value.isascii() and value.isdigit() and len(value) < 7:
-            self.data = int(value)
 
 
 class SessionChangeForm(StartAndEndTimes, FlaskForm):

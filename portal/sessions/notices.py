@@ -54,6 +54,11 @@ def _context(booking: Booking) -> dict[str, Any]:
     }
 
 
+def _thread(booking: Booking) -> str:
+    """One person's messages about one session arrive in the order written ("Booked" before "Cancelled")."""
+    return outbox.thread_of("session", booking.session_id, booking.user.email)
+
+
 def send_calendar(booking: Booking, method: calendar.Method, *, subject: str, what: str) -> None:
     if not booking.user.is_active:
         return
@@ -67,6 +72,7 @@ def send_calendar(booking: Booking, method: calendar.Method, *, subject: str, wh
         what=what,
         cancelled=method == "CANCEL",
         expectations=(),
+        thread=_thread(booking),
         **_context(booking),
     )
 
@@ -91,6 +97,7 @@ def send_confirmation(booking: Booking, *, promoted: bool, expectations: tuple[s
         what=what,
         cancelled=False,
         expectations=expectations,
+        thread=_thread(booking),
         **_context(booking),
     )
 
@@ -98,4 +105,11 @@ def send_confirmation(booking: Booking, *, promoted: bool, expectations: tuple[s
 def send_plain(booking: Booking, *, subject: str, what: str, template: str = "emails/session_notice.txt") -> None:
     if not booking.user.is_active:
         return
-    outbox.enqueue(to=booking.user.email, subject=subject, template=template, what=what, **_context(booking))
+    outbox.enqueue(
+        to=booking.user.email,
+        subject=subject,
+        template=template,
+        what=what,
+        thread=_thread(booking),
+        **_context(booking),
+    )

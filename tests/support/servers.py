@@ -49,6 +49,14 @@ class PostgresServer:
     bindir: Path
     port: int = field(default_factory=free_port)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portal-pg-")))
+    # The suite's shared cluster trades durability for speed; a cluster a test crashes on purpose keeps
+    # PostgreSQL's defaults, so that what was committed survives the crash as it would in production.
+    durable: bool = False
+
+    @property
+    def _options(self) -> str:
+        fast = "" if self.durable else " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        return f"-h 127.0.0.1 -p {self.port} -k {self.root}{fast} -c max_connections=200"
 
     def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
         cmd = list(args)
@@ -74,8 +82,7 @@ class PostgresServer:
             str(self.root / "log"),
             "-w",
             "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200",
+            self._options,
             "start",
         )
 
@@ -92,7 +99,7 @@ class PostgresServer:
             str(self.root / "log"),
             "-w",
             "-o",
-            f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off",
+            self._options,
             "start",
         )
 

@@ -27,10 +27,10 @@ from portal.models_base import utcnow
 from portal.sessions.models import Session
 from tests.feedback_factories import FeedbackFactory, YouSaidWeDidFactory
 from tests.integration.meetings.conftest import schedule_data
-from tests.integration.requests.conftest import post
 from tests.meetings_factories import meeting_with_schools
 from tests.sessions_factories import SessionFactory
 from tests.support.db import count, fresh
+from tests.support.forms import post
 
 NORTH, SOUTH, EAST = "Northfield", "Southmere", "Eastwick"
 

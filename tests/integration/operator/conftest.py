@@ -105,7 +105,7 @@ def own_postgres() -> Iterator[PostgresServer]:
         if in_ci():
             pytest.fail("PostgreSQL is not installed; under CI every test must run (.ci/run installs it)")
         pytest.skip("PostgreSQL is not installed here (CI installs it)")
-    server = PostgresServer(bindir)
+    server = PostgresServer(bindir, durable=True)
     server.start()
     yield server
     server.cleanup()

@@ -48,6 +48,8 @@ def test_database_down_gives_503_writes_nothing_and_recovers_without_a_restart(o
         own_postgres.restart()
         assert _rows(url, "SELECT count(*) FROM session_booking") == [(0,)]  # nothing half-written
         assert partner.get("/healthz").status == 200  # the same processes: no restart
+        page = partner.get(session_page)
+        assert page.soup.select(f"form[action='{session_page}/book']"), (page.status, page.url, page.h1)
         page = partner.submit(session_page, {}, action=f"{session_page}/book")
         assert page.status == 200
         assert _rows(url, "SELECT status, count(*) FROM session_booking GROUP BY status") == [("confirmed", 1)]

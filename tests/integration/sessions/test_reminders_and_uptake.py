@@ -234,3 +234,33 @@ def test_the_uptake_page_shows_the_managers_localities_for_the_chosen_period(wor
     assert page.soup.find(id=f"uptake-{world.other_locality.id}") is None
     assert client.get("/sessions/uptake?period=nonsense").status_code == 404
     assert client.get("/sessions/uptake").status_code == 200
+
+
+def test_booked_arrives_before_cancelled_even_after_an_outage(app, world, make_session, client_for, inbox):
+    """After an SMTP outage a partner read "Cancelled" before "Booked": one person's messages about one
+    session are one thread, sent in the order they were written."""
+    from tests.support.servers import free_port
+
+    app.config["OUTBOX_BACKOFF_SECONDS"] = 3600
+    session = make_session(title="Open day at the hub")
+    partner = client_for(Role.PARTNER)
+    post(partner, f"/sessions/{session.id}/book")
+    with app.app_context():
+        mail = app.extensions["mail"]
+        real_port, mail.port = mail.port, free_port()
+        assert outbox.send_due() == (0, 1)  # the mail server is down: "Booked" waits an hour
+        mail.port = real_port
+    post(partner, f"/sessions/{session.id}/cancel-booking")
+    booked, cancelled = outbox_to(world.partner.email)
+    assert booked.thread_key == cancelled.thread_key is not None
+    with app.app_context():
+        assert outbox.send_due() == (0, 0)  # "Cancelled" does not overtake "Booked"
+        booked = db.session.get(type(booked), booked.id)
+        booked.next_attempt_at = utcnow()
+        db.session.commit()
+        assert outbox.send_due() == (1, 0)
+        assert outbox.send_due() == (1, 0)
+    assert [m["Subject"] for m in inbox.wait_for(2)] == [
+        "Booked: Open day at the hub",
+        "Cancelled: your place on Open day at the hub",
+    ]

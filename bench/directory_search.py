@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -362,7 +362,19 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(database_url: str, *, workers: int, threads: int, log: Path) -> Iterator[tuple[str, int]]:
+def gunicorn(
+    database_url: str,
+    *,
+    workers: int,
+    threads: int,
+    log: Path,
+    environment: Mapping[str, str] | None = None,
+    extra_args: Sequence[str] = (),
+    probe_headers: Mapping[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """bench/wsgi.py under gunicorn on a free loopback port; yields its base URL and the master's pid.
+    `environment` adds to (or replaces) the server's variables, `extra_args` adds gunicorn options (the
+    command line's win over a `-c` file's), and `probe_headers` go with the readiness probe's GET."""
     port = free_port()
     env = {
         **os.environ,
@@ -370,10 +382,11 @@ def gunicorn(database_url: str, *, workers: int, threads: int, log: Path) -> Ite
         "DATABASE_URL": database_url,
         "SECRET_KEY": secrets.token_urlsafe(48),
         "BENCH_WARM_INDEX": "1",
+        **(environment or {}),
     }
     cmd = [sys.executable, "-m", "gunicorn", "bench.wsgi:make_app()", "--bind", f"127.0.0.1:{port}"]
     cmd += ["--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5"]
-    cmd += ["--log-level", "warning"]
+    cmd += ["--log-level", "warning", *extra_args]
     base = f"http://127.0.0.1:{port}"
     with log.open("w") as log_file:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -383,7 +396,8 @@ def gunicorn(database_url: str, *, workers: int, threads: int, log: Path) -> Ite
                 if proc.poll() is not None:
                     raise RuntimeError(f"gunicorn stopped (exit {proc.returncode}):\n{log.read_text()}")
                 try:
-                    with urllib.request.urlopen(f"{base}/bench-hello", timeout=2) as response:  # noqa: S310 (loopback)
+                    probe = urllib.request.Request(f"{base}/bench-hello", headers=dict(probe_headers or {}))  # noqa: S310
+                    with urllib.request.urlopen(probe, timeout=2) as response:  # noqa: S310 (loopback)
                         if response.status == 200:
                             break
                 except OSError:
@@ -409,10 +423,31 @@ def _wrk_ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
-def run_wrk(url: str, *, connections: int, duration: float) -> dict[str, Any]:
+WRK_STATUSES = Path(__file__).with_name("wrk_statuses.lua")
+
+
+def run_wrk(
+    url: str,
+    *,
+    connections: int,
+    duration: float,
+    headers: Mapping[str, str] | None = None,
+    count_statuses: bool = False,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """wrk's figures for `url`; with `count_statuses`, also every response's status code (bench/wrk_statuses.lua:
+    wrk itself counts only codes outside 2xx and 3xx). `timeout`: seconds before wrk gives up on a response
+    (its default is 2 s; a timed-out request counts as a socket error and leaves the latency figures)."""
     threads = max(1, min(2, connections))
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    if timeout is not None:
+        cmd.append(f"--timeout={timeout:g}s")
+    for name, value in (headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    if count_statuses:
+        cmd += ["-s", str(WRK_STATUSES)]
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency", url],
+        [*cmd, url],
         capture_output=True,
         text=True,
         timeout=duration + 60,
@@ -424,7 +459,7 @@ def run_wrk(url: str, *, connections: int, duration: float) -> dict[str, Any]:
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if total is None or not {"50", "99"} <= latency.keys():
         raise RuntimeError(f"could not read wrk's report:\n{out}")
-    return {
+    result: dict[str, Any] = {
         "requests": int(total.group(1)),
         "errors": sum(int(x) for x in socket_errors.groups()) if socket_errors else 0,
         "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
@@ -433,6 +468,10 @@ def run_wrk(url: str, *, connections: int, duration: float) -> dict[str, Any]:
         "latency_p50_ms": _wrk_ms(latency["50"]),
         "latency_p99_ms": _wrk_ms(latency["99"]),
     }
+    statuses = re.search(r"^Statuses:(.*)$", out, re.MULTILINE)
+    if statuses is not None:
+        result["statuses"] = {int(code): int(n) for code, n in re.findall(r"(\d+)=(\d+)", statuses.group(1))}
+    return result
 
 
 def server_cpu_seconds(master: int) -> float | None:
@@ -450,16 +489,25 @@ def server_cpu_seconds(master: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def run_loadgen(url: str, *, connections: int, duration: float) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.loadgen", url, "--connections", str(connections), "--duration", str(duration)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=duration + 60,
-        check=True,
-    ).stdout
-    return dict(json.loads(out))
+def run_loadgen(
+    url: str,
+    *,
+    connections: int,
+    duration: float,
+    headers: Mapping[str, str] | None = None,
+    count_statuses: bool = False,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """bench/loadgen.py's figures for `url`, in its own process (it always counts the status codes)."""
+    cmd = [sys.executable, "-m", "bench.loadgen", url, "--connections", str(connections), "--duration", str(duration)]
+    if timeout is not None:
+        cmd += ["--timeout", str(timeout)]
+    for name, value in (headers or {}).items():
+        cmd += ["--header", f"{name}: {value}"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    result = dict(json.loads(out))
+    result["statuses"] = {int(code): n for code, n in result.get("statuses", {}).items()}
+    return result
 
 
 def measure_http(database_url: str, args: argparse.Namespace, log: Path) -> dict[str, Any]:

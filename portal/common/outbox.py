@@ -155,11 +155,30 @@ def _due(now: datetime) -> ColumnElement[bool]:
 
 
 def send_due(*, limit: int = 50) -> tuple[int, int]:
-    """Send the messages that are due, oldest first; returns (sent, failed attempts)."""
-    due_ids = list(
-        db.session.scalars(select(OutboxMessage.id).where(_due(utcnow())).order_by(OutboxMessage.id).limit(limit))
-    )
-    db.session.commit()
+    """Send the messages that are due, oldest first, up to `limit` attempts; returns (sent, failed attempts).
+
+    A message waiting behind an earlier one of its thread becomes due when that one is sent, so the
+    worker looks again after each pass that sent something; a message is tried once a call, so a
+    failing one (due again at once when there is no back-off) cannot keep the worker here."""
+    sent = failed = 0
+    tried: set[int] = set()
+    while len(tried) < limit:
+        query = select(OutboxMessage.id).where(_due(utcnow()))
+        if tried:
+            query = query.where(OutboxMessage.id.not_in(tried))
+        due_ids = list(db.session.scalars(query.order_by(OutboxMessage.id).limit(limit - len(tried))))
+        db.session.commit()
+        if not due_ids:
+            break
+        tried.update(due_ids)
+        sent_now, failed_now = _send_each(due_ids)
+        sent, failed = sent + sent_now, failed + failed_now
+        if not sent_now:
+            break
+    return sent, failed
+
+
+def _send_each(due_ids: list[int]) -> tuple[int, int]:
     sent = failed = 0
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
     backoff = current_app.config["OUTBOX_BACKOFF_SECONDS"]

@@ -718,7 +718,7 @@ def targets(served: dict[str, Any], pages: list[Page]) -> dict[str, Any]:
 
 def write_markdown(r: dict[str, Any], pages: list[Page], path: Path) -> None:
     m, d = r["machine"], r["data"]
-    others = [f["other_work_cpu_share"] for f in r["http"]["pages"].values()]
+    others = [share for f in r["http"]["pages"].values() for share in f["passes"]["other_work_cpu_share"]]
     lines = [
         "# Throughput benchmark",
         "",
@@ -729,7 +729,7 @@ def write_markdown(r: dict[str, Any], pages: list[Page], path: Path) -> None:
         f"`{r['command']}`; see the module's docstring (bench/throughput.py) for the set-up.",
         "",
         f"**The machine was shared**: other work used {min(others):.0%}–{max(others):.0%} of its CPUs "
-        f"(median {statistics.median(others):.0%}) while the pages were measured (the machine's busy time less "
+        f"(median {statistics.median(others):.0%}) in the measured passes (the machine's busy time less "
         "the server's, the database's and the load generator's); the load generator itself shares the same CPUs."
         if max(others) >= 0.05
         else f"Other work on the machine used at most {max(others):.0%} of its CPUs while the pages were measured.",

@@ -67,6 +67,7 @@ bench: setup ## Run the benchmarks and write their figures to bench/results/
 	$(BIN)/python -m bench.directory_search
 	$(BIN)/python -m bench.requests_queue
 	$(BIN)/python -m bench.dashboards
+	$(BIN)/python -m bench.throughput
 
 clean: ## Remove the virtual environment, node modules and built assets
 	rm -rf $(VENV) node_modules static/dist

@@ -24,7 +24,7 @@ from portal.models import Base
 from tests import factories as factories_module
 from tests.support.forms import csrf_token as csrf_token  # tests.integration.common.test_access imports it from here
 from tests.support.pages import check_page
-from tests.support.servers import PostgresServer, SMTPServer, in_ci, postgres_bin
+from tests.support.servers import PostgresServer, SMTPServer, postgres_bin, require
 
 # --- real servers ---------------------------------------------------------------------------------
 
@@ -32,10 +32,7 @@ from tests.support.servers import PostgresServer, SMTPServer, in_ci, postgres_bi
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bindir = postgres_bin()
-    if bindir is None:
-        if in_ci():
-            pytest.fail("PostgreSQL is not installed; under CI every test must run (.ci/run installs it)")
-        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    require(bindir, "PostgreSQL")
     server = PostgresServer(bindir)
     server.start()
     yield server

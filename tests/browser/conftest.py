@@ -20,7 +20,7 @@ from portal import create_app
 from portal.extensions import db
 from seeds.demo import DEMO_PASSWORD, load_demo
 from tests.support.pages import check_page
-from tests.support.servers import free_port, in_ci
+from tests.support.servers import free_port, require
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -64,10 +64,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        if in_ci():
-            pytest.fail("Chromium is not installed; under CI every test must run (.ci/run installs it)")
-        pytest.skip("Chromium is not installed here (CI installs it)")
+    require(shutil.which(CHROMIUM) or Path(CHROMIUM).exists(), "Chromium")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

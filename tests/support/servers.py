@@ -24,6 +24,18 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def require(found: object, what: str) -> None:
+    """A missing server program fails the test under CI, where every test must run (.ci/run installs
+    them), and skips it elsewhere."""
+    if found:
+        return
+    import pytest
+
+    if in_ci():
+        pytest.fail(f"{what} is not installed; under CI every test must run (.ci/run installs it)")
+    pytest.skip(f"{what} is not installed here (CI installs it)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

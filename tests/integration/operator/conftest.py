@@ -15,7 +15,15 @@ import pytest
 
 from portal.config import ROOT
 from tests.support.http import ProxiedClient
-from tests.support.servers import PostgresServer, RedisServer, SMTPServer, free_port, in_ci, postgres_bin, redis_bin
+from tests.support.servers import (
+    PostgresServer,
+    RedisServer,
+    SMTPServer,
+    free_port,
+    postgres_bin,
+    redis_bin,
+    require,
+)
 
 PUBLIC_URL = "https://portal.example.org"
 
@@ -101,10 +109,7 @@ def production_env(url: str, smtp_port: int, tmp_path: Path, **extra: str) -> di
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL cluster of this test's own, which it may stop and start (the suite's is shared)."""
     bindir = postgres_bin()
-    if bindir is None:
-        if in_ci():
-            pytest.fail("PostgreSQL is not installed; under CI every test must run (.ci/run installs it)")
-        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    require(bindir, "PostgreSQL")
     server = PostgresServer(bindir, durable=True)
     server.start()
     yield server
@@ -114,10 +119,7 @@ def own_postgres() -> Iterator[PostgresServer]:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     binary = redis_bin()
-    if binary is None:
-        if in_ci():
-            pytest.fail("redis-server is not installed; under CI every test must run (.ci/run installs it)")
-        pytest.skip("redis-server is not installed here (CI installs it)")
+    require(binary, "redis-server")
     server = RedisServer(binary)
     server.start()
     yield server

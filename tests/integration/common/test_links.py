@@ -4,6 +4,7 @@ X-Forwarded-Host: a reset link pointing at an attacker's host would hand them th
 from __future__ import annotations
 
 import ast
+import base64
 from typing import Any
 
 import pytest
@@ -117,3 +118,56 @@ def test_forged_forwarded_host_never_reaches_an_email(production, world, factori
     assert all("evil.example" not in body for body in bodies)
     links = [word for body in bodies for word in body.split() if "://" in word]
     assert links and all(link.startswith(PUBLIC + "/") for link in links), links
+
+
+def _sign_in(production: Any, user: Any) -> Any:
+    client = production.test_client()
+    assert _post(client, "/sign-in", {"email": user.email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_staff_emails_and_calendar_files_ignore_a_forged_forwarded_host(production, world, factories):
+    """The invitation, the pod invite (with its .ics) and the meeting invitation, each asked for through the
+    proxy with X-Forwarded-Host: evil.example, link to PUBLIC_URL only."""
+    from portal.requests.models import ConsultationRequest, RequestStatus
+    from tests.integration.meetings.conftest import schedule_data
+    from tests.integration.requests.test_pod_invites import form_data
+
+    manager = _sign_in(production, world.manager)
+    invited = _post(
+        manager,
+        "/invitations/new",
+        {
+            "name": "New Person",
+            "email": "new.person@example.org",
+            "role": "partner",
+            "organisation_id": str(world.school.id),
+            "locality_id": "0",
+        },
+    )
+    assert invited.status_code == 302, invited.get_data(as_text=True)[:2000]
+    scheduled = _post(manager, "/meetings/schedule", schedule_data())
+    assert scheduled.status_code == 302, scheduled.get_data(as_text=True)[:2000]
+
+    req = factories.ConsultationRequestFactory(
+        organisation=world.school,
+        created_by=world.partner,
+        routed_to=world.practitioner,
+        worker=world.practitioner,
+        status=RequestStatus.ACKNOWLEDGED,
+    )
+    assert isinstance(req, ConsultationRequest)
+    practitioner = _sign_in(production, world.practitioner)
+    invite = _post(practitioner, f"/requests/{req.id}/pod-invites/new", form_data([world.partner.id]))
+    assert invite.status_code == 302, invite.get_data(as_text=True)[:2000]
+
+    db.session.expire_all()
+    messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    subjects = " | ".join(m.subject for m in messages)
+    assert "invit" in subjects.lower() and len(messages) >= 3, subjects
+    calendars = [base64.b64decode(a["data"]).decode() for m in messages for a in m.attachments]
+    texts = [m.body_text for m in messages] + calendars
+    assert any("BEGIN:VCALENDAR" in text for text in texts), "no calendar file was written"
+    assert all("evil.example" not in text for text in texts)
+    links = [word.strip("<>;") for text in texts for word in text.replace("\r\n ", "").split() if "://" in word]
+    assert links and all(PUBLIC + "/" in link for link in links), links

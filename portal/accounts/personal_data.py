@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common import audit
 from portal.common.errors import DomainError
-from portal.common.models import AuditEvent
+from portal.common.models import AuditEvent, Notification
 from portal.directory.models import Locality
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse
@@ -58,6 +58,9 @@ def export(user: User) -> dict[str, Any]:
     bookings = db.session.scalars(select(Booking).where(Booking.user_id == user.id).order_by(Booking.id)).all()
     answers = db.session.scalars(
         select(MeetingInvitation).where(MeetingInvitation.answered_by_id == user.id).order_by(MeetingInvitation.id)
+    ).all()
+    notes = db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
     ).all()
     sign_ins = db.session.scalars(
         select(AuditEvent)
@@ -98,6 +101,7 @@ def export(user: User) -> dict[str, Any]:
         "meeting_answers": [
             {"meeting": a.meeting.title, **_row(a, "answer", "attendees", "answered_at")} for a in answers
         ],
+        "notifications": [_row(n, "created_at", "subject", "link", "read_at") for n in notes],
         "sign_ins": [_row(a, "at", "action", "ip_address") for a in sign_ins],
     }
 
@@ -118,6 +122,7 @@ def erase(user: User, *, by: User) -> None:
         db.session.delete(session)
     for reset in db.session.scalars(select(PasswordReset).where(PasswordReset.user_id == user.id)):
         db.session.delete(reset)
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     erased_email = f"erased-{user.id}@erased.invalid"
     db.session.execute(
         update(Invitation).where(Invitation.email == user.email).values(email=erased_email, name=ERASED_NAME)

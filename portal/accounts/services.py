@@ -243,7 +243,8 @@ def request_password_reset(*, email: str) -> None:
     db.session.flush()
     audit.record("password_reset.requested", obj=user, actor_id=user.id)
     outbox.enqueue(
-        to=user.email,
+        to=user,
+        link_is_secret=True,
         template="emails/password_reset.txt",
         subject=f"Reset your {current_app.config['SERVICE_NAME']} password",
         link=public_url_for("accounts.reset_password", token=token),

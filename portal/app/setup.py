@@ -133,7 +133,15 @@ def register_templates(app: Flask) -> None:
             "service_name": app.config["SERVICE_NAME"],
             "front_door_phone": app.config["FRONT_DOOR_PHONE"],
             "current_user": current_user,
+            "unread_notifications": _unread_notifications,
         }
+
+
+def _unread_notifications() -> int:
+    """The header's count, asked for by the layout only when someone is signed in."""
+    from portal.common import notifications
+
+    return notifications.unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
 def register_security(app: Flask) -> None:
@@ -196,6 +204,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.dashboards.routes import bp as dashboards_bp
     from portal.directory.routes import bp as directory_bp
     from portal.feedback.routes import bp as feedback_bp
+    from portal.home.routes import bp as home_bp
     from portal.meetings.routes import bp as meetings_bp
     from portal.pages.routes import bp as pages_bp
     from portal.requests.routes import bp as requests_bp
@@ -209,6 +218,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meetings_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(dashboards_bp)
+    app.register_blueprint(home_bp)
 
 
 def register_errors(app: Flask) -> None:

@@ -64,3 +64,22 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
         Index("ix_outbox_message_thread", "thread_key", "status"),
     )
+
+
+class Notification(Base):
+    """What the portal e-mailed a person, kept for them in the portal: the e-mail's subject and a link to
+    the thing (a path inside the portal), read or not. Never holds more than the e-mail did."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    subject: Mapped[str] = mapped_column(String(200))
+    link: Mapped[str | None] = mapped_column(String(500))
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_notification_user", "user_id", "id"),
+        Index("ix_notification_unread", "user_id", "read_at"),
+    )

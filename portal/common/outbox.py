@@ -14,13 +14,14 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app, render_template
 from flask_mail import Connection, Message
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import aliased
 
+from portal.common import notifications
 from portal.common.models import OutboxMessage, OutboxStatus
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -39,6 +40,16 @@ class Attachment:
     data: bytes
 
 
+class Person(Protocol):
+    """Someone with an account: an e-mail to them also waits in the portal as a notification."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str: ...
+
+
 def thread_of(kind: str, object_id: int, recipient: str) -> str:
     """The thread of the messages about one thing (e.g. "booking", 12) to one person."""
     return f"{kind}:{object_id}:{recipient.lower()}"[:200]
@@ -46,21 +57,28 @@ def thread_of(kind: str, object_id: int, recipient: str) -> str:
 
 def enqueue(
     *,
-    to: str,
+    to: str | Person,
     subject: str,
     template: str,
     attachments: list[Attachment] | None = None,
     thread: str | None = None,
+    link_is_secret: bool = False,
     **context: Any,
 ) -> OutboxMessage:
     """Add an e-mail to the current transaction. The body comes from a text template. Messages given the
-    same `thread` (see `thread_of`) reach the person in the order they were written."""
+    same `thread` (see `thread_of`) reach the person in the order they were written.
+
+    An e-mail to a person with an account (`to` a user, not an address) is also kept for them as a
+    notification in the portal, linking where the e-mail's `link` does — unless the link is a secret
+    (a password reset), when the notification has no link."""
+    person = None if isinstance(to, str) else to
+    address = to if isinstance(to, str) else to.email
     subject = " ".join(subject.split())  # one line, however it was put together
-    if "\n" in to or "\r" in to:
+    if "\n" in address or "\r" in address:
         raise ValueError("e-mail headers cannot contain line breaks")
     body = render_template(template, **context)
     message = OutboxMessage(
-        recipient=to,
+        recipient=address,
         subject=subject,
         body_text=body,
         attachments=[
@@ -70,6 +88,8 @@ def enqueue(
         thread_key=thread,
     )
     db.session.add(message)
+    if person is not None:
+        notifications.record(user_id=person.id, subject=subject, link=None if link_is_secret else context.get("link"))
     return message
 
 

@@ -280,7 +280,7 @@ def send_recognition(*, by: User, organisation_id: int, text: str, confirmed: bo
     link = public_url_for("feedback.index", _anchor="positive-feedback")
     for partner in partners:
         outbox.enqueue(
-            to=partner.email,
+            to=partner,
             subject="You have positive feedback",
             template="emails/feedback_recognition.txt",
             name=partner.name,

@@ -518,7 +518,7 @@ def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what
         ics = build(calendar_event(meeting, contact=contact))
         attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), ics)
         outbox.enqueue(
-            to=contact.email,
+            to=contact,
             subject=heading,
             template="emails/meeting_invitation.txt",
             attachments=[attachment],

@@ -289,7 +289,7 @@ def respond_to_pod_invite(
     if organiser.is_active:
         req = invite.request
         outbox.enqueue(
-            to=organiser.email,
+            to=organiser,
             subject=f"{response.label}: pod meeting ({req.reference})",
             template="emails/pod_invite_response.txt",
             name=organiser.name,
@@ -387,7 +387,7 @@ def _send_calendar(invite: PodInvite, method: calendar.Method, *, what: str, sub
         if not invitee.user.is_active:
             continue
         outbox.enqueue(
-            to=invitee.user.email,
+            to=invitee.user,
             subject=f"{subject} ({req.reference})",
             template="emails/pod_invite.txt",
             attachments=[attachment],

@@ -64,7 +64,7 @@ def _notify(user: User | None, req: ConsultationRequest, *, subject: str, what: 
     if user is None or not user.is_active:
         return
     outbox.enqueue(
-        to=user.email,
+        to=user,
         subject=f"{subject} ({req.reference})",
         template="emails/request_update.txt",
         name=user.name,

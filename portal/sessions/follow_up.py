@@ -196,7 +196,7 @@ def _request_feedback(booking_ids: list[int], *, now: datetime) -> int:
         session = booking.session
         audit.record("session.feedback_requested", obj=booking, session_id=session.id)
         outbox.enqueue(
-            to=booking.user.email,
+            to=booking.user,
             subject=f"How was it? {session.title}",
             template="emails/session_feedback_request.txt",
             name=booking.user.name,

@@ -65,7 +65,7 @@ def send_calendar(booking: Booking, method: calendar.Method, *, subject: str, wh
     build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
     attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), build(calendar_event(booking)))
     outbox.enqueue(
-        to=booking.user.email,
+        to=booking.user,
         subject=subject,
         template="emails/session_booking.txt",
         attachments=[attachment],
@@ -90,7 +90,7 @@ def send_confirmation(booking: Booking, *, promoted: bool, expectations: tuple[s
         calendar.ICS_FILENAME, calendar.content_type("REQUEST"), calendar.build_request(calendar_event(booking))
     )
     outbox.enqueue(
-        to=booking.user.email,
+        to=booking.user,
         subject=f"{'You have a place' if promoted else 'Booked'}: {session.title}",
         template="emails/session_booking.txt",
         attachments=[attachment],
@@ -106,7 +106,7 @@ def send_plain(booking: Booking, *, subject: str, what: str, template: str = "em
     if not booking.user.is_active:
         return
     outbox.enqueue(
-        to=booking.user.email,
+        to=booking.user,
         subject=subject,
         template=template,
         what=what,

@@ -53,7 +53,11 @@ def test_public_pages_and_empty_forms(visitor, live_server):
 @pytest.mark.parametrize(
     ("email", "pages", "forms"),
     [
-        ("partner@example.org", ["/account", "/requests", "/requests/new"], [("/requests/new", "Send request")]),
+        (
+            "partner@example.org",
+            ["/account", "/notifications", "/requests", "/requests/new"],
+            [("/requests/new", "Send request")],
+        ),
         (
             "amara.okafor@example.org",
             ["/account", "/absences", "/absences/new", "/requests"],

@@ -8,7 +8,8 @@ import json
 from sqlalchemy import select
 
 from portal.accounts.models import User, UserSession
-from portal.common.models import AuditEvent
+from portal.common import notifications
+from portal.common.models import AuditEvent, Notification
 from portal.extensions import db
 from portal.feedback.models import Feedback, Theme
 from portal.requests.models import EventKind, RequestEvent
@@ -66,6 +67,8 @@ def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factori
     db.session.add(RequestEvent(request_id=mine.id, kind=EventKind.MESSAGE, actor_id=world.partner.id, text="Thanks"))
     db.session.add(Feedback(theme=Theme.COMMUNICATION, rating=4, text="Clear", author_id=world.partner.id))
     db.session.add(Feedback(theme=Theme.RESPECT, rating=2, text="Anonymous words", anonymous=True))
+    notifications.record(user_id=world.partner.id, subject=f"Request sent ({mine.reference})", link="/requests/1")
+    notifications.record(user_id=world.other_partner.id, subject=f"Request sent ({theirs.reference})", link=None)
     db.session.commit()
 
     client = client_for(world.partner)
@@ -82,6 +85,7 @@ def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factori
     assert data["requests"][0]["summary"] == "Attendance has dropped."
     assert [m["text"] for m in data["messages_and_updates_you_wrote"]] == ["Thanks"]
     assert [f["text"] for f in data["feedback_under_your_name"]] == ["Clear"]
+    assert [n["subject"] for n in data["notifications"]] == [f"Request sent ({mine.reference})"]
     text = response.get_data(as_text=True)
     assert theirs.reference not in text and "Someone else's worry." not in text and "Anonymous words" not in text
     assert any(s["action"] == "sign_in.succeeded" for s in data["sign_ins"])
@@ -90,6 +94,8 @@ def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factori
 
 def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, client_for):
     req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
+    notifications.record(user_id=world.partner.id, subject=f"Request sent ({req.reference})", link="/requests/1")
+    db.session.commit()
     partner_client = client_for(world.partner)
     admin = client_for(world.admin)
     reauthenticate(admin)
@@ -105,6 +111,7 @@ def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, 
     assert (erased.phone, erased.job_title, erased.password_hash) == ("", "", None)
     assert erased.disabled_at is not None
     assert count(UserSession, UserSession.user_id == erased.id) == 0
+    assert count(Notification, Notification.user_id == erased.id) == 0
     assert fresh(type(req), req.id).created_by_id == erased.id  # the school's request stays
     assert count(AuditEvent, AuditEvent.action == "user.erased", AuditEvent.object_id == erased.id) == 1
     # Their session is gone: the next request sends them to sign in.

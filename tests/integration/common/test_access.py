@@ -20,6 +20,7 @@ from tests.access import (
     dashboards,
     directory,
     feedback,
+    home,
     meetings,
     pages,
     requests,
@@ -29,7 +30,7 @@ from tests.conftest import csrf_token, sign_in
 
 # One module per blueprint, each with its table (endpoint → who may use it) and the values of its URL
 # parameters. Keep the tables in step with the decorators: the tests below compare them.
-DOMAINS = (pages, accounts, directory, requests, sessions, meetings, feedback, dashboards)
+DOMAINS = (pages, accounts, directory, requests, sessions, meetings, feedback, dashboards, home)
 
 ACCESS: dict[str, frozenset[Any]] = {}
 for _domain in DOMAINS:

@@ -645,9 +645,7 @@ def locality_figures(app: Flask, world: World) -> dict[str, int]:
         loc = world.busy_locality
         all_rows = db.session.scalar(select(func.count()).where(r.locality_id == loc)) or 0
         open_rows = db.session.scalar(select(func.count()).where(r.locality_id == loc, r.status != "closed")) or 0
-        overdue = db.session.scalar(
-            select(func.count()).where(r.locality_id == loc, services._overdue_condition(today))
-        )
+        overdue = db.session.scalar(select(func.count()).where(r.locality_id == loc, services.overdue_condition(today)))
         as_worker = db.session.scalar(select(func.count()).where(r.worker_id == world.practitioner_id)) or 0
         db.session.remove()
     return {"requests": all_rows, "open": open_rows, "overdue": overdue or 0, "practitioner_is_worker": as_worker}

@@ -975,7 +975,8 @@ def load() -> None:
     s.message(c.ago(1, "11:00"), by=pat, text="Thank you. The student's form tutor would like to join the call.")
     s.done()
 
-    # Castle Rock High School: a pod meeting still to come; partner@example.org has not answered yet.
+    # Castle Rock High School: a pod meeting still to come; partner@example.org has not answered yet, and has
+    # asked to speak to a manager.
     s = _ask(
         now,
         c.ago(3, "11:30"),
@@ -1010,7 +1011,16 @@ def load() -> None:
         text="Send the family support worker's notes before the meeting",
         due_on=add_working_days(c.today, 2),
     )
-    s.answer(upcoming, c.ago(1, "09:15"), by=ines, response=InviteResponse.ACCEPTED).done()
+    s.answer(upcoming, c.ago(1, "09:15"), by=ines, response=InviteResponse.ACCEPTED)
+    # Not answered yet: it waits on the home of Coalville's manager (joanna.keele@example.org).
+    s.escalate(
+        c.ago(1, "16:10"),
+        by=pat,
+        kind=EscalationKind.SPEAK_TO_MANAGER,
+        text="The younger brother's school has asked us who is leading on the family. Could a manager call us "
+        "before the pod meeting?",
+    )
+    s.done()
 
     # Desford Primary School: not acknowledged, past its service level (the lead has been told).
     _ask(

@@ -58,19 +58,19 @@ def _begin_session(user_token_user: object) -> None:
 @limiter.limit(_sign_in_limit, methods=["POST"])
 def sign_in() -> ResponseReturnValue:
     if current_user.is_authenticated:
-        return redirect(url_for("pages.home"))
+        return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(email=form.email.data or "", password=form.password.data or "")
         if user is not None and second_factor.is_required_for(user):
             # The password was right; the session starts only once the code is right too.
             session.clear()
-            session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": safe_next()}
+            session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": safe_next("home.index")}
             return redirect(url_for("accounts.enter_code" if user.totp_secret else "accounts.set_up_code"))
         if user is not None:
             services.start_session(user, ip_address=request.remote_addr)
             _begin_session(user)
-            return redirect(safe_next())
+            return redirect(safe_next("home.index"))
         form.email.errors = [SIGN_IN_FAILED]
         form.password.errors = [SIGN_IN_FAILED]
     return render_template("accounts/sign_in.html", form=form, title="Sign in")
@@ -91,7 +91,7 @@ def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> Re
     _begin_session(user)
     if message:  # after the fresh session begins, which clears everything before it
         flash(message, "success")
-    return redirect(pending.get("next") or url_for("pages.home"))
+    return redirect(pending.get("next") or url_for("home.index"))
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
@@ -260,7 +260,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         else:
             _begin_session(user)
             flash("Your account has been created.", "success")
-            return redirect(url_for("pages.home"))
+            return redirect(url_for("home.index"))
     return render_template(
         "accounts/accept_invitation.html", form=form, invitation=invitation, title="Create your account"
     )

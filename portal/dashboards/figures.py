@@ -122,7 +122,7 @@ def _request_scope(f: Filters, query: Select[Any], r: type[ConsultationRequest] 
 
 def overdue_condition(today: date, now: datetime) -> ColumnElement[bool]:
     """Open requests whose clock has run out: the same rule as the queue's "Overdue" tag
-    (portal.requests.services._overdue_condition), repeated here so the dashboard reads no services."""
+    (portal.requests.services.overdue_condition), repeated here so the dashboard reads no services."""
     r = ConsultationRequest
     return and_(
         r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),

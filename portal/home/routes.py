@@ -8,9 +8,25 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from portal.common import notifications
-from portal.common.permissions import NotFound, role_required
+from portal.common.permissions import NotFound, current_person, role_required
+from portal.common.roles import Role
+from portal.home import services
 
 bp = Blueprint("home", __name__)
+
+
+@bp.route("/home")
+@role_required()
+def index() -> ResponseReturnValue:
+    """Where sign-in lands: what waits for this person, by role. The public search stays at /."""
+    me = current_person()
+    if me.role is Role.PARTNER:
+        return render_template("home/partner.html", home=services.partner_home(me), title="Your home")
+    if me.role is Role.PRACTITIONER:
+        return render_template("home/practitioner.html", home=services.practitioner_home(me), title="Your work")
+    if me.role is Role.MANAGER:
+        return render_template("home/manager.html", home=services.manager_home(me), title="Your area")
+    return render_template("home/admin.html", home=services.admin_home(me), title="Running the portal")
 
 
 @bp.route("/notifications")

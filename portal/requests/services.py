@@ -537,7 +537,7 @@ def clocks(req: ConsultationRequest) -> list[Clock]:
     ]
 
 
-def _overdue_condition(today: date) -> ColumnElement[bool]:
+def overdue_condition(today: date) -> ColumnElement[bool]:
     """The SQL twin of `Clock.is_overdue` over `clocks()`: the queue's order and the overdue notices must
     agree with the "Overdue" tags. A consultation arranged for after its due date does not meet the
     consult clock until it has taken place."""
@@ -573,7 +573,7 @@ def list_requests(user: User, *, page: int = 1, show_closed: bool = False, today
         # IN over the open statuses, not "!= closed": the indexes can use IN, so the queue reads the open
         # work only, however long the locality's history (bench/requests_queue.py).
         query = query.where(r.status.in_(OPEN_STATUSES))
-    overdue = _overdue_condition(today)
+    overdue = overdue_condition(today)
     closed = r.status == RequestStatus.CLOSED
     if user.role is Role.PARTNER:
         query = query.order_by(r.received_at.desc(), r.id.desc())
@@ -677,7 +677,7 @@ def notify_overdue(*, today: date | None = None) -> int:
     overdue = list(
         db.session.scalars(
             select(ConsultationRequest)
-            .where(_overdue_condition(today), ConsultationRequest.overdue_notified_at.is_(None))
+            .where(overdue_condition(today), ConsultationRequest.overdue_notified_at.is_(None))
             .options(selectinload(ConsultationRequest.locality).selectinload(Locality.manager))
             .limit(1000)
         )

@@ -7,6 +7,7 @@ from typing import Any
 from tests.access import ANY_SIGNED_IN
 
 ACCESS: dict[str, frozenset[Any]] = {
+    "home.index": ANY_SIGNED_IN,
     "home.list_notifications": ANY_SIGNED_IN,
     "home.open_notification": ANY_SIGNED_IN,
     "home.mark_all_read": ANY_SIGNED_IN,

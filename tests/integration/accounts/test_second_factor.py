@@ -93,14 +93,14 @@ def test_a_code_from_a_past_step_is_refused_once_a_later_one_was_used(app, world
 
 def test_partners_are_never_asked_for_a_code(app, client, world, required):
     response = password_step(client, world.partner)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert client.get("/account").status_code == 200
 
 
 def test_when_not_required_only_staff_who_set_up_an_app_are_asked(app, world):
     assert app.config["REQUIRE_SECOND_FACTOR"] is False
     plain = app.test_client()
-    assert password_step(plain, world.practitioner).headers["Location"] == "/"
+    assert password_step(plain, world.practitioner).headers["Location"] == "/home"
     enrolled(world.manager)
     asked = app.test_client()
     assert password_step(asked, world.manager).headers["Location"] == "/sign-in/code"

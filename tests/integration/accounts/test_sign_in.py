@@ -46,7 +46,7 @@ def is_sign_in_redirect(response: Any) -> bool:
 def test_sign_in_succeeds_and_the_account_page_shows_who_is_signed_in(client, world):
     response = post_sign_in(client, world.partner.email, PASSWORD)
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/home"
 
     page = client.get("/account")
     assert page.status_code == 200
@@ -99,7 +99,7 @@ def test_sign_in_only_follows_next_to_a_page_of_this_site(client, world):
     token = csrf_token(client)
     data = {"email": world.partner.email, "password": PASSWORD, "csrf_token": token}
     response = client.post("/sign-in?next=https://evil.example/phish", data=data)
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/home"
 
     other = client.application.test_client()
     data["csrf_token"] = csrf_token(other)

@@ -52,12 +52,23 @@ SCHOOLS = [
     DemoSchool("Castle Rock High School", 990011, "Secondary", "Coalville", "LE67 9ZL", "D"),
 ]
 
-# One locality per lead, named after the area most of its schools are in.
+# One locality per lead, named after the area most of its schools are in, with the districts whose new
+# schools a GIAS import places there (a district belongs to one locality; a locality may have none).
 LOCALITIES = {
-    "A": ("Charnwood South and Desford", "Charnwood"),
-    "B": ("Charnwood North and Ibstock", "Hinckley and Bosworth"),
-    "C": ("North West Leicestershire", "North West Leicestershire"),
-    "D": ("Coalville", "Melton"),
+    "A": ("Charnwood South and Desford", ("Charnwood", "Hinckley and Bosworth")),
+    "B": ("Charnwood North and Ibstock", ()),
+    "C": ("North West Leicestershire", ("North West Leicestershire",)),
+    "D": ("Coalville", ()),
+}
+# Each demo town's real district, as GIAS names it.
+TOWN_DISTRICTS = {
+    "Coalville": "North West Leicestershire",
+    "Whitwick": "North West Leicestershire",
+    "Ibstock": "North West Leicestershire",
+    "Oakthorpe": "North West Leicestershire",
+    "Desford": "Hinckley and Bosworth",
+    "Loughborough": "Charnwood",
+    "Barrow upon Soar": "Charnwood",
 }
 
 # Invented staff: (name, e-mail local part, job title).
@@ -161,11 +172,12 @@ def load_demo() -> list[DemoSignIn]:
 
     localities: dict[str, Locality] = {}
     names = iter(INVENTED_NAMES)
-    for key, (locality_name, district) in LOCALITIES.items():
+    for key, (locality_name, districts) in LOCALITIES.items():
         loc = Locality(name=locality_name, front_door_phone=FRONT_DOOR_PHONE, front_door_email=FRONT_DOOR_EMAIL)
         db.session.add(loc)
         localities[key] = loc
-        db.session.add(DistrictMapping(district=district, locality=loc))
+        for district in districts:
+            db.session.add(DistrictMapping(district=district, locality=loc))
         lead_name, lead_local, lead_title = LEADS[key]
         lead = _user(lead_name, lead_local, Role.PRACTITIONER, job_title=lead_title, locality=loc)
         manager_name, manager_local, manager_title = MANAGERS[key]
@@ -193,7 +205,7 @@ def load_demo() -> list[DemoSignIn]:
             town=school.town,
             postcode=school.postcode,
             establishment_type="Community school",
-            district=LOCALITIES[school.lead][1],
+            district=TOWN_DISTRICTS[school.town],
             locality=localities[school.lead],
         )
         db.session.add(org)

@@ -145,6 +145,12 @@ class LocalityServiceLevelsForm(FlaskForm):
         example=10,
         description="Working days to share the outcome with the partner.",
     )
+    escalation_days = WorkingDaysField(
+        "Manager responds within",
+        what="respond to a partner who asks for a manager",
+        example=5,
+        description="Working days for a manager to respond when a partner asks to speak to a manager or disagrees.",
+    )
     submit = SubmitField("Save service levels", widget=GovSubmitInput())
 
     # Fields validate in order, so the field before has its errors by now; compare only with a valid one.

@@ -56,6 +56,8 @@ class Locality(TimestampMixin, Base):
     sla_acknowledge_days: Mapped[int] = mapped_column(default=1, server_default="1")
     sla_consult_days: Mapped[int] = mapped_column(default=5, server_default="5")
     sla_outcome_days: Mapped[int] = mapped_column(default=10, server_default="10")
+    # A manager responds to "speak to a manager" and to a disagreement within this many working days.
+    sla_escalation_days: Mapped[int] = mapped_column(default=5, server_default="5")
 
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])

@@ -125,7 +125,10 @@ def locality(locality_id: int) -> ResponseReturnValue:
 def service_levels(locality_id: int) -> ResponseReturnValue:
     loc = services.get_locality(locality_id)
     form = LocalityServiceLevelsForm(
-        acknowledge_days=loc.sla_acknowledge_days, consult_days=loc.sla_consult_days, outcome_days=loc.sla_outcome_days
+        acknowledge_days=loc.sla_acknowledge_days,
+        consult_days=loc.sla_consult_days,
+        outcome_days=loc.sla_outcome_days,
+        escalation_days=loc.sla_escalation_days,
     )
     if form.validate_on_submit():
         try:
@@ -135,6 +138,7 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
                 acknowledge_days=form.acknowledge_days.data or 0,
                 consult_days=form.consult_days.data or 0,
                 outcome_days=form.outcome_days.data or 0,
+                escalation_days=form.escalation_days.data or 0,
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="acknowledge_days")

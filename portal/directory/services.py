@@ -224,26 +224,33 @@ SERVICE_LEVEL_DAYS = range(1, 31)  # whole working days a service level may be
 
 
 def set_service_levels(
-    locality: Locality, *, by: User, acknowledge_days: int, consult_days: int, outcome_days: int
+    locality: Locality, *, by: User, acknowledge_days: int, consult_days: int, outcome_days: int, escalation_days: int
 ) -> Locality:
-    """Set a locality's service levels in working days (admins only). New requests take their due
-    dates from them; requests already made keep theirs."""
+    """Set a locality's service levels in working days (admins only). New requests (and escalations) take
+    their due dates from them; those already made keep theirs."""
     if by.role is not Role.ADMIN:
         raise Forbidden
     days = (acknowledge_days, consult_days, outcome_days)
-    if any(d not in SERVICE_LEVEL_DAYS for d in days):
+    if any(d not in SERVICE_LEVEL_DAYS for d in (*days, escalation_days)):
         low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
         raise DomainError(f"Service levels must be between {low} and {high} working days")
     if not acknowledge_days <= consult_days <= outcome_days:
         raise DomainError("Each service level must be the same as or longer than the one before it")
-    before = (locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days)
+    names = ("acknowledge", "consult", "outcome", "escalation")
+    before = (
+        locality.sla_acknowledge_days,
+        locality.sla_consult_days,
+        locality.sla_outcome_days,
+        locality.sla_escalation_days,
+    )
     locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days = days
+    locality.sla_escalation_days = escalation_days
     db.session.flush()
     audit.record(
         "locality.service_levels_set",
         obj=locality,
-        before=dict(zip(("acknowledge", "consult", "outcome"), before, strict=True)),
-        after=dict(zip(("acknowledge", "consult", "outcome"), days, strict=True)),
+        before=dict(zip(names, before, strict=True)),
+        after=dict(zip(names, (*days, escalation_days), strict=True)),
     )
     return locality
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -168,6 +169,7 @@ class PractitionerHome:
     promises: list[Promise]
     pod_meetings: list[PodInvite]
     today: date
+    covering_escalations: list[Escalation] = field(default_factory=list)  # of a manager they cover today
 
 
 def _due_today(req: ConsultationRequest, today: date) -> bool:
@@ -214,6 +216,7 @@ def practitioner_home(user: User) -> PractitionerHome:
             .limit(SHOWN)
         )
     )
+    covered_managers = access.covered_user_ids(user, on=today)
     return PractitionerHome(
         overdue=overdue[:SHOWN],
         due_today=due_today[:SHOWN],
@@ -222,6 +225,24 @@ def practitioner_home(user: User) -> PractitionerHome:
         promises=promises,
         pod_meetings=pod_meetings,
         today=today,
+        covering_escalations=_waiting_escalations(select(Locality.id).where(Locality.manager_id.in_(covered_managers)))
+        if covered_managers
+        else [],
+    )
+
+
+def _waiting_escalations(locality_ids: Any) -> list[Escalation]:
+    """Escalations and disagreements of these localities with no response yet, the one due first first."""
+    r = ConsultationRequest
+    return list(
+        db.session.scalars(
+            select(Escalation)
+            .join(r, r.id == Escalation.request_id)
+            .where(r.locality_id.in_(locality_ids), Escalation.responded_at.is_(None))
+            .options(selectinload(Escalation.request), selectinload(Escalation.raised_by))
+            .order_by(Escalation.due_on, Escalation.raised_at, Escalation.id)
+            .limit(SHOWN)
+        )
     )
 
 
@@ -249,23 +270,15 @@ class ManagerHome:
 
 
 def manager_home(user: User) -> ManagerHome:
-    """Escalations and disagreements waiting for the manager's response, oldest first; the area's overdue
+    """Escalations and disagreements waiting for the manager's response, the one due first first (with those of
+    any manager they cover today, in their casework); the area's overdue
     and unassigned requests; this quarter's school partnership meeting and who has not answered; sessions
     this month with places left; and the manager's own casework, as a practitioner's."""
     today = london_today()
     now = utcnow()
     managed = access.managed_locality_ids(user)
     r = ConsultationRequest
-    escalations = list(
-        db.session.scalars(
-            select(Escalation)
-            .join(r, r.id == Escalation.request_id)
-            .where(r.locality_id.in_(managed), Escalation.responded_at.is_(None))
-            .options(selectinload(Escalation.request), selectinload(Escalation.raised_by))
-            .order_by(Escalation.raised_at, Escalation.id)
-            .limit(SHOWN)
-        )
-    )
+    escalations = _waiting_escalations(managed)
     in_area = and_(r.locality_id.in_(managed), r.status.in_(OPEN_STATUSES))
     open_count, overdue_count, unassigned_count = db.session.execute(
         select(

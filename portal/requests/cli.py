@@ -34,11 +34,12 @@ class JobCounts:
     promise_reminders: int
     overdue_requests: int
     anonymised: int = 0
+    overdue_escalations: int = 0
 
     def __str__(self) -> str:
         return (
             f"requests: promise reminders {self.promise_reminders}, overdue requests {self.overdue_requests}, "
-            f"anonymised {self.anonymised}"
+            f"overdue escalations {self.overdue_escalations}, anonymised {self.anonymised}"
         )
 
 
@@ -79,12 +80,13 @@ def run_jobs() -> JobCounts:
         with _links_context():
             lock_jobs()
             reminders, overdue = services.send_promise_reminders(), services.notify_overdue()
+            escalations = services.notify_overdue_escalations()
         db.session.commit()
         anonymised = anonymise_closed_requests(retention_days=int(current_app.config["REQUEST_RETENTION_DAYS"]))
     except Exception:
         db.session.rollback()
         raise
-    return JobCounts(reminders, overdue, anonymised)
+    return JobCounts(reminders, overdue, anonymised, escalations)
 
 
 @click.group("requests", help="Scheduled jobs for partners' requests.")

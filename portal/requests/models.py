@@ -279,10 +279,16 @@ class Escalation(Base):
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     responded_at: Mapped[datetime | None]
     response: Mapped[str] = mapped_column(Text, default="")
+    # The manager's response is due by this London day (the locality's escalation service level).
+    due_on: Mapped[date | None]
+    overdue_notified_at: Mapped[datetime | None]
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="escalations")
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
+
+    def is_overdue(self, today: date) -> bool:
+        return self.responded_at is None and self.due_on is not None and today > self.due_on
 
 
 class InviteResponse(enum.StrEnum):

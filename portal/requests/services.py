@@ -6,7 +6,7 @@ queues e-mails (a reference and a link, never case details). Services flush, nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
@@ -27,7 +27,9 @@ from portal.directory.models import Locality
 from portal.directory.services import who_is_in
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.requests import filters as request_filters
 from portal.requests import timings
+from portal.requests.filters import RequestFilters
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -458,7 +460,12 @@ def escalate(req: ConsultationRequest, *, by: User, kind: EscalationKind, text: 
     if kind is EscalationKind.DISAGREEMENT and req.status is not RequestStatus.CLOSED:
         raise DomainError("You can disagree with the outcome once the request is closed")
     check_free_text(text=text, confirmed=confirmed)
-    escalation = Escalation(kind=kind, raised_by_id=by.id, text=text.strip())
+    escalation = Escalation(
+        kind=kind,
+        raised_by_id=by.id,
+        text=text.strip(),
+        due_on=due_at(utcnow(), req.locality.sla_escalation_days),
+    )
     req.escalations.append(escalation)
     _event(
         req,
@@ -562,18 +569,32 @@ class RequestList:
     total: int
     page: int
     pages: int
+    escalated_ids: set[int] = field(default_factory=set)  # a partner waits for a manager's response
 
 
-def list_requests(user: User, *, page: int = 1, show_closed: bool = False, today: date | None = None) -> RequestList:
-    """A partner's organisation's requests, newest first; staff's queue: overdue first, then new, then by due date."""
+def list_requests(
+    user: User,
+    *,
+    page: int = 1,
+    show_closed: bool = False,
+    filters: RequestFilters | None = None,
+    today: date | None = None,
+) -> RequestList:
+    """A partner's organisation's requests, newest first; staff's queue: overdue first, then new, then by due
+    date. `filters` (portal.requests.filters) narrows it; by default the open requests (and closed ones too
+    with `show_closed`)."""
     today = today or london_today()
     r = ConsultationRequest
-    query = visible_to(user, select(r))
-    if not show_closed:
-        # IN over the open statuses, not "!= closed": the indexes can use IN, so the queue reads the open
-        # work only, however long the locality's history (bench/requests_queue.py).
-        query = query.where(r.status.in_(OPEN_STATUSES))
+    filters = filters or request_filters.RequestFilters()
+    if show_closed and not filters.shows_closed:
+        filters = replace(filters, statuses=(*filters.statuses, RequestStatus.CLOSED))
     overdue = overdue_condition(today)
+    answering = access.answering_for_ids(user, on=today) if user.role is not Role.PARTNER else []
+    # The status is an IN over the chosen statuses, not "!= closed": the indexes can use IN, so the queue
+    # reads the open work only, however long the locality's history (bench/requests_queue.py).
+    query = visible_to(user, select(r)).where(
+        *request_filters.conditions(filters, user=user, today=today, overdue=overdue, answering_for=answering)
+    )
     closed = r.status == RequestStatus.CLOSED
     if user.role is Role.PARTNER:
         query = query.order_by(r.received_at.desc(), r.id.desc())
@@ -596,7 +617,18 @@ def list_requests(user: User, *, page: int = 1, show_closed: bool = False, today
         )
     )
     overdue_ids = {req.id for req in rows if any(c.is_overdue(today) for c in clocks(req))}
-    return RequestList(rows, overdue_ids, total, page, pages)
+    escalated_ids = (
+        set(
+            db.session.scalars(
+                select(Escalation.request_id).where(
+                    Escalation.request_id.in_([req.id for req in rows]), Escalation.responded_at.is_(None)
+                )
+            )
+        )
+        if rows
+        else set()
+    )
+    return RequestList(rows, overdue_ids, total, page, pages, escalated_ids)
 
 
 @dataclass(frozen=True)
@@ -668,6 +700,43 @@ def send_promise_reminders(*, today: date | None = None) -> int:
         )
     db.session.flush()
     return len(due)
+
+
+def notify_overdue_escalations(*, today: date | None = None) -> int:
+    """Once an escalation or disagreement is past its due date without a response, tell the locality's
+    manager again, or whoever covers for them today when they are away."""
+    today = today or london_today()
+    overdue = list(
+        db.session.scalars(
+            select(Escalation)
+            .where(
+                Escalation.responded_at.is_(None),
+                Escalation.due_on < today,
+                Escalation.overdue_notified_at.is_(None),
+            )
+            .options(
+                selectinload(Escalation.request)
+                .selectinload(ConsultationRequest.locality)
+                .selectinload(Locality.manager)
+            )
+            .limit(1000)
+        )
+    )
+    for escalation in overdue:
+        escalation.overdue_notified_at = utcnow()
+        req = escalation.request
+        manager = req.locality.manager
+        answering = who_is_in(manager, on=today)[0] if manager is not None else None
+        _notify(
+            answering,
+            req,
+            subject="Overdue: a partner is waiting for a manager",
+            what=f"A partner has waited since {format_date(escalation.raised_at)} for a manager's response on this "
+            f"request; it was due by {format_date(escalation.due_on)}.",
+        )
+        audit.record("escalation.overdue_notified", obj=req, escalation_id=escalation.id)
+    db.session.flush()
+    return len(overdue)
 
 
 def notify_overdue(*, today: date | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -12,7 +13,9 @@ from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
+from portal.requests import filters as request_filters
 from portal.requests import services
+from portal.requests.filters import RequestFilters
 from portal.requests.forms import (
     AcknowledgeForm,
     CloseForm,
@@ -26,18 +29,78 @@ from portal.requests.forms import (
     ScheduleForm,
     WaitForm,
 )
-from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
+from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind, RequestStatus
 from portal.requests.routes import PEOPLE, STAFF, bp
 
 
 @bp.route("")
 @role_required(*PEOPLE)
 def list_requests() -> ResponseReturnValue:
+    me = current_person()
     page = request.args.get("page", 1, type=int) or 1
-    show_closed = request.args.get("closed") == "1"
-    listing = services.list_requests(current_person(), page=page, show_closed=show_closed)
-    title = "Your organisation's requests" if current_user.role is Role.PARTNER else "Request queue"
-    return render_template("requests/list.html", listing=listing, show_closed=show_closed, title=title)
+    filters = request_filters.for_role(request_filters.parse(request.args), me)
+    listing = services.list_requests(me, page=page, filters=filters)
+    title = "Your organisation's requests" if me.role is Role.PARTNER else "Request queue"
+    return render_template(
+        "requests/list.html", listing=listing, filters=filters, title=title, **_filter_panel(filters, me)
+    )
+
+
+def _filter_panel(filters: RequestFilters, me: Any) -> dict[str, Any]:
+    """The filter panel's choices, each marked when chosen, and the chosen ones as tags that remove themselves."""
+    f = filters
+
+    def without(**change: Any) -> str:
+        return url_for("requests.list_requests", **replace(f, **change).as_args())
+
+    statuses = [(s, s.label) for s in RequestStatus]
+    kinds = [(k, k.label) for k in RequestKind]
+    selected: list[tuple[str, list[tuple[str, str]]]] = []
+    if f.query:
+        selected.append(("Search", [(f"“{f.query}”", without(query=""))]))
+    if f.statuses != request_filters.OPEN:
+        selected.append(
+            (
+                "Status",
+                [
+                    (s.label, without(statuses=tuple(x for x in f.statuses if x is not s) or request_filters.OPEN))
+                    for s in f.statuses
+                ],
+            )
+        )
+    if f.kinds:
+        selected.append(("Type", [(k.label, without(kinds=tuple(x for x in f.kinds if x is not k))) for k in f.kinds]))
+    if f.worker:
+        selected.append(("Worker", [(request_filters.WORKERS[f.worker], without(worker=""))]))
+    only = [("Overdue", without(overdue=False))] if f.overdue else []
+    if f.escalated:
+        only.append(("Waiting for a manager", without(escalated=False)))
+    if only:
+        selected.append(("Only show", only))
+    if f.received:
+        selected.append(("Received", [(request_filters.RECEIVED[f.received], without(received=""))]))
+    if f.school_id is not None:
+        selected.append(("School", [("One school", without(school_id=None))]))
+    workers = (
+        []
+        if me.role is Role.PARTNER
+        else [{"value": "", "text": "Any I may see", "checked": not f.worker}]
+        + [
+            {"value": key, "text": text, "checked": f.worker == key}
+            for key, text in request_filters.WORKERS.items()
+            if key != "any" or me.role is Role.MANAGER
+        ]
+    )
+    return {
+        "selected": selected,
+        "status_items": [{"value": s.value, "text": label, "checked": s in f.statuses} for s, label in statuses],
+        "kind_items": [{"value": k.value, "text": label, "checked": k in f.kinds} for k, label in kinds],
+        "worker_items": workers,
+        "received_items": [{"value": "", "text": "Any time", "checked": not f.received}]
+        + [
+            {"value": key, "text": text, "checked": f.received == key} for key, text in request_filters.RECEIVED.items()
+        ],
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -188,3 +188,27 @@ def test_demo_requests_load_once(app):
     load_demo()
     db.session.commit()
     assert {m.__name__: _count(m) for m in models} == before
+
+
+def test_each_demo_school_sits_in_its_towns_real_district_and_a_gias_district_lands_in_one_locality(app):
+    from portal.directory.models import DistrictMapping
+
+    load_demo()
+    real = {
+        "Coalville": "North West Leicestershire",
+        "Whitwick": "North West Leicestershire",
+        "Ibstock": "North West Leicestershire",
+        "Oakthorpe": "North West Leicestershire",
+        "Desford": "Hinckley and Bosworth",
+        "Loughborough": "Charnwood",
+        "Barrow upon Soar": "Charnwood",
+    }
+    schools = db.session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.SCHOOL)).all()
+    assert {s.name: s.district for s in schools} == {s.name: real[s.town] for s in SCHOOLS}
+    mapped = {m.district: m.locality.name for m in db.session.scalars(select(DistrictMapping))}
+    assert mapped == {
+        "Charnwood": "Charnwood South and Desford",
+        "Hinckley and Bosworth": "Charnwood South and Desford",
+        "North West Leicestershire": "North West Leicestershire",
+    }
+    assert {name for name, _ in LOCALITIES.values()} == {loc.name for loc in db.session.scalars(select(Locality))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -62,9 +63,13 @@ def _request(conn, rid: int, received: datetime, **fields) -> None:
         "updated_at": now,
         **fields,
     }
-    # Only the columns the table had at 0004 (the model may have gained some since).
-    columns = ConsultationRequest.__table__.c
-    conn.execute(insert(table("consultation_request", *(column(k, columns[k].type) for k in values))), values)
+    conn.execute(*_insert_as_at_0004(ConsultationRequest, values))
+
+
+def _insert_as_at_0004(model: Any, values: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """An INSERT of only the given columns: the tables as they were at 0004 (the models have gained some since)."""
+    columns = model.__table__.c
+    return insert(table(model.__tablename__, *(column(k, columns[k].type) for k in values))), values
 
 
 def test_0005_measures_requests_done_before_it(database_url):
@@ -74,49 +79,55 @@ def test_0005_measures_requests_done_before_it(database_url):
         now = datetime.now(LONDON)
         with db.engine.begin() as conn:
             conn.execute(
-                insert(Locality.__table__),
-                {
-                    "id": 1,
-                    "name": "Northfield",
-                    "front_door_phone": "0116 496 0000",
-                    "front_door_email": "fd@example.org",
-                    "front_door_hours": "",
-                    "sla_acknowledge_days": 1,
-                    "sla_consult_days": 5,
-                    "sla_outcome_days": 10,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                *_insert_as_at_0004(
+                    Locality,
+                    {
+                        "id": 1,
+                        "name": "Northfield",
+                        "front_door_phone": "0116 496 0000",
+                        "front_door_email": "fd@example.org",
+                        "front_door_hours": "",
+                        "sla_acknowledge_days": 1,
+                        "sla_consult_days": 5,
+                        "sla_outcome_days": 10,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                ),
             )
             conn.execute(
-                insert(Organisation.__table__),
-                {
-                    "id": 1,
-                    "name": "Castle Rock High School",
-                    "kind": "school",
-                    "phase": "",
-                    "establishment_type": "",
-                    "postcode": "",
-                    "town": "",
-                    "district": "",
-                    "locality_id": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                *_insert_as_at_0004(
+                    Organisation,
+                    {
+                        "id": 1,
+                        "name": "Castle Rock High School",
+                        "kind": "school",
+                        "phase": "",
+                        "establishment_type": "",
+                        "postcode": "",
+                        "town": "",
+                        "district": "",
+                        "locality_id": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                ),
             )
             conn.execute(
-                insert(User.__table__),
-                {
-                    "id": 1,
-                    "email": "lee@example.org",
-                    "name": "Lee Lead",
-                    "job_title": "",
-                    "phone": "",
-                    "role": "practitioner",
-                    "locality_id": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                },
+                *_insert_as_at_0004(
+                    User,
+                    {
+                        "id": 1,
+                        "email": "lee@example.org",
+                        "name": "Lee Lead",
+                        "job_title": "",
+                        "phone": "",
+                        "role": "practitioner",
+                        "locality_id": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                ),
             )
             # Acknowledged over Christmas (3 working days, late), still open.
             _request(conn, 1, at(2025, 12, 22, 10), status="acknowledged", acknowledged_at=at(2025, 12, 29))
@@ -132,8 +143,10 @@ def test_0005_measures_requests_done_before_it(database_url):
                 outcome_due=date(2025, 11, 20),
             )
             conn.execute(
-                insert(RequestPause.__table__),
-                {"request_id": 2, "started_at": at(2025, 11, 4, 17), "ended_at": at(2025, 11, 10), "reason": ""},
+                *_insert_as_at_0004(
+                    RequestPause,
+                    {"request_id": 2, "started_at": at(2025, 11, 4, 17), "ended_at": at(2025, 11, 10), "reason": ""},
+                )
             )
             # Never acknowledged: nothing to measure.
             _request(conn, 3, at(2025, 12, 1), status="submitted")

@@ -59,15 +59,19 @@ def test_the_form_shows_the_defaults(client_for, world):
     assert page.soup.h1.get_text(strip=True) == "Service levels for Northfield"
     values = {
         name: page.soup.find("input", attrs={"name": name})["value"]
-        for name in ("acknowledge_days", "consult_days", "outcome_days")
+        for name in ("acknowledge_days", "consult_days", "outcome_days", "escalation_days")
     }
-    assert values == {"acknowledge_days": "1", "consult_days": "5", "outcome_days": "10"}
+    assert values == {"acknowledge_days": "1", "consult_days": "5", "outcome_days": "10", "escalation_days": "5"}
 
 
 def test_an_admin_sets_the_service_levels_and_the_change_is_audited(client_for, world):
     client = client_for(Role.ADMIN)
 
-    response = post(client, url(world.locality), {"acknowledge_days": "2", "consult_days": "7", "outcome_days": "15"})
+    response = post(
+        client,
+        url(world.locality),
+        {"acknowledge_days": "2", "consult_days": "7", "outcome_days": "15", "escalation_days": "5"},
+    )
 
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/localities/{world.locality.id}")
@@ -77,8 +81,8 @@ def test_an_admin_sets_the_service_levels_and_the_change_is_audited(client_for, 
     assert event is not None
     assert (event.actor_id, event.object_id) == (world.admin.id, world.locality.id)
     assert event.detail == {
-        "before": {"acknowledge": 1, "consult": 5, "outcome": 10},
-        "after": {"acknowledge": 2, "consult": 7, "outcome": 15},
+        "before": {"acknowledge": 1, "consult": 5, "outcome": 10, "escalation": 5},
+        "after": {"acknowledge": 2, "consult": 7, "outcome": 15, "escalation": 5},
     }
     page = client.get(response.headers["Location"])
     assert (
@@ -106,7 +110,7 @@ def test_only_admins_may_see_or_set_service_levels(client_for, world, role):
     response = post(
         client,
         url(world.locality),
-        {"acknowledge_days": "3", "consult_days": "5", "outcome_days": "10"},
+        {"acknowledge_days": "3", "consult_days": "5", "outcome_days": "10", "escalation_days": "5"},
     )
 
     assert response.status_code == 403
@@ -128,16 +132,17 @@ def test_a_locality_that_does_not_exist_is_not_found(client_for, world):
     ("data", "messages"),
     [
         pytest.param(
-            {"acknowledge_days": "", "consult_days": "", "outcome_days": ""},
+            {"acknowledge_days": "", "consult_days": "", "outcome_days": "", "escalation_days": ""},
             [
                 "Enter the number of working days to acknowledge, like 1",
                 "Enter the number of working days to consult, like 5",
                 "Enter the number of working days to share the outcome, like 10",
+                "Enter the number of working days to respond to a partner who asks for a manager, like 5",
             ],
             id="empty",
         ),
         pytest.param(
-            {"acknowledge_days": "one", "consult_days": "2.5", "outcome_days": "-3"},
+            {"acknowledge_days": "one", "consult_days": "2.5", "outcome_days": "-3", "escalation_days": "5"},
             [
                 "Acknowledge within must be a whole number of working days, like 1",
                 "Consult within must be a whole number of working days, like 5",
@@ -146,7 +151,7 @@ def test_a_locality_that_does_not_exist_is_not_found(client_for, world):
             id="not-whole-numbers",
         ),
         pytest.param(
-            {"acknowledge_days": "0", "consult_days": "31", "outcome_days": "100"},
+            {"acknowledge_days": "0", "consult_days": "31", "outcome_days": "100", "escalation_days": "5"},
             [
                 "Acknowledge within must be between 1 and 30 working days",
                 "Consult within must be between 1 and 30 working days",
@@ -155,12 +160,12 @@ def test_a_locality_that_does_not_exist_is_not_found(client_for, world):
             id="out-of-range",
         ),
         pytest.param(
-            {"acknowledge_days": "5", "consult_days": "3", "outcome_days": "10"},
+            {"acknowledge_days": "5", "consult_days": "3", "outcome_days": "10", "escalation_days": "5"},
             ["Consult within must be the same as or more than acknowledge within"],
             id="consult-before-acknowledge",
         ),
         pytest.param(
-            {"acknowledge_days": "1", "consult_days": "10", "outcome_days": "5"},
+            {"acknowledge_days": "1", "consult_days": "10", "outcome_days": "5", "escalation_days": "5"},
             ["Outcome shared within must be the same as or more than consult within"],
             id="outcome-before-consult",
         ),
@@ -202,7 +207,7 @@ def test_new_requests_use_the_new_service_levels_and_earlier_requests_keep_their
     post(
         client_for(Role.ADMIN),
         url(world.locality),
-        {"acknowledge_days": "2", "consult_days": "7", "outcome_days": "15"},
+        {"acknowledge_days": "2", "consult_days": "7", "outcome_days": "15", "escalation_days": "5"},
     )
     db.session.expire_all()
     later = submit_request(world)
@@ -234,7 +239,12 @@ def test_new_requests_use_the_new_service_levels_and_earlier_requests_keep_their
 def test_set_service_levels_refuses_what_the_form_would(world, days, message):
     with pytest.raises(DomainError, match=message):
         set_service_levels(
-            world.locality, by=world.admin, acknowledge_days=days[0], consult_days=days[1], outcome_days=days[2]
+            world.locality,
+            by=world.admin,
+            acknowledge_days=days[0],
+            consult_days=days[1],
+            outcome_days=days[2],
+            escalation_days=5,
         )
     db.session.rollback()
     assert levels(world.locality) == (1, 5, 10)
@@ -245,6 +255,8 @@ def test_set_service_levels_is_for_admins_only(world, role):
     user = {Role.MANAGER: world.manager, Role.PRACTITIONER: world.practitioner, Role.PARTNER: world.partner}[role]
 
     with pytest.raises(Forbidden):
-        set_service_levels(world.locality, by=user, acknowledge_days=2, consult_days=5, outcome_days=10)
+        set_service_levels(
+            world.locality, by=user, acknowledge_days=2, consult_days=5, outcome_days=10, escalation_days=5
+        )
     db.session.rollback()
     assert levels(world.locality) == (1, 5, 10)

@@ -59,7 +59,7 @@ def test_an_escalation_is_due_in_the_localitys_working_days_and_tagged_until_ans
 def test_an_overdue_escalation_goes_once_to_who_covers_the_absent_manager(client_for, world, factories):
     today = london_today()
     req = factories.ConsultationRequestFactory(organisation=world.school, created_by=world.partner)
-    escalation = factories.EscalationFactory(
+    factories.EscalationFactory(
         request=req, raised_by=world.partner, kind=EscalationKind.DISAGREEMENT, due_on=today - timedelta(days=1)
     )
     factories.EscalationFactory(request=req, raised_by=world.partner, due_on=today)  # due today: not overdue yet

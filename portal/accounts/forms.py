@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from portal.common.forms import ConfirmForm
 from portal.common.roles import Role
 from portal.common.security import password_problem
 
@@ -99,7 +100,10 @@ class InvitationCreateForm(FlaskForm):
     # Checked against the inviter's choices in validate_role, with a GOV.UK message (WTForms' own is
     # "Not a valid choice", shown beside "Select a role" when nothing is chosen).
     role = RadioField(
-        "Role", widget=GovRadioInput(), validate_choice=False, validators=[InputRequired(message="Select a role")]
+        "What is their role?",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired(message="Select a role")],
     )
     organisation_id = SelectField(
         "Organisation (for partners)", widget=GovSelect(), coerce=int, validate_choice=False, default=0
@@ -146,5 +150,5 @@ class SecondFactorResetForm(FlaskForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
-class UserEraseForm(FlaskForm):
-    submit = SubmitField("Erase this account", widget=GovSubmitInput())
+class UserEraseForm(ConfirmForm):
+    submit = SubmitField("Yes, erase this account", widget=GovSubmitInput())

@@ -11,8 +11,8 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovTextArea
 from markupsafe import Markup
-from wtforms import BooleanField, DateField, Field, IntegerField, SelectMultipleField, StringField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, DateField, Field, HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, ValidationError
 
 from portal.common.errors import DomainError
 from portal.common.identifiers import IdentifiersFound
@@ -20,6 +20,14 @@ from portal.common.times import LONDON, ONLINE_LINK, on_day_at, parse_time
 from portal.models_base import utcnow
 
 TIME_HINT = "For example, 9:30am or 14:30"
+
+
+class ConfirmForm(FlaskForm):
+    """The form of a page that asks before what cannot be undone ("Yes, cancel …", "No, keep it";
+    templates/layouts/confirm.html). It posts `confirm=yes`: a post without it (an old page's one-click button)
+    is not a yes, so the route changes nothing and shows the question."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"])])
 
 
 class GovDateField(DateField):

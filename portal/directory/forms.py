@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import ConfirmForm, GovDateField
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -197,8 +197,8 @@ class PodMemberAddForm(FlaskForm):
         _in_choices("Select a member of staff from the list")(self, field)
 
 
-class PodMemberRemoveForm(FlaskForm):
-    submit = SubmitField("Remove", widget=GovSubmitInput())
+class PodMemberRemoveForm(ConfirmForm):
+    submit = SubmitField("Yes, remove them from the pod", widget=GovSubmitInput())
 
 
 class AbsenceForm(FlaskForm):
@@ -241,8 +241,8 @@ class AbsenceForm(FlaskForm):
             raise ValidationError("The last day away must be the same as or after the first day away")
 
 
-class AbsenceDeleteForm(FlaskForm):
-    submit = SubmitField("Delete", widget=GovSubmitInput())
+class AbsenceDeleteForm(ConfirmForm):
+    submit = SubmitField("Yes, delete the absence", widget=GovSubmitInput())
 
 
 class DistrictMappingForm(FlaskForm):

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import (
     TIME_HINT,
+    ConfirmForm,
     FreeTextArea,
     GovDateField,
     IdentifierConfirmation,
@@ -90,8 +91,8 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, F
             raise ValidationError("The date of the meeting must be today or in the future")
 
 
-class MeetingCancelForm(FlaskForm):
-    submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
+class MeetingCancelForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
 class MeetingAnswerForm(FlaskForm):

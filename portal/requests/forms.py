@@ -264,7 +264,7 @@ class EscalationForm(IdentifierConfirmation, FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, k.label) for k in EscalationKind]
+        self.kind.choices = [(k.value, k.choice) for k in EscalationKind]
 
 
 class EscalationResponseForm(FlaskForm):

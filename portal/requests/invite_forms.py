@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import TIME_HINT, ConfirmForm, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
 from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
 from portal.requests.models import InviteResponse
@@ -116,8 +116,8 @@ class PodInviteResponseForm(FlaskForm):
         return on_day_at(self.proposed_on.data, self.proposed_at.data or "")
 
 
-class PodInviteCancelForm(FlaskForm):
-    submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
+class PodInviteCancelForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
 class AttendanceForm(FlaskForm):

@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.common.forms import (
     TIME_HINT,
+    ConfirmForm,
     FreeTextArea,
     GovDateField,
     IdentifierConfirmation,
@@ -140,12 +141,12 @@ class WaitingListForm(BookingForm):
     submit = SubmitField("Join the waiting list", widget=GovSubmitInput())
 
 
-class CancelBookingForm(FlaskForm):
-    submit = SubmitField("Cancel my place", widget=GovSubmitInput())
+class CancelBookingForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel my place", widget=GovSubmitInput())
 
 
-class CancelSessionForm(FlaskForm):
-    submit = SubmitField("Cancel the session", widget=GovSubmitInput())
+class CancelSessionForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the session", widget=GovSubmitInput())
 
 
 class AttendanceForm(FlaskForm):

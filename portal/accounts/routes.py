@@ -293,8 +293,8 @@ def new_invitation() -> ResponseReturnValue:
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=Role(form.role.data),
-                organisation_id=form.organisation_id.data or None,
-                locality_id=form.locality_id.data or None,
+                organisation_id=form.organisation_id.data if form.role.data == Role.PARTNER.value else None,
+                locality_id=form.chosen_locality_id(),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="email")

@@ -10,7 +10,7 @@ from portal.models_base import utcnow
 
 def tel_href(number: str) -> str:
     """A `tel:` link for a phone number as people write it ("0116 496 0000" → "tel:01164960000")."""
-    text = str(number).strip()
+    text = str(number).strip().replace("(0)", "")  # "+44 (0)116 …": the 0 is not dialled after +44
     digits = "".join(c for c in text if c.isascii() and c.isdigit())
     return f"tel:{'+' if text.startswith('+') else ''}{digits}"
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
 from portal.common.forms import ConfirmForm, GovDateField
 from portal.directory.models import PodRole
@@ -39,8 +39,10 @@ class DirectorySearchForm(FlaskForm):
     q = StringField(
         "School name, URN or postcode",
         widget=GovTextInput(),
+        # Spaces alone are no search: stripped, they leave nothing, and DataRequired asks for a name.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Enter a school name, URN or postcode"),
+            DataRequired(message="Enter a school name, URN or postcode"),
             Length(max=100, message="Search must be 100 characters or fewer"),
         ],
     )
@@ -203,8 +205,8 @@ class PodMemberRemoveForm(ConfirmForm):
 
 class AbsenceForm(FlaskForm):
     user_id = SelectField("Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False)
-    starts_on = GovDateField("First day away", what="the first day away", description="For example, 27 3 2026")
-    ends_on = GovDateField("Last day away", what="the last day away", description="For example, 31 3 2026")
+    starts_on = GovDateField("First day away", what="the first day away", example_in=7)
+    ends_on = GovDateField("Last day away", what="the last day away", example_in=11)
     cover_id = SelectField(
         "Who will cover",
         widget=GovSelect(),

@@ -49,7 +49,9 @@ def search() -> ResponseReturnValue:
 def organisation(org_id: int) -> ResponseReturnValue:
     org = services.get_organisation(org_id)
     contacts = services.locality_contacts(org.locality, on=london_today()) if org.locality else None
-    return render_template("directory/organisation.html", org=org, contacts=contacts, title=org.name)
+    # The search that led here (its results link with it), so "Back to search results" keeps it.
+    search = request.args.get("q", "").strip()[:100]
+    return render_template("directory/organisation.html", org=org, contacts=contacts, search=search, title=org.name)
 
 
 @bp.route("/localities")

@@ -30,8 +30,6 @@ from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDraft, RegisterEntry
 from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
 
-_DATE_HINT = "For example, 27 3 2027"
-
 
 class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where the meeting is, and its agenda (scheduling also asks which locality, when a manager
@@ -43,7 +41,8 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, F
     on = GovDateField(
         "Date",
         what="the date of the meeting",
-        description="The meeting is the locality's meeting for the quarter this date is in. " + _DATE_HINT,
+        description="The meeting is the locality's meeting for the quarter this date is in.",
+        example_in=28,
     )
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
@@ -225,7 +224,7 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
         description="A member of the locality's staff or one of its partner organisations",
         validate_choice=False,
     )
-    due_on = GovDateField("Due date", what="the due date", description=_DATE_HINT)
+    due_on = GovDateField("Due date", what="the due date", example_in=14)
     rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
     submit = SubmitField("Add the action", widget=GovSubmitInput())
 

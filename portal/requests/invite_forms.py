@@ -19,7 +19,7 @@ from portal.requests.models import InviteResponse
 class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where: the date, start and end times, and a place or an online link."""
 
-    on = GovDateField("Date", what="the date of the meeting", description="For example, 27 3 2027")
+    on = GovDateField("Date", what="the date of the meeting", example_in=7)
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
@@ -70,7 +70,7 @@ class PodInviteResponseForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select whether you can attend")],
     )
-    proposed_on = GovDateField("Date you propose", what="the date you propose", description="For example, 27 3 2027")
+    proposed_on = GovDateField("Date you propose", what="the date you propose", example_in=8)
     proposed_at = StringField("Time you propose", widget=GovTextInput(), description=TIME_HINT)
     submit = SubmitField("Send your answer", widget=GovSubmitInput())
 

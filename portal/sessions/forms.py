@@ -56,7 +56,7 @@ class SessionChangeForm(StartAndEndTimes, FlaskForm):
         widget=GovTextArea(),
         validators=[Optional(), Length(max=TEXT_MAX, message=f"This must be {TEXT_MAX:,} characters or fewer")],
     )
-    on = GovDateField("Date", what="the date of the session", description="For example, 27 3 2027")
+    on = GovDateField("Date", what="the date of the session", example_in=21)
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )

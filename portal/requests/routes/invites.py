@@ -72,7 +72,8 @@ def new_pod_invite(request_id: int) -> ResponseReturnValue:
         except DomainError as error:
             show_domain_error(form, error, fields={**_FIELDS, "invitees": "invitee_ids"}, fallback="on")
         else:
-            flash(f"Pod invite sent to {len(invite.invitees)} people.", "success")
+            invited = len(invite.invitees)
+            flash(f"Pod invite sent to {'1 person' if invited == 1 else f'{invited} people'}.", "success")
             return redirect(_invite_url(invite))
     form.submit.label.text = "Send the invite"
     return _form_page(req, form, "Send a pod invite", contacts=contacts)

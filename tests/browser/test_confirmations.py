@@ -33,58 +33,69 @@ def _follow(visitor: Any, locator: Any) -> None:
 def _no_then_yes(visitor: Any, opener: str, question: str, yes: str, *, no: str = "No, keep it") -> None:
     """From the page with the `opener` button or link: open the question, answer no, open it again, answer yes."""
     start = visitor.page.url
-    _follow(visitor, visitor.page.get_by_role("link", name=opener, exact=True))
+    page = visitor.page
+    # A start button is a link styled as a button (role="button"); a table's is a plain link.
+    opening = page.get_by_role("button", name=opener, exact=True).or_(page.get_by_role("link", name=opener, exact=True))
+    _follow(visitor, opening)
     expect(visitor.page.get_by_role("heading", level=1)).to_have_text(question)
     _follow(visitor, visitor.page.get_by_role("link", name=no, exact=True))
     assert visitor.page.url == start
-    _follow(visitor, visitor.page.get_by_role("link", name=opener, exact=True))
+    _follow(visitor, opening)
     visitor.submit(yes)
 
 
-def _ids(live_server: Any) -> dict[str, Any]:
+def _charnwood() -> Locality:
+    return db.session.scalar(select(Locality).where(Locality.name == "Charnwood South and Desford"))
+
+
+def _open_day(live_server: Any) -> int:
+    """Charnwood South and Desford's open day still to come."""
     with live_server.app.app_context():
-        charnwood = db.session.scalar(select(Locality).where(Locality.name == "Charnwood South and Desford"))
-        session = next(
-            s
-            for s in db.session.scalars(
-                select(Session).where(Session.locality_id == charnwood.id, Session.kind == SessionKind.OPEN_DAY)
-            )
-            if sessions.is_open(s)
-        )
-        meeting = next(
-            m
-            for m in db.session.scalars(
-                select(PartnershipMeeting).where(PartnershipMeeting.locality_id == charnwood.id)
-            )
-            if meetings.is_open(m)
-        )
-        partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
+        query = select(Session).where(Session.locality_id == _charnwood().id, Session.kind == SessionKind.OPEN_DAY)
+        return next(s.id for s in db.session.scalars(query) if sessions.is_open(s))
+
+
+def _open_meeting(live_server: Any) -> int:
+    with live_server.app.app_context():
+        query = select(PartnershipMeeting).where(PartnershipMeeting.locality_id == _charnwood().id)
+        return next(m.id for m in db.session.scalars(query) if meetings.is_open(m))
+
+
+def _partner() -> User:
+    return db.session.scalar(select(User).where(User.email == "partner@example.org"))
+
+
+def _invite(live_server: Any) -> tuple[str, str]:
+    """The pod meeting to come that partner@example.org is invited to, and its organiser's email address."""
+    with live_server.app.app_context():
+        partner = _partner()
         [invite] = [
             i for i in db.session.scalars(select(PodInvite)) if invites.is_open(i) and invites.invitee_of(i, partner)
         ]
-        pod = db.session.scalar(select(Pod).where(Pod.locality_id == charnwood.id))
-        scheduled = db.session.scalar(
+        return f"/requests/{invite.request_id}/pod-invites/{invite.id}", invite.organiser.email
+
+
+def _pod(live_server: Any) -> int:
+    with live_server.app.app_context():
+        return db.session.scalar(select(Pod.id).where(Pod.locality_id == _charnwood().id))
+
+
+def _scheduled(live_server: Any) -> tuple[int, str]:
+    """Castle Rock's request with a consultation arranged, and who works it."""
+    with live_server.app.app_context():
+        req = db.session.scalar(
             select(ConsultationRequest).where(
-                ConsultationRequest.organisation_id == partner.organisation_id,
+                ConsultationRequest.organisation_id == _partner().organisation_id,
                 ConsultationRequest.status == RequestStatus.SCHEDULED,
             )
         )
-        return {
-            "session": session.id,
-            "meeting": meeting.id,
-            "invite": f"/requests/{invite.request_id}/pod-invites/{invite.id}",
-            "invite_organiser": invite.organiser.email,
-            "pod": pod.id,
-            "scheduled": scheduled.id,
-            "scheduled_worker": (scheduled.worker or scheduled.routed_to).email,
-        }
+        return req.id, (req.worker or req.routed_to).email
 
 
 def test_a_partner_cancels_a_place_after_saying_no_once(visitor_factory, live_server):
-    ids = _ids(live_server)
     partner = visitor_factory()
     partner.sign_in("partner@example.org")
-    page = partner.goto(f"/sessions/{ids['session']}")
+    page = partner.goto(f"/sessions/{_open_day(live_server)}")
     if page.get_by_role("button", name="Book a place").count():
         partner.submit("Book a place")
     _no_then_yes(partner, "Cancel my place", "Are you sure you want to cancel your place?", "Yes, cancel my place")
@@ -92,16 +103,15 @@ def test_a_partner_cancels_a_place_after_saying_no_once(visitor_factory, live_se
 
 
 def test_a_manager_cancels_a_session_and_a_meeting(visitor_factory, live_server):
-    ids = _ids(live_server)
     manager = visitor_factory()
     manager.sign_in("manager@example.org")
-    manager.goto(f"/sessions/{ids['session']}/bookings")
+    manager.goto(f"/sessions/{_open_day(live_server)}/bookings")
     _no_then_yes(
         manager, "Cancel the session", "Are you sure you want to cancel the session?", "Yes, cancel the session"
     )
     expect(manager.page.locator(".govuk-notification-banner")).to_contain_text("The session is cancelled")
 
-    manager.goto(f"/meetings/{ids['meeting']}")
+    manager.goto(f"/meetings/{_open_meeting(live_server)}")
     _no_then_yes(
         manager, "Cancel the meeting", "Are you sure you want to cancel the meeting?", "Yes, cancel the meeting"
     )
@@ -109,10 +119,10 @@ def test_a_manager_cancels_a_session_and_a_meeting(visitor_factory, live_server)
 
 
 def test_a_pod_invite_answer_reveals_the_proposal_and_the_organiser_cancels(visitor_factory, live_server):
-    ids = _ids(live_server)
+    path, organiser_email = _invite(live_server)
     partner = visitor_factory()
     partner.sign_in("partner@example.org")
-    page = partner.goto(ids["invite"])
+    page = partner.goto(path)
     proposal = page.get_by_role("group", name="Date you propose")
     expect(proposal).to_be_hidden()
     page.get_by_label("Not then: I propose another time").check()
@@ -127,8 +137,8 @@ def test_a_pod_invite_answer_reveals_the_proposal_and_the_organiser_cancels(visi
     expect(page.locator("#current-answer")).to_contain_text("Declined")
 
     organiser = visitor_factory()
-    organiser.sign_in(ids["invite_organiser"])
-    organiser.goto(ids["invite"])
+    organiser.sign_in(organiser_email)
+    organiser.goto(path)
     _no_then_yes(
         organiser,
         "Cancel the meeting",
@@ -139,10 +149,9 @@ def test_a_pod_invite_answer_reveals_the_proposal_and_the_organiser_cancels(visi
 
 
 def test_removing_a_pod_member_and_deleting_an_absence(visitor_factory, live_server):
-    ids = _ids(live_server)
     manager = visitor_factory()
     manager.sign_in("manager@example.org")
-    page = manager.goto(f"/pods/{ids['pod']}")
+    page = manager.goto(f"/pods/{_pod(live_server)}")
     link = page.locator("table a", has_text="Remove").last
     name = link.locator(".govuk-visually-hidden").inner_text().strip()
     _follow(manager, link)
@@ -178,10 +187,10 @@ def test_removing_a_pod_member_and_deleting_an_absence(visitor_factory, live_ser
 
 
 def test_closing_a_request_with_its_consultation_ahead_warns_first(visitor_factory, live_server):
-    ids = _ids(live_server)
+    request_id, worker_email = _scheduled(live_server)
     worker = visitor_factory()
-    worker.sign_in(ids["scheduled_worker"])
-    page = worker.goto(f"/requests/{ids['scheduled']}")
+    worker.sign_in(worker_email)
+    page = worker.goto(f"/requests/{request_id}")
     _follow(worker, page.get_by_role("link", name="Close with an outcome"))
     expect(page.locator("#unfinished")).to_contain_text("The work on this request is not finished")
     expect(page.locator("#unfinished-work")).to_contain_text("has not happened yet")

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.models_base import utcnow
 from portal.sessions.models import BookingStatus, Session
 from tests.integration.sessions.conftest import bookings, fresh
@@ -99,3 +102,26 @@ def test_cancelling_a_session_asks_first_and_says_who_will_be_told(client_for, w
     assert {b.status for b in bookings(session.id)} == {BookingStatus.CANCELLED}
     # Once cancelled there is nothing to ask.
     assert client.get(f"/sessions/{session.id}/cancel").status_code == 302
+
+
+def test_your_bookings_lists_what_is_to_come_first_soonest_first_then_the_past(client_for, world, make_session, sf):
+    now = utcnow()
+    past = make_session(
+        title="Last month", starts_at=now - timedelta(days=30), ends_at=now - timedelta(days=30, hours=-1)
+    )
+    later = make_session(
+        title="In a month", starts_at=now + timedelta(days=30), ends_at=now + timedelta(days=30, hours=1)
+    )
+    soon = make_session(title="Next week", starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=1))
+    for session in (past, later, soon):
+        sf.BookingFactory(session=session, user=world.partner)
+    page = client_for(Role.PARTNER).get("/sessions/mine")
+    titles = [row.th.get_text(strip=True) for row in page.soup.select("#bookings tbody tr")]
+    assert titles == ["Next week", "In a month", "Last month"]
+
+
+def test_date_hints_are_in_the_future(client_for, make_session):
+    page = client_for(Role.MANAGER).get("/sessions/new")
+    hint = page.soup.find(id="on-hint").get_text(strip=True)
+    day, month, year = (int(n) for n in hint.removeprefix("For example, ").split())
+    assert date(year, month, day) > london_today()

@@ -25,7 +25,7 @@ TIME_HINT = "For example, 9:30am or 14:30"
 class ConfirmForm(FlaskForm):
     """The form of a page that asks before what cannot be undone ("Yes, cancel …", "No, keep it";
     templates/layouts/confirm.html). It posts `confirm=yes`: a post without it (an old page's one-click button)
-    is not a yes, so the route changes nothing and shows the question."""
+    is not a yes, so the route changes nothing and sends it to the question."""
 
     confirm = HiddenField(validators=[AnyOf(["yes"])])
 

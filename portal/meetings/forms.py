@@ -225,7 +225,7 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
         validate_choice=False,
     )
     due_on = GovDateField("Due date", what="the due date", example_in=14)
-    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])
     submit = SubmitField("Add the action", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, owners: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
@@ -245,7 +245,7 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
 
 
 class ActionUpdateForm(IdentifierConfirmation, FlaskForm):
-    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])
     done = BooleanField("The action is done", widget=GovCheckboxInput())
     note = TextAreaField(
         "Update (optional)",

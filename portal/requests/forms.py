@@ -141,7 +141,7 @@ class ScheduleForm(FlaskForm):
         validators=[InputRequired(message="Enter the time")],
     )
     method = RadioField(
-        "How",
+        "How will the consultation take place?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select how the consultation will take place")],
         invalid_choice_message="Select how the consultation will take place",
@@ -190,7 +190,7 @@ class ResumeForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     outcome = RadioField(
-        "Outcome",
+        "What is the outcome?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the outcome")],
         invalid_choice_message="Select the outcome",

@@ -156,7 +156,7 @@ def test_removing_a_pod_member_and_deleting_an_absence(visitor_factory, live_ser
     name = link.locator(".govuk-visually-hidden").inner_text().strip()
     _follow(manager, link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Are you sure you want to remove {name} from the pod?")
-    _follow(manager, page.get_by_role("link", name="No, keep it"))
+    _follow(manager, page.get_by_role("link", name="No, keep them in the pod"))
     _follow(manager, page.locator("table a", has_text=f"Remove {name}"))
     manager.submit("Yes, remove them from the pod")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Pod member removed")

@@ -190,6 +190,8 @@ def cancel_booking(session_id: int) -> ResponseReturnValue:
     session = services.get_session(session_id, user=current_person())
     if not CancelBookingForm().validate_on_submit():  # not a yes from the question page: ask it
         return redirect(url_for("sessions.confirm_cancel_booking", session_id=session.id))
+    active = _active_booking(session)
+    waiting = active is not None and active.status is BookingStatus.WAITLISTED
     try:
         booking = services.cancel_booking(session, by=current_person())
     except DomainError as error:
@@ -197,6 +199,8 @@ def cancel_booking(session_id: int) -> ResponseReturnValue:
     else:
         if booking is None:
             flash("Your place was already cancelled.", "info")
+        elif waiting:
+            flash("You have left the waiting list. We have emailed you to confirm.", "success")
         else:
             flash("Your place is cancelled. We have emailed you to confirm.", "success")
     return redirect(_session_url(session))

@@ -61,7 +61,8 @@ def test_leaving_the_waiting_list_asks_in_its_own_words(client_for, world, make_
     assert question.soup.h1.get_text(strip=True) == "Are you sure you want to leave the waiting list?"
     assert "number 1 on the waiting list" in question.soup.main.get_text()
     assert question.soup.select_one("form button").get_text(strip=True) == "Yes, leave the waiting list"
-    post(client, f"/sessions/{session.id}/cancel-booking", {"confirm": "yes"})
+    left = post(client, f"/sessions/{session.id}/cancel-booking", {"confirm": "yes"})
+    assert "You have left the waiting list" in banner(client.get(left.headers["Location"]))
     assert bookings(session.id, BookingStatus.WAITLISTED) == []
 
 

@@ -30,6 +30,8 @@ class Config:
     COUNCIL_NAME = os.environ.get("COUNCIL_NAME", "Shire County Council")
     SERVICE_NAME = "Partner Portal"
     FRONT_DOOR_PHONE = os.environ.get("FRONT_DOOR_PHONE", "0116 496 0000")
+    # The emergency duty team: children's social care when the Front Door is closed.
+    OUT_OF_HOURS_PHONE = os.environ.get("OUT_OF_HOURS_PHONE", "0116 496 0999")
 
     # Sessions: the signed cookie's timestamp enforces the idle timeout server side (Flask checks
     # max_age on load and refreshes it on every request); the absolute timeout is checked against

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from portal.accounts.models import User
 from portal.common.identifiers import check_free_text
 from portal.common.roles import Role
-from portal.common.times import LONDON
+from portal.common.times import LONDON, format_date
 from portal.common.working_days import add_working_days, due_at, is_working_day
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
@@ -154,7 +154,7 @@ class _Story:
         assert self.req.is_open and due_on >= at.astimezone(LONDON).date()  # noqa: S101
         promise = Promise(made_by_id=by.id, text=text, due_on=due_on, created_at=at)
         self.req.promises.append(promise)
-        self._event(at, EventKind.PROMISE_MADE, by, f"{text} (by {due_on:%d %B %Y})")
+        self._event(at, EventKind.PROMISE_MADE, by, f"{text} (by {format_date(due_on)})")
         return promise
 
     def keep(self, promise: Promise, at: datetime, *, by: User) -> _Story:

@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from portal.common.forms import ConfirmForm
 from portal.common.roles import Role
 from portal.common.security import password_problem
 
@@ -99,12 +100,18 @@ class InvitationCreateForm(FlaskForm):
     # Checked against the inviter's choices in validate_role, with a GOV.UK message (WTForms' own is
     # "Not a valid choice", shown beside "Select a role" when nothing is chosen).
     role = RadioField(
-        "Role", widget=GovRadioInput(), validate_choice=False, validators=[InputRequired(message="Select a role")]
+        "What is their role?",
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired(message="Select a role")],
     )
-    organisation_id = SelectField(
-        "Organisation (for partners)", widget=GovSelect(), coerce=int, validate_choice=False, default=0
+    # Each revealed under the role it belongs to (templates/accounts/new_invitation.html): a practitioner's and a
+    # manager's locality are two fields, as one field cannot sit under two radios. Only the chosen role's counts.
+    organisation_id = SelectField("Organisation", widget=GovSelect(), coerce=int, validate_choice=False, default=0)
+    locality_id = SelectField("Locality they work in", widget=GovSelect(), coerce=int, validate_choice=False, default=0)
+    manager_locality_id = SelectField(
+        "Locality they work in", widget=GovSelect(), coerce=int, validate_choice=False, default=0
     )
-    locality_id = SelectField("Locality (for staff)", widget=GovSelect(), coerce=int, validate_choice=False, default=0)
     submit = SubmitField("Send invitation", widget=GovSubmitInput())
 
     def set_choices(
@@ -113,6 +120,15 @@ class InvitationCreateForm(FlaskForm):
         self.role.choices = [(r.value, r.label) for r in roles]
         self.organisation_id.choices = [(0, "Select an organisation")] + organisations
         self.locality_id.choices = [(0, "Select a locality")] + localities
+        self.manager_locality_id.choices = self.locality_id.choices
+
+    def chosen_locality_id(self) -> int | None:
+        """The locality given under the chosen role: a practitioner's or a manager's, else none."""
+        if self.role.data == Role.MANAGER.value:
+            return self.manager_locality_id.data or None
+        if self.role.data == Role.PRACTITIONER.value:
+            return self.locality_id.data or None
+        return None
 
     def _role_offered(self) -> bool:
         return self.role.data in {value for value, _ in self.role.choices or []}
@@ -122,20 +138,27 @@ class InvitationCreateForm(FlaskForm):
             raise ValidationError("Select a role from the list")
 
     def validate_organisation_id(self, field: SelectField) -> None:
-        if self.role.data == Role.PARTNER.value and not field.data:
+        if self.role.data != Role.PARTNER.value:
+            return  # only a partner has an organisation; the field is hidden under the other roles
+        if not field.data:
             raise ValidationError("Select the partner's organisation")
-        if field.data and field.data not in {value for value, _ in field.choices}:
+        if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Select an organisation from the list")
 
-    def validate_locality_id(self, field: SelectField) -> None:
-        if self.role.data == Role.PARTNER.value or not self._role_offered():
-            # A partner's locality is their organisation's, whatever is posted; and without a role
-            # there is nothing to check it against (the role's own error says what to fix).
+    def _check_locality(self, field: SelectField, role: Role) -> None:
+        if self.role.data != role.value or not self._role_offered():
+            # Another role's field, hidden under its radio: whatever it holds is ignored (chosen_locality_id).
             return
-        if self.role.data in (Role.PRACTITIONER.value, Role.MANAGER.value) and not field.data:
+        if not field.data:
             raise ValidationError("Select the locality they work in")
-        if field.data and field.data not in {value for value, _ in field.choices}:
+        if field.data not in {value for value, _ in field.choices}:
             raise ValidationError("Select a locality from the list")
+
+    def validate_locality_id(self, field: SelectField) -> None:
+        self._check_locality(field, Role.PRACTITIONER)
+
+    def validate_manager_locality_id(self, field: SelectField) -> None:
+        self._check_locality(field, Role.MANAGER)
 
 
 class UserDisableForm(FlaskForm):
@@ -146,5 +169,5 @@ class SecondFactorResetForm(FlaskForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
-class UserEraseForm(FlaskForm):
-    submit = SubmitField("Erase this account", widget=GovSubmitInput())
+class UserEraseForm(ConfirmForm):
+    submit = SubmitField("Yes, erase this account", widget=GovSubmitInput())

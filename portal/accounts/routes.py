@@ -293,8 +293,8 @@ def new_invitation() -> ResponseReturnValue:
                 email=form.email.data or "",
                 name=form.name.data or "",
                 role=Role(form.role.data),
-                organisation_id=form.organisation_id.data or None,
-                locality_id=form.locality_id.data or None,
+                organisation_id=form.organisation_id.data if form.role.data == Role.PARTNER.value else None,
+                locality_id=form.chosen_locality_id(),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="email")
@@ -352,6 +352,8 @@ def enable_user(user_id: int) -> ResponseReturnValue:
 def erase_user(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     form = UserEraseForm()
+    if request.method == "POST" and not form.validate_on_submit():  # not a yes from this page: ask again
+        return redirect(url_for("accounts.erase_user", user_id=user.id))
     if form.validate_on_submit():
         name = user.name
         try:
@@ -362,7 +364,9 @@ def erase_user(user_id: int) -> ResponseReturnValue:
             flash(f"{name}'s account has been erased.", "success")
             return redirect(url_for("accounts.users"))
     status = 409 if form.form_errors else 200  # refused: the account is still needed
-    return render_template("accounts/erase.html", user=user, form=form, title="Erase an account"), status
+    return render_template(
+        "accounts/erase.html", user=user, form=form, title=f"Are you sure you want to erase {user.name}'s account?"
+    ), status
 
 
 @bp.route("/users/<int:user_id>/reset-second-factor", methods=["POST"])

@@ -125,6 +125,8 @@ def register_templates(app: Flask) -> None:
 
     filters.register(app)
     forms.register(app)
+    # A global, not a context variable: the macros that show it (templates/macros.html) are imported without context.
+    app.add_template_global(app.config["OUT_OF_HOURS_PHONE"], "out_of_hours_phone")
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:

@@ -4,31 +4,50 @@ them (`IdentifierConfirmation`, `FreeTextArea`)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovTextArea
 from markupsafe import Markup
-from wtforms import BooleanField, DateField, Field, IntegerField, SelectMultipleField, StringField
-from wtforms.validators import ValidationError
+from wtforms import BooleanField, DateField, Field, HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, ValidationError
 
 from portal.common.errors import DomainError
 from portal.common.identifiers import IdentifiersFound
-from portal.common.times import LONDON, ONLINE_LINK, on_day_at, parse_time
+from portal.common.times import LONDON, ONLINE_LINK, london_today, on_day_at, parse_time
 from portal.models_base import utcnow
 
 TIME_HINT = "For example, 9:30am or 14:30"
 
 
+class ConfirmForm(FlaskForm):
+    """The form of a page that asks before what cannot be undone ("Yes, cancel …", "No, keep it";
+    templates/layouts/confirm.html). It posts `confirm=yes`: a post without it (an old page's one-click button)
+    is not a yes, so the route changes nothing and sends it to the question."""
+
+    confirm = HiddenField(validators=[AnyOf(["yes"])])
+
+
+def date_example(days_ahead: int) -> str:
+    """A date hint a form can use now: the date `days_ahead` days from today, as the boxes take it ("9 12 2026")."""
+    day = london_today() + timedelta(days=days_ahead)
+    return f"For example, {day.day} {day.month} {day.year}"
+
+
 class GovDateField(DateField):
-    """Day, month and year boxes with GOV.UK error messages."""
+    """Day, month and year boxes with GOV.UK error messages. `example_in` days from today makes the hint's
+    example date, computed for each form (a fixed example goes stale and ends up in the past)."""
 
     widget = GovDateInput()
 
-    def __init__(self, label: str, *, what: str, **kwargs: Any) -> None:
+    def __init__(self, label: str, *, what: str, example_in: int | None = None, **kwargs: Any) -> None:
         self.what = what
+        if example_in is not None:
+            example = date_example(example_in)
+            given = kwargs.get("description")
+            kwargs["description"] = f"{given} {example}" if given else example
         super().__init__(label, format="%d %m %Y", **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:

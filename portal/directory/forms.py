@@ -8,9 +8,9 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
-from portal.common.forms import GovDateField
+from portal.common.forms import ConfirmForm, GovDateField
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -39,8 +39,10 @@ class DirectorySearchForm(FlaskForm):
     q = StringField(
         "School name, URN or postcode",
         widget=GovTextInput(),
+        # Spaces alone are no search: stripped, they leave nothing, and DataRequired asks for a name.
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message="Enter a school name, URN or postcode"),
+            DataRequired(message="Enter a school name, URN or postcode"),
             Length(max=100, message="Search must be 100 characters or fewer"),
         ],
     )
@@ -203,14 +205,14 @@ class PodMemberAddForm(FlaskForm):
         _in_choices("Select a member of staff from the list")(self, field)
 
 
-class PodMemberRemoveForm(FlaskForm):
-    submit = SubmitField("Remove", widget=GovSubmitInput())
+class PodMemberRemoveForm(ConfirmForm):
+    submit = SubmitField("Yes, remove them from the pod", widget=GovSubmitInput())
 
 
 class AbsenceForm(FlaskForm):
     user_id = SelectField("Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False)
-    starts_on = GovDateField("First day away", what="the first day away", description="For example, 27 3 2026")
-    ends_on = GovDateField("Last day away", what="the last day away", description="For example, 31 3 2026")
+    starts_on = GovDateField("First day away", what="the first day away", example_in=7)
+    ends_on = GovDateField("Last day away", what="the last day away", example_in=11)
     cover_id = SelectField(
         "Who will cover",
         widget=GovSelect(),
@@ -247,8 +249,8 @@ class AbsenceForm(FlaskForm):
             raise ValidationError("The last day away must be the same as or after the first day away")
 
 
-class AbsenceDeleteForm(FlaskForm):
-    submit = SubmitField("Delete", widget=GovSubmitInput())
+class AbsenceDeleteForm(ConfirmForm):
+    submit = SubmitField("Yes, delete the absence", widget=GovSubmitInput())
 
 
 class DistrictMappingForm(FlaskForm):

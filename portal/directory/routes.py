@@ -49,7 +49,9 @@ def search() -> ResponseReturnValue:
 def organisation(org_id: int) -> ResponseReturnValue:
     org = services.get_organisation(org_id)
     contacts = services.locality_contacts(org.locality, on=london_today()) if org.locality else None
-    return render_template("directory/organisation.html", org=org, contacts=contacts, title=org.name)
+    # The search that led here (its results link with it), so "Back to search results" keeps it.
+    search = request.args.get("q", "").strip()[:100]
+    return render_template("directory/organisation.html", org=org, contacts=contacts, search=search, title=org.name)
 
 
 @bp.route("/localities")
@@ -194,8 +196,20 @@ def pod(pod_id: int) -> ResponseReturnValue:
         else:
             flash("Pod member added.", "success")
             return redirect(url_for("directory.pod", pod_id=the_pod.id))
+    return render_template("directory/pod.html", pod=the_pod, form=form, title=the_pod.name)
+
+
+@bp.route("/pods/<int:pod_id>/members/<int:member_id>/remove")
+@role_required(Role.MANAGER, Role.ADMIN)
+def confirm_remove_pod_member(pod_id: int, member_id: int) -> ResponseReturnValue:
+    the_pod = services.get_pod(pod_id, by=current_user)
+    member = services.get_pod_member(the_pod, member_id)
     return render_template(
-        "directory/pod.html", pod=the_pod, form=form, remove_form=PodMemberRemoveForm(), title=the_pod.name
+        "directory/pod_member_remove.html",
+        pod=the_pod,
+        member=member,
+        form=PodMemberRemoveForm(formdata=None),
+        title=f"Are you sure you want to remove {member.user.name} from the pod?",
     )
 
 
@@ -203,9 +217,10 @@ def pod(pod_id: int) -> ResponseReturnValue:
 @role_required(Role.MANAGER, Role.ADMIN)
 def remove_pod_member(pod_id: int, member_id: int) -> ResponseReturnValue:
     the_pod = services.get_pod(pod_id, by=current_user)
-    if PodMemberRemoveForm().validate_on_submit():
-        services.remove_pod_member(the_pod, by=current_user, member_id=member_id)
-        flash("Pod member removed.", "success")
+    if not PodMemberRemoveForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("directory.confirm_remove_pod_member", pod_id=the_pod.id, member_id=member_id))
+    services.remove_pod_member(the_pod, by=current_user, member_id=member_id)
+    flash("Pod member removed.", "success")
     return redirect(url_for("directory.pod", pod_id=the_pod.id))
 
 
@@ -215,7 +230,6 @@ def absences() -> ResponseReturnValue:
     return render_template(
         "directory/absences.html",
         absences=services.list_absences(current_user, from_date=london_today()),
-        delete_form=AbsenceDeleteForm(),
         title="Absence and cover",
     )
 
@@ -245,13 +259,26 @@ def new_absence() -> ResponseReturnValue:
     return render_template("directory/absence_form.html", form=form, title="Record an absence")
 
 
+@bp.route("/absences/<int:absence_id>/delete")
+@role_required(Role.PRACTITIONER, Role.MANAGER, Role.ADMIN)
+def confirm_delete_absence(absence_id: int) -> ResponseReturnValue:
+    absence = services.get_absence(absence_id, by=current_user)
+    return render_template(
+        "directory/absence_delete.html",
+        absence=absence,
+        form=AbsenceDeleteForm(formdata=None),
+        title=f"Are you sure you want to delete {absence.user.name}'s absence?",
+    )
+
+
 @bp.route("/absences/<int:absence_id>/delete", methods=["POST"])
 @role_required(Role.PRACTITIONER, Role.MANAGER, Role.ADMIN)
 def delete_absence(absence_id: int) -> ResponseReturnValue:
     absence = services.get_absence(absence_id, by=current_user)
-    if AbsenceDeleteForm().validate_on_submit():
-        services.delete_absence(absence, by=current_user)
-        flash("Absence deleted.", "success")
+    if not AbsenceDeleteForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("directory.confirm_delete_absence", absence_id=absence.id))
+    services.delete_absence(absence, by=current_user)
+    flash("Absence deleted.", "success")
     return redirect(url_for("directory.absences"))
 
 

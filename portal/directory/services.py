@@ -298,6 +298,14 @@ def add_pod_member(pod: Pod, *, by: User, user_id: int, pod_role: PodRole) -> Po
     return member
 
 
+def get_pod_member(pod: Pod, member_id: int) -> PodMember:
+    """A member of `pod` (the caller has checked the pod may be managed); another pod's member is not found."""
+    member = next((m for m in pod.members if m.id == member_id), None)
+    if member is None:
+        raise NotFound
+    return member
+
+
 def remove_pod_member(pod: Pod, *, by: User, member_id: int) -> None:
     ensure_can_manage(by, pod.locality)
     member = next((m for m in pod.members if m.id == member_id), None)

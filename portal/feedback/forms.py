@@ -148,7 +148,7 @@ class RecognitionForm(IdentifierConfirmation, FlaskForm):
 
 class EntryForm(IdentifierConfirmation, FlaskForm):
     theme = RadioField(
-        "Theme",
+        "Which theme is it about?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select a theme")],
         invalid_choice_message="Select a theme",

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import (
     TIME_HINT,
+    ConfirmForm,
     FreeTextArea,
     GovDateField,
     IdentifierConfirmation,
@@ -28,8 +29,6 @@ from portal.common.times import london_today
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDraft, RegisterEntry
 from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
-
-_DATE_HINT = "For example, 27 3 2027"
 
 
 class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
@@ -42,7 +41,8 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, F
     on = GovDateField(
         "Date",
         what="the date of the meeting",
-        description="The meeting is the locality's meeting for the quarter this date is in. " + _DATE_HINT,
+        description="The meeting is the locality's meeting for the quarter this date is in.",
+        example_in=28,
     )
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
@@ -90,8 +90,8 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, F
             raise ValidationError("The date of the meeting must be today or in the future")
 
 
-class MeetingCancelForm(FlaskForm):
-    submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
+class MeetingCancelForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
 class MeetingAnswerForm(FlaskForm):
@@ -224,8 +224,8 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
         description="A member of the locality's staff or one of its partner organisations",
         validate_choice=False,
     )
-    due_on = GovDateField("Due date", what="the due date", description=_DATE_HINT)
-    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    due_on = GovDateField("Due date", what="the due date", example_in=14)
+    rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])
     submit = SubmitField("Add the action", widget=GovSubmitInput())
 
     def __init__(self, *args: Any, owners: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
@@ -245,7 +245,7 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
 
 
 class ActionUpdateForm(IdentifierConfirmation, FlaskForm):
-    rag = RagField("RAG status", validators=[InputRequired(message="Select the RAG status")])
+    rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])
     done = BooleanField("The action is done", widget=GovCheckboxInput())
     note = TextAreaField(
         "Update (optional)",

@@ -115,7 +115,6 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
         carried=record.carried_forward(meeting),
         answer_form=answer_form,
         form=answer_form,
-        cancel_form=MeetingCancelForm(formdata=None),
         title=meeting.title,
     )
 
@@ -162,17 +161,36 @@ def change_meeting(meeting_id: int) -> ResponseReturnValue:
     return render_template("meetings/meeting_form.html", form=form, meeting=meeting, title="Change the meeting")
 
 
+@bp.route("/<int:meeting_id>/cancel")
+@role_required(Role.MANAGER)
+def confirm_cancel_meeting(meeting_id: int) -> ResponseReturnValue:
+    meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
+    if not services.is_open(meeting):
+        flash("This meeting can no longer be cancelled: it has been cancelled or has started.", "info")
+        return redirect(_meeting_url(meeting))
+    return render_template(
+        "meetings/cancel.html",
+        meeting=meeting,
+        when=when_text(meeting),
+        where=where_text(meeting),
+        invitations=services.invitations_by_school(meeting),
+        form=MeetingCancelForm(formdata=None),
+        title="Are you sure you want to cancel the meeting?",
+    )
+
+
 @bp.route("/<int:meeting_id>/cancel", methods=["POST"])
 @role_required(Role.MANAGER)
 def cancel_meeting(meeting_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
-    if MeetingCancelForm().validate_on_submit():
-        try:
-            services.cancel_meeting(meeting, by=current_person())
-        except DomainError as error:
-            flash(error.message, "info")
-        else:
-            flash("The meeting has been cancelled. The schools have been told.", "success")
+    if not MeetingCancelForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("meetings.confirm_cancel_meeting", meeting_id=meeting.id))
+    try:
+        services.cancel_meeting(meeting, by=current_person())
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash("The meeting has been cancelled. The schools have been told.", "success")
     return redirect(_meeting_url(meeting))
 
 

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
@@ -15,6 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import (
+    BooleanField,
     HiddenField,
     RadioField,
     SelectField,
@@ -116,7 +118,7 @@ class AcknowledgeForm(FlaskForm):
             Length(max=2000, message="This must be 2,000 characters or fewer"),
         ],
     )
-    expected_by = GovDateField("Expected by", what="the expected date", description="For example, 27 3 2027")
+    expected_by = GovDateField("Expected by", what="the expected date", example_in=5)
     submit = SubmitField("Acknowledge", widget=GovSubmitInput())
 
     def validate_worker_id(self, field: SelectField) -> None:
@@ -131,7 +133,7 @@ class AcknowledgeForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    on = GovDateField("Date", what="the date", description="For example, 27 3 2027")
+    on = GovDateField("Date", what="the date", example_in=3)
     at = StringField(
         "Time",
         widget=GovTextInput(),
@@ -139,7 +141,7 @@ class ScheduleForm(FlaskForm):
         validators=[InputRequired(message="Enter the time")],
     )
     method = RadioField(
-        "How",
+        "How will the consultation take place?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select how the consultation will take place")],
         invalid_choice_message="Select how the consultation will take place",
@@ -188,7 +190,7 @@ class ResumeForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     outcome = RadioField(
-        "Outcome",
+        "What is the outcome?",
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select the outcome")],
         invalid_choice_message="Select the outcome",
@@ -201,6 +203,10 @@ class CloseForm(FlaskForm):
             InputRequired(message="Enter the outcome and what happens next"),
             Length(max=4000, message="This must be 4,000 characters or fewer"),
         ],
+    )
+    # Asked only when work is not finished (portal.requests.services.unfinished_work; the page lists it).
+    close_unfinished = BooleanField(
+        "I want to close the request before this work is finished", widget=GovCheckboxInput()
     )
     submit = SubmitField("Close the request", widget=GovSubmitInput())
 
@@ -231,7 +237,7 @@ class PromiseForm(FlaskForm):
             Length(max=300, message="The promise must be 300 characters or fewer"),
         ],
     )
-    due_on = GovDateField("By", what="the promise's date", description="For example, 27 3 2027")
+    due_on = GovDateField("By", what="the promise's date", example_in=2)
     submit = SubmitField("Make the promise", widget=GovSubmitInput())
 
     def validate_due_on(self, field: GovDateField) -> None:
@@ -264,7 +270,7 @@ class EscalationForm(IdentifierConfirmation, FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kind.choices = [(k.value, k.label) for k in EscalationKind]
+        self.kind.choices = [(k.value, k.choice) for k in EscalationKind]
 
 
 class EscalationResponseForm(FlaskForm):

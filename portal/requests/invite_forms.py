@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, Go
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import TIME_HINT, ConfirmForm, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
 from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
 from portal.requests.models import InviteResponse
@@ -19,7 +19,7 @@ from portal.requests.models import InviteResponse
 class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
     """When and where: the date, start and end times, and a place or an online link."""
 
-    on = GovDateField("Date", what="the date of the meeting", description="For example, 27 3 2027")
+    on = GovDateField("Date", what="the date of the meeting", example_in=7)
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
@@ -70,7 +70,7 @@ class PodInviteResponseForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select whether you can attend")],
     )
-    proposed_on = GovDateField("Date you propose", what="the date you propose", description="For example, 27 3 2027")
+    proposed_on = GovDateField("Date you propose", what="the date you propose", example_in=8)
     proposed_at = StringField("Time you propose", widget=GovTextInput(), description=TIME_HINT)
     submit = SubmitField("Send your answer", widget=GovSubmitInput())
 
@@ -116,8 +116,8 @@ class PodInviteResponseForm(FlaskForm):
         return on_day_at(self.proposed_on.data, self.proposed_at.data or "")
 
 
-class PodInviteCancelForm(FlaskForm):
-    submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
+class PodInviteCancelForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
 class AttendanceForm(FlaskForm):

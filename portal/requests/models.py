@@ -264,6 +264,13 @@ class EscalationKind(enum.StrEnum):
             self.value
         ]
 
+    @property
+    def choice(self) -> str:
+        """The option as the partner chooses it, in the first person."""
+        return {"speak_to_manager": "I want to speak to a manager", "disagreement": "I disagree with the outcome"}[
+            self.value
+        ]
+
 
 class Escalation(Base):
     """A partner asked to speak to a manager, or disagreed with the outcome; a manager must respond."""

@@ -21,7 +21,7 @@ from portal.common.identifiers import check_free_text
 from portal.common.links import public_url_for
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.times import format_date, london_date, london_today
+from portal.common.times import format_date, format_datetime, london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
 from portal.directory.models import Locality
 from portal.directory.services import who_is_in
@@ -350,13 +350,35 @@ def resume_request(req: ConsultationRequest, *, by: User) -> ConsultationRequest
     return req
 
 
-def close_request(req: ConsultationRequest, *, by: User, outcome: Outcome, summary: str) -> ConsultationRequest:
-    """Close with an outcome code and a summary the partner reads."""
+def unfinished_work(req: ConsultationRequest, *, now: datetime | None = None) -> list[str]:
+    """What closing `req` now would leave undone: a consultation arranged for later, promises not yet kept."""
+    now = now or utcnow()
+    unfinished = []
+    if req.consultation_at is not None and req.consultation_at > now and req.status is RequestStatus.SCHEDULED:
+        unfinished.append(f"The consultation arranged for {format_datetime(req.consultation_at)} has not happened yet")
+    unfinished += [
+        f"The promise “{p.text}”, due {format_date(p.due_on)}, has not been kept"
+        for p in sorted(req.promises, key=lambda p: (p.due_on, p.id))
+        if p.kept_at is None
+    ]
+    return unfinished
+
+
+def close_request(
+    req: ConsultationRequest, *, by: User, outcome: Outcome, summary: str, close_unfinished: bool = False
+) -> ConsultationRequest:
+    """Close with an outcome code and a summary the partner reads. With work not finished (`unfinished_work`),
+    only when the closer has said they mean it (`close_unfinished`): the partner would otherwise read an outcome,
+    and the figures count a consultation "done", before the call has happened."""
     _ensure_staff_of(by, req)
     if req.status is RequestStatus.SUBMITTED:
         raise DomainError("Acknowledge the request before you close it")
     if req.status is RequestStatus.CLOSED:
         raise DomainError("This request is already closed")
+    if unfinished_work(req) and not close_unfinished:
+        raise DomainError(
+            "Confirm that you want to close the request before its work is finished", field="close_unfinished"
+        )
     if req.status is RequestStatus.WAITING_ON_PARTNER:
         _resume(req, by=by)
     req.status = RequestStatus.CLOSED

@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.common.forms import (
     TIME_HINT,
+    ConfirmForm,
     FreeTextArea,
     GovDateField,
     IdentifierConfirmation,
@@ -55,7 +56,7 @@ class SessionChangeForm(StartAndEndTimes, FlaskForm):
         widget=GovTextArea(),
         validators=[Optional(), Length(max=TEXT_MAX, message=f"This must be {TEXT_MAX:,} characters or fewer")],
     )
-    on = GovDateField("Date", what="the date of the session", description="For example, 27 3 2027")
+    on = GovDateField("Date", what="the date of the session", example_in=21)
     starts = StringField(
         "Start time", widget=GovTextInput(), description=TIME_HINT, validators=[InputRequired("Enter the start time")]
     )
@@ -140,12 +141,12 @@ class WaitingListForm(BookingForm):
     submit = SubmitField("Join the waiting list", widget=GovSubmitInput())
 
 
-class CancelBookingForm(FlaskForm):
-    submit = SubmitField("Cancel my place", widget=GovSubmitInput())
+class CancelBookingForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel my place", widget=GovSubmitInput())
 
 
-class CancelSessionForm(FlaskForm):
-    submit = SubmitField("Cancel the session", widget=GovSubmitInput())
+class CancelSessionForm(ConfirmForm):
+    submit = SubmitField("Yes, cancel the session", widget=GovSubmitInput())
 
 
 class AttendanceForm(FlaskForm):

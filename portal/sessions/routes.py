@@ -94,7 +94,6 @@ def _session_page(session: Session, *, form: Any = None, status: int = 200) -> R
             if booking is not None and booking.status is BookingStatus.WAITLISTED
             else None,
             form=form,
-            cancel_form=CancelBookingForm(formdata=None),
             is_open=services.is_open(session),
             status=services.status_label(session),
             when=when_text(session),
@@ -157,20 +156,53 @@ def join_waiting_list(session_id: int) -> ResponseReturnValue:
     return _book(session_id, queue=True)
 
 
+def _active_booking(session: Session) -> Any:
+    booking = services.booking_of(session, current_person())
+    return booking if booking is not None and booking.status is not BookingStatus.CANCELLED else None
+
+
+@bp.route("/<int:session_id>/cancel-booking")
+@role_required(Role.PARTNER)
+def confirm_cancel_booking(session_id: int) -> ResponseReturnValue:
+    session = services.get_session(session_id, user=current_person())
+    booking = _active_booking(session)
+    if booking is None or not services.is_open(session):
+        flash("You have no place on this session to cancel.", "info")
+        return redirect(_session_url(session))
+    waiting = booking.status is BookingStatus.WAITLISTED
+    return render_template(
+        "sessions/cancel_booking.html",
+        title="Are you sure you want to leave the waiting list?"
+        if waiting
+        else "Are you sure you want to cancel your place?",
+        event=session,
+        booking=booking,
+        waiting=waiting,
+        position=services.waiting_position(booking) if waiting else None,
+        when=when_text(session),
+        form=CancelBookingForm(formdata=None),
+    )
+
+
 @bp.route("/<int:session_id>/cancel-booking", methods=["POST"])
 @role_required(Role.PARTNER)
 def cancel_booking(session_id: int) -> ResponseReturnValue:
     session = services.get_session(session_id, user=current_person())
-    if CancelBookingForm().validate_on_submit():
-        try:
-            booking = services.cancel_booking(session, by=current_person())
-        except DomainError as error:
-            flash(error.message, "info")
+    if not CancelBookingForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("sessions.confirm_cancel_booking", session_id=session.id))
+    active = _active_booking(session)
+    waiting = active is not None and active.status is BookingStatus.WAITLISTED
+    try:
+        booking = services.cancel_booking(session, by=current_person())
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        if booking is None:
+            flash("Your place was already cancelled.", "info")
+        elif waiting:
+            flash("You have left the waiting list. We have emailed you to confirm.", "success")
         else:
-            if booking is None:
-                flash("Your place was already cancelled.", "info")
-            else:
-                flash("Your place is cancelled. We have emailed you to confirm.", "success")
+            flash("Your place is cancelled. We have emailed you to confirm.", "success")
     return redirect(_session_url(session))
 
 
@@ -250,17 +282,37 @@ def edit_session(session_id: int) -> ResponseReturnValue:
     return render_template("sessions/form.html", form=form, title="Change the session", event=session)
 
 
+@bp.route("/<int:session_id>/cancel")
+@role_required(Role.MANAGER)
+def confirm_cancel_session(session_id: int) -> ResponseReturnValue:
+    session = services.get_managed_session(session_id, user=current_person())
+    if not services.is_open(session):
+        flash("This session can no longer be cancelled: it has been cancelled or has started.", "info")
+        return redirect(url_for("sessions.session_bookings", session_id=session.id))
+    confirmed, waiting, _ = services.session_bookings(session)
+    return render_template(
+        "sessions/cancel_session.html",
+        title="Are you sure you want to cancel the session?",
+        event=session,
+        confirmed=confirmed,
+        waiting=waiting,
+        when=when_text(session),
+        form=CancelSessionForm(formdata=None),
+    )
+
+
 @bp.route("/<int:session_id>/cancel", methods=["POST"])
 @role_required(Role.MANAGER)
 def cancel_session(session_id: int) -> ResponseReturnValue:
     session = services.get_managed_session(session_id, user=current_person())
-    if CancelSessionForm().validate_on_submit():
-        try:
-            publishing.cancel_session(session, by=current_person())
-        except DomainError as error:
-            flash(error.message, "info")
-        else:
-            flash("The session is cancelled. Everyone booked or waiting has been told.", "success")
+    if not CancelSessionForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("sessions.confirm_cancel_session", session_id=session.id))
+    try:
+        publishing.cancel_session(session, by=current_person())
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash("The session is cancelled. Everyone booked or waiting has been told.", "success")
     return redirect(url_for("sessions.session_bookings", session_id=session.id))
 
 
@@ -280,7 +332,6 @@ def session_bookings(session_id: int) -> ResponseReturnValue:
         status=services.status_label(session),
         is_open=services.is_open(session),
         has_started=services.has_started(session),
-        cancel_form=CancelSessionForm(formdata=None),
     )
 
 

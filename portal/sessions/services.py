@@ -187,20 +187,27 @@ def bookings_by_session(user: User, sessions: Iterable[Session]) -> dict[int, Bo
     return {b.session_id: b for b in rows}
 
 
-def list_my_bookings(user: User) -> list[Booking]:
-    """`user`'s places and waiting-list places, soonest first (cancelled ones too, last)."""
-    return list(
+def list_my_bookings(user: User, *, now: datetime | None = None) -> list[Booking]:
+    """`user`'s places and waiting-list places: those still to come first, soonest first; then the sessions that
+    have ended, were cancelled or that they left, latest first."""
+    now = now or utcnow()
+    bookings = list(
         db.session.scalars(
             select(Booking)
             .join(Session, Booking.session_id == Session.id)
             .where(Booking.user_id == user.id)
-            .order_by((Booking.status == BookingStatus.CANCELLED), Session.starts_at, Booking.id)
+            .order_by(Session.starts_at, Booking.id)
             .options(
                 selectinload(Booking.session).selectinload(Session.locality),
                 selectinload(Booking.feedback),
             )
         )
     )
+
+    def to_come(b: Booking) -> bool:
+        return b.status is not BookingStatus.CANCELLED and b.session.cancelled_at is None and b.session.ends_at > now
+
+    return [b for b in bookings if to_come(b)] + [b for b in reversed(bookings) if not to_come(b)]
 
 
 def booking_of(session: Session, user: User) -> Booking | None:

@@ -14,6 +14,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "meetings.schedule_meeting": MANAGER_ONLY,
     "meetings.meeting_page": PEOPLE,
     "meetings.change_meeting": MANAGER_ONLY,
+    "meetings.confirm_cancel_meeting": MANAGER_ONLY,
     "meetings.cancel_meeting": MANAGER_ONLY,
     "meetings.answer_meeting": frozenset({P}),
     "meetings.record_register": MANAGER_ONLY,

@@ -25,6 +25,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "requests.pod_invite": PEOPLE,
     "requests.respond_to_pod_invite": PARTNERS,
     "requests.edit_pod_invite": CASEWORK,
+    "requests.confirm_cancel_pod_invite": CASEWORK,
     "requests.cancel_pod_invite": CASEWORK,
     "requests.record_attendance": CASEWORK,
 }

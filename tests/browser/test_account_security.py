@@ -66,7 +66,9 @@ def test_an_admin_sees_what_erasure_does_before_confirming(visitor):
     visitor.check()
     visitor.page.get_by_role("textbox", name="Password").fill("demo-pass-2026")
     visitor.submit("Continue")
-    expect(visitor.page.get_by_role("heading", level=1)).to_have_text("Erase an account")
+    expect(visitor.page.get_by_role("heading", level=1)).to_have_text(
+        "Are you sure you want to erase Noor Sadiq's account?"
+    )
     expect(visitor.page.locator(".govuk-warning-text")).to_contain_text("cannot be undone")
-    visitor.submit("Erase this account")
+    visitor.submit("Yes, erase this account")
     expect(visitor.page.locator(".govuk-notification-banner")).to_contain_text("Noor Sadiq's account has been erased")

@@ -104,6 +104,10 @@ def test_a_request_from_asking_to_the_outcome(visitor_factory):
         "We talked it through. School will offer a mentor; early help will contact mum this week."
     )
     lead.submit("Close the request")
+    # The consultation arranged above is still two working days ahead: closing now needs a yes.
+    expect(work.locator("#unfinished-work")).to_contain_text("has not happened yet")
+    work.get_by_label("I want to close the request before this work is finished").check()
+    lead.submit("Close the request")
 
     partner.goto(request_path)
     outcome = partner.page.locator("#outcome")

@@ -67,8 +67,9 @@ def test_publish_book_fill_wait_cancel_and_promote(visitor_factory):
     waiting.submit("Join the waiting list")
     expect(page.locator("#place-status")).to_contain_text("waiting list: number 1")
 
-    first.goto(path)
-    first.submit("Cancel my place")
+    page = first.goto(path)
+    _follow(first, page.get_by_role("button", name="Cancel my place"))
+    first.submit("Yes, cancel my place")
     expect(first.page.locator(".govuk-notification-banner")).to_contain_text("Your place is cancelled")
 
     page = waiting.goto(path)

@@ -72,7 +72,8 @@ def new_pod_invite(request_id: int) -> ResponseReturnValue:
         except DomainError as error:
             show_domain_error(form, error, fields={**_FIELDS, "invitees": "invitee_ids"}, fallback="on")
         else:
-            flash(f"Pod invite sent to {len(invite.invitees)} people.", "success")
+            invited = len(invite.invitees)
+            flash(f"Pod invite sent to {'1 person' if invited == 1 else f'{invited} people'}.", "success")
             return redirect(_invite_url(invite))
     form.submit.label.text = "Send the invite"
     return _form_page(req, form, "Send a pod invite", contacts=contacts)
@@ -103,7 +104,6 @@ def _invite_page(invite: PodInvite, response_form: PodInviteResponseForm) -> str
         when=when_text(invite),
         where=where_text(invite),
         response_form=response_form,
-        cancel_form=PodInviteCancelForm(formdata=None),
         form=response_form,
         title="Pod meeting",
     )
@@ -167,17 +167,38 @@ def edit_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
     return _form_page(invite.request, form, "Change the pod meeting", invite=invite)
 
 
+@bp.route("/<int:request_id>/pod-invites/<int:invite_id>/cancel")
+@role_required(*STAFF)
+def confirm_cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
+    invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
+    if not invites.is_open(invite):
+        flash("This meeting can no longer be cancelled: it has been cancelled or has started.", "info")
+        return redirect(_invite_url(invite))
+    return render_template(
+        "requests/invite_cancel.html",
+        invite=invite,
+        req=invite.request,
+        when=when_text(invite),
+        where=where_text(invite),
+        form=PodInviteCancelForm(formdata=None),
+        title="Are you sure you want to cancel the pod meeting?",
+    )
+
+
 @bp.route("/<int:request_id>/pod-invites/<int:invite_id>/cancel", methods=["POST"])
 @role_required(*STAFF)
 def cancel_pod_invite(request_id: int, invite_id: int) -> ResponseReturnValue:
     invite = invites.get_pod_invite(request_id, invite_id, user=current_person())
-    if PodInviteCancelForm().validate_on_submit():
-        try:
-            invites.cancel_pod_invite(invite, by=current_person())
-        except DomainError as error:
-            flash(error.message, "info")
-        else:
-            flash("The meeting has been cancelled. Everyone invited has been told.", "success")
+    if not PodInviteCancelForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(
+            url_for("requests.confirm_cancel_pod_invite", request_id=invite.request_id, invite_id=invite.id)
+        )
+    try:
+        invites.cancel_pod_invite(invite, by=current_person())
+    except DomainError as error:
+        flash(error.message, "info")
+    else:
+        flash("The meeting has been cancelled. Everyone invited has been told.", "success")
     return redirect(_invite_url(invite))
 
 

@@ -262,14 +262,20 @@ def close(request_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.close_request(
-                req, by=current_person(), outcome=Outcome(form.outcome.data), summary=form.outcome_summary.data or ""
+                req,
+                by=current_person(),
+                outcome=Outcome(form.outcome.data),
+                summary=form.outcome_summary.data or "",
+                close_unfinished=bool(form.close_unfinished.data),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="outcome")
         else:
             flash(f"{req.reference} closed. The partner can read the outcome.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
-    return _action_page("requests/action.html", req, form, "Close with an outcome", button="Close the request")
+    return _action_page(
+        "requests/close.html", req, form, "Close with an outcome", unfinished=services.unfinished_work(req)
+    )
 
 
 @bp.route("/<int:request_id>/promises/new", methods=["GET", "POST"])

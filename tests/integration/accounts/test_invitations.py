@@ -15,7 +15,8 @@ from portal.common.security import hash_token
 from portal.extensions import db
 from portal.models_base import utcnow
 from tests.integration.accounts.conftest import body_of, count, fresh, link_path
-from tests.support.forms import csrf_token, errors
+from tests.support.db import row_counts
+from tests.support.forms import assert_error_page, csrf_token, errors
 
 INVITEE = "new.person@example.org"
 PASSWORD = "a walk along the canal"
@@ -272,3 +273,46 @@ def test_invitation_tokens_are_stored_hashed(client_for, world, deliver, inbox):
     assert db.session.scalars(select(Invitation)).one().token_hash == hash_token(token)
     stored = " ".join(str(value) for value in db.session.execute(select(Invitation.__table__)).one())
     assert token not in stored
+
+
+@pytest.mark.parametrize(
+    ("role", "fields", "saved"),
+    [
+        # Only the chosen role's revealed field counts: the others, hidden under other radios, are ignored.
+        ("partner", {"organisation_id": "school", "locality_id": "other", "manager_locality_id": "other"}, "school"),
+        ("practitioner", {"organisation_id": "other_school", "locality_id": "locality"}, "locality"),
+        ("manager", {"locality_id": "other", "manager_locality_id": "locality"}, "locality"),
+        ("admin", {"organisation_id": "school", "locality_id": "locality"}, None),
+    ],
+)
+def test_an_invitation_uses_only_the_field_revealed_under_its_role(client_for, world, role, fields, saved):
+    ids = {
+        "school": world.school.id,
+        "other_school": world.other_school.id,
+        "locality": world.locality.id,
+        "other": world.other_locality.id,
+    }
+    response = invite(client_for(Role.ADMIN), role=role, **{k: str(ids[v]) for k, v in fields.items()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    invitation = db.session.scalars(select(Invitation).where(Invitation.email == INVITEE)).one()
+    if role == "partner":
+        assert (invitation.organisation_id, invitation.locality_id) == (world.school.id, world.locality.id)
+    else:
+        assert invitation.organisation_id is None
+        assert invitation.locality_id == (ids[saved] if saved else None)
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("partner", "Select the partner's organisation"),
+        ("practitioner", "Select the locality they work in"),
+        ("manager", "Select the locality they work in"),
+    ],
+)
+def test_the_revealed_field_is_demanded_only_for_its_role(client_for, world, role, message):
+    admin = client_for(Role.ADMIN)
+    before = row_counts()
+    response = invite(admin, role=role)
+    assert_error_page(response, message)
+    assert row_counts() == before

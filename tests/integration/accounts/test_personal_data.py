@@ -102,7 +102,9 @@ def test_an_admin_erases_an_account_and_the_records_stay(app, world, factories, 
 
     page = admin.get(f"/users/{world.partner.id}/erase")
     assert page.status_code == 200 and world.partner.email in page.get_data(as_text=True)
-    response = admin.post(f"/users/{world.partner.id}/erase", data={"csrf_token": csrf_token(admin, page.request.path)})
+    response = admin.post(
+        f"/users/{world.partner.id}/erase", data={"csrf_token": csrf_token(admin, page.request.path), "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     erased = fresh(User, world.partner.id)
@@ -122,7 +124,7 @@ def test_a_locality_lead_cannot_be_erased_until_replaced(app, world, client_for)
     admin = client_for(world.admin)
     reauthenticate(admin)
     url = f"/users/{world.practitioner.id}/erase"
-    response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+    response = admin.post(url, data={"csrf_token": csrf_token(admin, url), "confirm": "yes"})
 
     assert response.status_code == 409
     assert "choose someone else there first" in response.get_data(as_text=True)
@@ -133,7 +135,7 @@ def test_an_admin_cannot_erase_themselves(app, world, client_for):
     admin = client_for(world.admin)
     reauthenticate(admin)
     url = f"/users/{world.admin.id}/erase"
-    response = admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+    response = admin.post(url, data={"csrf_token": csrf_token(admin, url), "confirm": "yes"})
     assert response.status_code == 409
     assert db.session.scalar(select(User.name).where(User.id == world.admin.id)) == "Ada Admin"
 
@@ -143,7 +145,7 @@ def test_an_erased_person_cannot_sign_in(app, world, client_for):
     reauthenticate(admin)
     url = f"/users/{world.other_partner.id}/erase"
     email = world.other_partner.email
-    admin.post(url, data={"csrf_token": csrf_token(admin, url)})
+    admin.post(url, data={"csrf_token": csrf_token(admin, url), "confirm": "yes"})
     client = app.test_client()
     response = client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client)})
     assert response.status_code == 200  # the form again, with the one vague error: the right password no longer works

@@ -255,12 +255,12 @@ def test_the_manager_publishes_and_manages_sessions_of_both_localities_and_not_a
     for session in (north, published):
         assert client.get(f"/sessions/{session.id}/edit").status_code == 200
         assert client.get(f"/sessions/{session.id}/bookings").status_code == 200
-    assert post(client, f"/sessions/{published.id}/cancel").status_code == 302
+    assert post(client, f"/sessions/{published.id}/cancel", {"confirm": "yes"}).status_code == 302
     assert fresh(Session, published.id).cancelled_at is not None
 
     assert client.get(f"/sessions/{eastern.id}/edit").status_code == 404
     assert client.get(f"/sessions/{eastern.id}/bookings").status_code == 404
-    assert post(client, f"/sessions/{eastern.id}/cancel").status_code == 404
+    assert post(client, f"/sessions/{eastern.id}/cancel", {"confirm": "yes"}).status_code == 404
     assert fresh(Session, eastern.id).cancelled_at is None
 
 
@@ -287,11 +287,11 @@ def test_the_manager_schedules_and_manages_meetings_of_both_localities_and_not_a
 
     eastern = meeting_with_schools(east.locality, [east.school], organiser=east.manager)
     assert client.get(f"/meetings/{scheduled.id}/change").status_code == 200
-    assert post(client, f"/meetings/{scheduled.id}/cancel").status_code == 302
+    assert post(client, f"/meetings/{scheduled.id}/cancel", {"confirm": "yes"}).status_code == 302
     assert fresh(PartnershipMeeting, scheduled.id).cancelled_at is not None
     for url in (f"/meetings/{eastern.id}", f"/meetings/{eastern.id}/change"):
         assert client.get(url).status_code == 404
-    assert post(client, f"/meetings/{eastern.id}/cancel").status_code == 404
+    assert post(client, f"/meetings/{eastern.id}/cancel", {"confirm": "yes"}).status_code == 404
     assert fresh(PartnershipMeeting, eastern.id).cancelled_at is None
 
 

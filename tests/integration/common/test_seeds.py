@@ -3,6 +3,7 @@ with what the services record, identifying no child), loaded once, never in prod
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -124,6 +125,9 @@ def test_demo_requests_are_in_every_state_and_identify_no_child(app):
     missed = [p for p in promises if p.is_missed(today)]
     still_open = [p for p in promises if p.kept_at is None and p.due_on >= today]
     assert kept_on_time and kept_late and missed and still_open
+    # The timeline words a promise's date as every page does ("by 9 December 2026", no leading zero).
+    made = [e.text for req in requests for e in req.events if e.kind is EventKind.PROMISE_MADE]
+    assert made and all(re.search(r"\(by [1-9]\d? [A-Z][a-z]+ \d{4}\)$", text) for text in made), made
 
     escalations = [e for req in requests for e in req.escalations]
     speak = [e for e in escalations if e.kind is EscalationKind.SPEAK_TO_MANAGER]

@@ -271,8 +271,8 @@ def test_the_person_their_manager_or_an_admin_deletes_an_absence(client_for, wor
     client = client_for(getattr(world, who))
     absence_id = lead_absence.id
     page = client.get("/absences")
-    assert page.soup.find("form", action=f"/absences/{absence_id}/delete") is not None
-    response = post(client, f"/absences/{absence_id}/delete")
+    assert page.soup.find("a", href=f"/absences/{absence_id}/delete") is not None
+    response = post(client, f"/absences/{absence_id}/delete", {"confirm": "yes"})
     assert response.status_code == 302
     assert absences() == []
     assert audited("absence.deleted", absence_id) == [(getattr(world, who).id, {"user_id": world.practitioner.id})]
@@ -283,7 +283,7 @@ def test_no_one_else_can_delete_an_absence_or_see_it(client_for, world, lead_abs
     client = client_for(getattr(world, who))
     assert "Lee Lead" not in client.get("/absences").soup.get_text()
     before = row_counts()
-    response = post(client, f"/absences/{lead_absence.id}/delete")
+    response = post(client, f"/absences/{lead_absence.id}/delete", {"confirm": "yes"})
     assert response.status_code == 404
     assert row_counts() == before
 
@@ -291,5 +291,5 @@ def test_no_one_else_can_delete_an_absence_or_see_it(client_for, world, lead_abs
 def test_deleting_an_absence_that_is_gone_is_a_404(client_for, world, lead_absence):
     admin = client_for(Role.ADMIN)
     before = row_counts()
-    assert post(admin, "/absences/999999/delete").status_code == 404
+    assert post(admin, "/absences/999999/delete", {"confirm": "yes"}).status_code == 404
     assert row_counts() == before

@@ -234,7 +234,7 @@ def test_a_manager_adds_a_pod_then_members_with_roles_then_removes_one(client_fo
     assert "Coalville pod" in locality_page.soup.get_text()
 
     wes_member = db.session.scalar(select(PodMember).where(PodMember.user_id == wes.id))
-    response = post(client, f"/pods/{pod.id}/members/{wes_member.id}/remove")
+    response = post(client, f"/pods/{pod.id}/members/{wes_member.id}/remove", {"confirm": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert [m.user_id for m in db.session.scalars(select(PodMember).where(PodMember.pod_id == pod.id))] == [sam.id]
@@ -319,7 +319,7 @@ def test_a_member_of_another_pod_cannot_be_removed_through_this_one(client_for, 
     member = factories.PodMemberFactory(pod=other_pod, user=world.practitioner)
     client = client_for(Role.MANAGER)
     before = row_counts()
-    assert post(client, f"/pods/{pod.id}/members/{member.id}/remove").status_code == 404
+    assert post(client, f"/pods/{pod.id}/members/{member.id}/remove", {"confirm": "yes"}).status_code == 404
     assert fresh(PodMember, member.id).pod_id == other_pod.id
     assert row_counts() == before
 

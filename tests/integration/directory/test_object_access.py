@@ -41,8 +41,10 @@ ROUTES = [
     ("POST", "/localities/{locality}/pods", {"name": "Intruder pod"}),
     ("GET", "/pods/{pod}", None),
     ("POST", "/pods/{pod}", {"user_id": "{other_practitioner}", "pod_role": "social_worker"}),
-    ("POST", "/pods/{pod}/members/{member}/remove", {}),
-    ("POST", "/absences/{absence}/delete", {}),
+    ("GET", "/pods/{pod}/members/{member}/remove", None),
+    ("POST", "/pods/{pod}/members/{member}/remove", {"confirm": "yes"}),
+    ("GET", "/absences/{absence}/delete", None),
+    ("POST", "/absences/{absence}/delete", {"confirm": "yes"}),
 ]
 
 

@@ -36,7 +36,7 @@ def test_two_managers_scheduling_the_same_quarter_at_once_make_one_meeting(
     sequence = 0
     if cancelled_before:  # the quarter's meeting was called off: both take it back at once
         assert post(clients[0], "/meetings/schedule", schedule_data()).status_code == 302
-        assert post(clients[0], f"/meetings/{only_meeting().id}/cancel").status_code == 302
+        assert post(clients[0], f"/meetings/{only_meeting().id}/cancel", {"confirm": "yes"}).status_code == 302
         sequence = 2
 
     barrier = threading.Barrier(2, timeout=30)

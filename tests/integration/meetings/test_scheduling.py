@@ -231,7 +231,7 @@ def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(clien
     inbox.clear()
     client = client_for(Role.MANAGER)
 
-    response = post(client, f"/meetings/{meeting.id}/cancel")
+    response = post(client, f"/meetings/{meeting.id}/cancel", {"confirm": "yes"})
 
     assert response.status_code == 302
     meeting = only_meeting()
@@ -253,7 +253,7 @@ def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(clien
     page = client.get(f"/meetings/{meeting.id}")
     assert page.soup.select_one("#meeting-status").get_text(strip=True) == "Cancelled"
     assert page.soup.find("a", href=f"/meetings/{meeting.id}/change") is None
-    again = post(client, f"/meetings/{meeting.id}/cancel")
+    again = post(client, f"/meetings/{meeting.id}/cancel", {"confirm": "yes"})
     assert "cancelled" in banner(client.get(again.headers["Location"]))
     assert only_meeting().sequence == 1
 
@@ -261,7 +261,7 @@ def test_cancelling_sends_a_cancel_with_the_same_uid_and_a_higher_sequence(clien
 def test_the_cancelled_quarter_can_be_scheduled_again_with_the_same_uid(client_for, world, send_mail, inbox):
     _schedule(client_for)
     meeting = only_meeting()
-    post(client_for(Role.MANAGER), f"/meetings/{meeting.id}/cancel")
+    post(client_for(Role.MANAGER), f"/meetings/{meeting.id}/cancel", {"confirm": "yes"})
     send_mail()
     inbox.clear()
 
@@ -283,7 +283,7 @@ def test_a_meeting_that_has_started_can_no_longer_be_changed_or_cancelled(client
     meeting = held_meeting(world)
     client = client_for(Role.MANAGER)
     assert client.get(f"/meetings/{meeting.id}/change").status_code == 302
-    post(client, f"/meetings/{meeting.id}/cancel")
+    post(client, f"/meetings/{meeting.id}/cancel", {"confirm": "yes"})
     db.session.expire_all()
     assert db.session.get(PartnershipMeeting, meeting.id).cancelled_at is None
     assert count(OutboxMessage) == 0

@@ -335,7 +335,7 @@ def test_a_change_keeps_the_uid_raises_the_sequence_and_asks_again_then_a_cancel
     assert changed.decoded("DTSTART").replace(tzinfo=None) == datetime.combine(later_day, time(14))
     assert str(changed["LOCATION"]) == "Castle Rock High School, library"
 
-    assert post(practitioner, urls(sent.id, "cancel")).status_code == 302
+    assert post(practitioner, urls(sent.id, "cancel"), {"confirm": "yes"}).status_code == 302
     invite = fresh_invite(sent.id)
     assert invite.cancelled_at is not None and invite.sequence == 2
     send_mail()
@@ -355,7 +355,7 @@ def test_a_change_keeps_the_uid_raises_the_sequence_and_asks_again_then_a_cancel
     # A cancelled meeting can be neither changed, nor answered, nor cancelled again.
     assert practitioner.get(urls(sent.id, "edit")).status_code == 302
     before = row_counts()
-    assert post(practitioner, urls(sent.id, "cancel")).status_code == 302
+    assert post(practitioner, urls(sent.id, "cancel"), {"confirm": "yes"}).status_code == 302
     assert post(partner, urls(sent.id, "respond"), {"response": "declined"}).status_code == 302
     assert row_counts() == before
 
@@ -549,7 +549,8 @@ ROUTES = [
     ("POST", "respond", {"response": "accepted"}),
     ("GET", "edit", None),
     ("POST", "edit", "form"),
-    ("POST", "cancel", {}),
+    ("GET", "cancel", None),
+    ("POST", "cancel", {"confirm": "yes"}),
     ("GET", "attendance", None),
     ("POST", "attendance", {"attended_ids": []}),
 ]

@@ -58,8 +58,12 @@ def schedule(client: Any, req: Any, on: Any, at: str = "2pm") -> Any:
     )
 
 
-def close(client: Any, req: Any) -> Any:
-    return post(client, f"/requests/{req.id}/close", {"outcome": "step_down_to_early_help", "outcome_summary": OUTCOME})
+def close(client: Any, req: Any, **extra: str) -> Any:
+    return post(
+        client,
+        f"/requests/{req.id}/close",
+        {"outcome": "step_down_to_early_help", "outcome_summary": OUTCOME, **extra},
+    )
 
 
 def clock_states(page: Any) -> dict[str, str]:
@@ -140,7 +144,11 @@ def test_the_journey_from_acknowledgement_to_outcome(partner, practitioner, worl
 
     # Close with an outcome the partner reads.
     assert practitioner.get(f"{url}/close").status_code == 200
-    assert close(practitioner, req).status_code == 302
+    # The consultation arranged above is still ahead: the close asks first, and goes ahead once confirmed.
+    assert_error_page(
+        close(practitioner, req), "Confirm that you want to close the request before its work is finished"
+    )
+    assert close(practitioner, req, close_unfinished="y").status_code == 302
     row = fresh(ConsultationRequest, req.id)
     assert (row.status, row.outcome, row.outcome_summary) == (
         RequestStatus.CLOSED,

@@ -117,7 +117,7 @@ def test_a_full_session_offers_the_waiting_list_and_a_cancellation_promotes_the_
     assert "number 2" in client_for(fourth).get(url(session)).soup.find(id="place-status").get_text()
 
     leaving = client_for(first)
-    response = post(leaving, url(session, "cancel-booking"))
+    response = post(leaving, url(session, "cancel-booking"), {"confirm": "yes"})
     assert "Your place is cancelled" in banner(leaving.get(response.headers["Location"]))
     statuses = {b.user_id: b.status for b in bookings(session.id)}
     assert statuses == {
@@ -153,8 +153,8 @@ def test_cancelling_the_same_booking_twice_frees_one_place(client_for, make_sess
     post(client_for(waiting_a), url(session, "waiting-list"))
     post(client_for(waiting_b), url(session, "waiting-list"))
 
-    post(client, url(session, "cancel-booking"))
-    again = post(client, url(session, "cancel-booking"))
+    post(client, url(session, "cancel-booking"), {"confirm": "yes"})
+    again = post(client, url(session, "cancel-booking"), {"confirm": "yes"})
     assert again.status_code == 302
     statuses = [b.status for b in bookings(session.id)]
     assert statuses == [BookingStatus.CANCELLED, BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]
@@ -165,7 +165,7 @@ def test_booking_again_after_cancelling_reuses_the_row_and_raises_the_sequence(c
     session = make_session(capacity=3)
     client = client_for(Role.PARTNER)
     post(client, url(session, "book"))
-    post(client, url(session, "cancel-booking"))
+    post(client, url(session, "cancel-booking"), {"confirm": "yes"})
     post(client, url(session, "book"))
 
     [booking] = bookings(session.id)
@@ -182,7 +182,7 @@ def test_leaving_the_waiting_list_frees_no_place(client_for, make_session, partn
     post(client_for(holder), url(session, "book"))
     client = client_for(waiting)
     post(client, url(session, "waiting-list"))
-    post(client, url(session, "cancel-booking"))
+    post(client, url(session, "cancel-booking"), {"confirm": "yes"})
 
     assert [b.status for b in bookings(session.id)] == [BookingStatus.CONFIRMED, BookingStatus.CANCELLED]
     assert fresh(Session, session.id).booked == 1
@@ -235,10 +235,10 @@ def test_a_promotion_after_an_earlier_cancel_raises_the_sequence_again(client_fo
     [other] = partners(1)
     me, them = client_for(Role.PARTNER), client_for(other)
     post(me, url(session, "book"))
-    post(me, url(session, "cancel-booking"))
+    post(me, url(session, "cancel-booking"), {"confirm": "yes"})
     post(them, url(session, "book"))
     post(me, url(session, "waiting-list"))
-    post(them, url(session, "cancel-booking"))
+    post(them, url(session, "cancel-booking"), {"confirm": "yes"})
 
     mine = next(b for b in bookings(session.id) if b.user_id == world.partner.id)
     assert (mine.status, mine.sequence) == (BookingStatus.CONFIRMED, 2)
@@ -254,7 +254,7 @@ def test_booking_again_after_cancelling_starts_the_reminder_and_feedback_afresh(
     session = make_session(capacity=3)
     client = client_for(Role.PARTNER)
     post(client, url(session, "book"))
-    post(client, url(session, "cancel-booking"))
+    post(client, url(session, "cancel-booking"), {"confirm": "yes"})
     [booking] = bookings(session.id)
     booking.reminder_sent_at = booking.feedback_requested_at = datetime.now(LONDON)
     db.session.commit()
@@ -275,7 +275,7 @@ def test_a_freed_place_passes_over_a_disabled_account_on_the_waiting_list(client
     db.session.get(User, gone.id).disabled_at = datetime.now(LONDON)
     db.session.commit()
 
-    post(client_for(holder), url(session, "cancel-booking"))
+    post(client_for(holder), url(session, "cancel-booking"), {"confirm": "yes"})
 
     statuses = {b.user_id: b.status for b in bookings(session.id)}
     assert statuses == {

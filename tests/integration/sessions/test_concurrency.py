@@ -196,9 +196,10 @@ def test_racing_cancellations_promote_different_people_each_once(live, world, ma
     # Two people cancel at the same moment, and the first of them posts the cancellation twice.
     a, b = holders[0], holders[1]
     visitors = signed_in(live, [a, a, b])
-    tokens = {id(v): v.token(f"/sessions/{session.id}") for v in visitors}
+    tokens = {id(v): v.token(f"/sessions/{session.id}/cancel-booking") for v in visitors}
     statuses = all_at_once(
-        visitors, lambda v: v.open(f"/sessions/{session.id}/cancel-booking", {"csrf_token": tokens[id(v)]})[0]
+        visitors,
+        lambda v: v.open(f"/sessions/{session.id}/cancel-booking", {"csrf_token": tokens[id(v)], "confirm": "yes"})[0],
     )
 
     assert set(statuses) == {302}

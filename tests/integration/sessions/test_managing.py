@@ -195,9 +195,9 @@ def test_cancelling_a_session_sends_cancel_to_everyone_booked_and_tells_those_wa
         waitlisted_at=datetime.now(LONDON),
     )
     client = client_for(Role.MANAGER)
-    response = post(client, f"/sessions/{session.id}/cancel")
+    response = post(client, f"/sessions/{session.id}/cancel", {"confirm": "yes"})
     assert response.status_code == 302
-    again = post(client, f"/sessions/{session.id}/cancel")
+    again = post(client, f"/sessions/{session.id}/cancel", {"confirm": "yes"})
     assert "cancelled" in banner(client.get(again.headers["Location"]))
 
     cancelled = fresh(Session, session.id)

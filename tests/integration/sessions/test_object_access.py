@@ -35,6 +35,7 @@ OPEN_TO_ALL = {
     "sessions.book_session",
     "sessions.join_waiting_list",
     "sessions.cancel_booking",
+    "sessions.confirm_cancel_booking",
 }
 
 

@@ -250,7 +250,7 @@ def test_booked_arrives_before_cancelled_even_after_an_outage(app, world, make_s
         real_port, mail.port = mail.port, free_port()
         assert outbox.send_due() == (0, 1)  # the mail server is down: "Booked" waits an hour
         mail.port = real_port
-    post(partner, f"/sessions/{session.id}/cancel-booking")
+    post(partner, f"/sessions/{session.id}/cancel-booking", {"confirm": "yes"})
     booked, cancelled = outbox_to(world.partner.email)
     assert booked.thread_key == cancelled.thread_key is not None
     with app.app_context():

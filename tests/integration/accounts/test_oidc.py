@@ -60,7 +60,14 @@ def test_the_provider_is_asked_for_a_code_with_pkce_a_state_and_a_nonce(client, 
     assert query["scope"] == ["openid email profile"]
     # The way back is PUBLIC_URL's, whatever host the request came to.
     assert query["redirect_uri"] == ["http://localhost/sign-in/with/council/callback"]
-    assert urlsplit(start(client.application.test_client(), "http://127.0.0.1/sign-in/with/council")).query
+    elsewhere = start(client.application.test_client(), "http://127.0.0.1/sign-in/with/council")
+    assert parse_qs(urlsplit(elsewhere).query)["redirect_uri"] == query["redirect_uri"]
+
+
+def test_the_csp_lets_signing_out_go_on_to_the_provider(database_url, make_app, oidc):
+    app = make_app("testing", SQLALCHEMY_DATABASE_URI=database_url, OIDC_PROVIDERS=(provider_settings(oidc),))
+    csp = app.test_client().get("/sign-in").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {oidc.issuer}" in csp
 
 
 def test_a_partner_signs_in_with_their_organisations_account(client, oidc, world):

@@ -38,7 +38,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, oidc_provider: Any) ->
         db.create_all()
         load_demo()
         db.session.commit()
-    server = make_server("127.0.0.1", oidc_provider.browser_port, app, threaded=True)
+    oidc_provider.browser_socket.listen()  # werkzeug serves a socket it is given, but leaves listen() to us
+    server = make_server(
+        "127.0.0.1", oidc_provider.browser_port, app, threaded=True, fd=oidc_provider.browser_socket.fileno()
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(base, app)

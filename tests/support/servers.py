@@ -242,8 +242,10 @@ class OidcProviderServer:
 
     redirect_uris: list[str]
     post_logout_redirect_uris: list[str]
-    # The port the browser tests' portal serves on: its addresses are registered with the client too.
+    # The port the browser tests' portal serves on (and the socket that holds it): its addresses are
+    # registered with the client too.
     browser_port: int = 0
+    browser_socket: socket.socket | None = None
     client_id: str = "partner-portal"
     client_secret: str = "client-secret-for-tests-only"
     port: int = field(default_factory=free_port)

@@ -247,3 +247,9 @@ def test_an_unknown_provider_is_not_found(client):
 def test_only_the_callback_commits_on_a_get(app):
     marked = [e for e, view in app.view_functions.items() if getattr(view, "commits_on_get", False)]
     assert marked == ["accounts.oidc_callback"]
+
+
+def test_the_way_back_is_rate_limited_like_the_sign_in_form(app, client):
+    limit = int(app.config["RATELIMIT_SIGN_IN"].split()[0])
+    statuses = [client.get("/sign-in/with/council/callback?code=x&state=y").status_code for _ in range(limit + 1)]
+    assert statuses == [400] * limit + [429]

@@ -121,6 +121,13 @@ def _refuse(provider: OidcProvider, reason: str, *, user: User | None = None, em
     return SignInRefused(reason, email=email)
 
 
+def _email_verified(claims: dict[str, Any]) -> bool:
+    """The provider vouches for the e-mail address: `email_verified`, or Microsoft Entra ID's `xms_edov` (the
+    address is in a domain the tenant has proved it owns; Entra sends no email_verified, and its plain
+    `email` may be one the user typed)."""
+    return claims.get("email_verified") is True or claims.get("xms_edov") is True
+
+
 def _used_mfa(provider: OidcProvider, claims: dict[str, Any]) -> bool:
     amr = claims.get("amr")
     methods = {str(m).lower() for m in amr} if isinstance(amr, list) else set()
@@ -151,7 +158,7 @@ def complete_sign_in(provider: OidcProvider) -> SignedIn:
         raise _refuse(provider, "failed")  # no ID token: nothing says who this is
 
     email = claims.get("email")
-    if not isinstance(email, str) or "@" not in email or claims.get("email_verified") is not True:
+    if not isinstance(email, str) or "@" not in email or not _email_verified(claims):
         raise _refuse(provider, "unverified")
     email = email.strip().lower()
     user = find_user_by_email(email)

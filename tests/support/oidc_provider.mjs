@@ -8,7 +8,8 @@
 //
 // Besides the provider's own routes it serves, for the tests only:
 //   GET/POST /interaction/<uid>   a sign-in page: an email address of an account the test made
-//   POST /test/accounts            {email, email_verified, amr, acr, name, sub}: make or replace an account
+//   POST /test/accounts            {email, email_verified, xms_edov, amr, acr, name, sub}: make or replace an
+//                                  account (email_verified null: left out, as Microsoft Entra ID does)
 //   POST /test/next-id-token       {claims: {...}, other_key: bool}: the next token response carries an ID
 //                                  token with these claims changed, signed with the provider's key (or, with
 //                                  other_key, with a key the provider never published) — how a test gets
@@ -61,7 +62,7 @@ const provider = new Provider(issuer, {
   claims: {
     acr: null, amr: null, sid: null, auth_time: null, iss: null,
     // How the person signed in (amr, acr) goes in every ID token, as Entra ID sends it.
-    openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified'], profile: ['name'],
+    openid: ['sub', 'amr', 'acr'], email: ['email', 'email_verified', 'xms_edov'], profile: ['name'],
   },
   // The e-mail claims in the ID token itself, as the council's and schools' providers send them.
   conformIdTokenClaims: false,
@@ -99,7 +100,8 @@ const provider = new Provider(issuer, {
       claims: async () => ({
         sub: account.sub || id,
         email: account.email,
-        email_verified: account.email_verified,
+        ...(account.email_verified === null ? {} : { email_verified: account.email_verified }),
+        ...(account.xms_edov === undefined ? {} : { xms_edov: account.xms_edov }),
         name: account.name || account.email,
       }),
     };

@@ -295,10 +295,18 @@ class OidcProviderServer:
         return json.loads(text) if text else {}
 
     def add_account(
-        self, email: str, *, email_verified: bool = True, amr: list[str] | None = None, acr: str | None = None
+        self,
+        email: str,
+        *,
+        email_verified: bool | None = True,
+        amr: list[str] | None = None,
+        acr: str | None = None,
+        **claims: object,
     ) -> None:
-        """Make (or replace) an account at the provider, with the claims its ID tokens will carry."""
-        self._call("POST", "/test/accounts", {"email": email, "email_verified": email_verified, "amr": amr, "acr": acr})
+        """Make (or replace) an account at the provider, with the claims its ID tokens will carry
+        (email_verified None: no such claim, as Microsoft Entra ID sends none)."""
+        account = {"email": email, "email_verified": email_verified, "amr": amr, "acr": acr, **claims}
+        self._call("POST", "/test/accounts", account)
 
     def next_id_token(self, *, other_key: bool = False, **claims: object) -> None:
         """The next token response carries an ID token with `claims` changed (or signed with a key the

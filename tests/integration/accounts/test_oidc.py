@@ -176,6 +176,20 @@ def test_an_email_the_provider_did_not_verify_is_refused(client, oidc, world):
     refused(client, client.get(back), 403, "Your organisation did not confirm your email address")
 
 
+@pytest.mark.parametrize("verified", [{"email_verified": None}, {"email_verified": None, "xms_edov": False}])
+def test_an_email_without_any_verification_is_refused(client, oidc, world, verified):
+    oidc.add_account(world.partner.email, **verified)
+    back = through_provider(start(client), world.partner.email)
+    refused(client, client.get(back), 403, "Your organisation did not confirm your email address")
+
+
+def test_microsoft_entra_ids_verified_domain_claim_counts_as_verified(client, oidc, world):
+    # Entra ID sends no email_verified; its xms_edov says the address's domain is the tenant's own.
+    oidc.add_account(world.partner.email, email_verified=None, xms_edov=True)
+    back = through_provider(start(client), world.partner.email)
+    assert client.get(back).status_code == 302 and signed_in(client)
+
+
 def test_a_disabled_account_is_refused(client, oidc, world):
     world.partner.disabled_at = world.partner.created_at
     db.session.commit()

@@ -225,6 +225,9 @@ def test_staff_who_used_only_a_password_give_the_portals_code(client, oidc, worl
     code = pyotp.TOTP(world.practitioner.totp_secret).now()
     done = client.post("/sign-in/code", data={"code": code, "csrf_token": csrf_token(client, "/sign-in/code")})
     assert done.status_code == 302 and signed_in(client)
+    # Signed in through the provider all the same: signing out goes on to it.
+    out = client.post("/sign-out", data={"csrf_token": csrf_token(client, "/account")})
+    assert out.headers["Location"].startswith(oidc.issuer + "/session/end?")
 
 
 def test_staff_without_an_app_set_one_up_after_a_password_only_sign_in(client, oidc, world, code_required):
@@ -267,3 +270,21 @@ def test_the_way_back_is_rate_limited_like_the_sign_in_form(app, client):
     limit = int(app.config["RATELIMIT_SIGN_IN"].split()[0])
     statuses = [client.get("/sign-in/with/council/callback?code=x&state=y").status_code for _ in range(limit + 1)]
     assert statuses == [400] * limit + [429]
+
+
+def test_a_provider_that_cannot_be_reached_gets_a_page_not_an_error(app, client, oidc):
+    from tests.support.servers import free_port
+
+    app.config["OIDC_PROVIDERS"] = (provider_settings(oidc, issuer=f"http://127.0.0.1:{free_port()}"),)
+    response = client.get("/sign-in/with/council")
+    assert response.status_code == 503
+    assert response.soup.h1.get_text(strip=True) == "Sign-in is not available at the moment"
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(app, client, oidc):
+    # OpenID Connect Discovery 4.3: the document must name the very issuer configured (here one with a
+    # trailing slash, whose discovery address is the same but whose tokens would name another issuer).
+    app.config["OIDC_PROVIDERS"] = (provider_settings(oidc, issuer=oidc.issuer + "/"),)
+    response = client.get("/sign-in/with/council")
+    assert response.status_code == 400
+    assert response.soup.h1.get_text(strip=True) == "Sign-in did not work"

@@ -20,13 +20,16 @@ import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import current_app, request
 from joserfc.errors import JoseError
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from portal.accounts.models import User
+from portal.accounts.models import Invitation, User
 from portal.accounts.services import find_user_by_email
 from portal.common import audit
 from portal.common.links import public_url_for
 from portal.config import MFA_AMR_VALUES, OidcProvider
+from portal.extensions import db
+from portal.models_base import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ class SignInRefused(Exception):
     """The provider's answer signs nobody in. `reason` picks the page: "failed" (the answer could not be
     trusted: state, nonce, token checks, an error from the provider), "unavailable" (the provider could not
     be reached), "unverified" (no verified e-mail), "unknown" (no account for it here, or not in a domain this
-    provider may sign in), "disabled"."""
+    provider may sign in), "invited" (no account yet, but an invitation to make one is waiting), "disabled"."""
 
     def __init__(self, reason: str, *, email: str = "") -> None:
         super().__init__(reason)
@@ -121,6 +124,13 @@ def _refuse(provider: OidcProvider, reason: str, *, user: User | None = None, em
     return SignInRefused(reason, email=email)
 
 
+def _has_open_invitation(email: str) -> bool:
+    query = select(Invitation.id).where(
+        Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow()
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def _email_verified(claims: dict[str, Any]) -> bool:
     """The provider vouches for the e-mail address: `email_verified`, or Microsoft Entra ID's `xms_edov` (the
     address is in a domain the tenant has proved it owns; Entra sends no email_verified, and its plain
@@ -163,7 +173,8 @@ def complete_sign_in(provider: OidcProvider) -> SignedIn:
     email = email.strip().lower()
     user = find_user_by_email(email)
     if user is None or email.rpartition("@")[2] not in provider.domains:
-        raise _refuse(provider, "unknown", email=email)
+        invited = user is None and _has_open_invitation(email) and email.rpartition("@")[2] in provider.domains
+        raise _refuse(provider, "invited" if invited else "unknown", email=email)
     if not user.is_active:
         raise _refuse(provider, "disabled", user=user, email=email)
     return SignedIn(user=user, provider=provider, used_mfa=_used_mfa(provider, claims), id_token=token["id_token"])

@@ -83,6 +83,7 @@ REFUSALS = {
     "unavailable": ("Sign-in is not available at the moment", 503),
     "unverified": ("Your organisation did not confirm your email address", 403),
     "unknown": ("You do not have an account yet", 403),
+    "invited": ("Accept your invitation first", 403),
     "disabled": ("Your account has been disabled", 403),
 }
 

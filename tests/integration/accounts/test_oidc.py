@@ -164,6 +164,26 @@ def test_an_unknown_email_is_asked_to_get_an_invitation(client, oidc, world):
     assert count(type(world.partner)) == 7  # no account made by signing in
 
 
+def test_someone_invited_but_not_yet_signed_up_is_sent_to_their_invitation(client, oidc, world, factories):
+    from portal.accounts import services
+
+    with client.application.test_request_context():
+        services.invite_user(
+            by=db.session.merge(world.manager),
+            email="invited@example.org",
+            name="Ivy Invited",
+            role=Role.PARTNER,
+            organisation_id=world.school.id,
+            locality_id=None,
+        )
+        db.session.commit()
+    oidc.add_account("invited@example.org")
+    back = through_provider(start(client), "invited@example.org")
+    response = client.get(back)
+    refused(client, response, 403, "Accept your invitation first")
+    assert "Open the link in your invitation email" in response.soup.main.get_text()
+
+
 def test_an_account_outside_the_providers_domains_is_refused(client, oidc, world, factories):
     elsewhere = factories.UserFactory(role=Role.PARTNER, organisation=world.school, email="pat@trust.example.net")
     db.session.commit()

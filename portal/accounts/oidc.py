@@ -5,7 +5,8 @@ authorisation code flow with PKCE (S256), a state and a nonce, which Authlib kee
 person comes back. The ID token is checked here: its signature against the provider's published keys (JWKS),
 its issuer, audience, expiry and nonce. Then it names an account only through an e-mail address the provider
 says it verified, in a domain that provider is allowed for, of an existing, enabled account: nobody joins by
-signing in. Whether the person used more than a password (`amr`, or an `acr` configured as such) decides
+signing in. The first such sign-in binds the account to the provider's subject (`sub`); later ones must
+be that subject. Whether the person used more than a password (`amr`, or an `acr` configured as such) decides
 whether the portal's own code is asked for too; that decision and the session itself are the password
 sign-in's (portal.accounts.second_factor, services.start_session).
 """
@@ -20,10 +21,10 @@ import requests
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import current_app, request
 from joserfc.errors import JoseError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
-from portal.accounts.models import Invitation, User
+from portal.accounts.models import Invitation, ProviderIdentity, User
 from portal.accounts.services import find_user_by_email
 from portal.common import audit
 from portal.common.links import public_url_for
@@ -41,7 +42,8 @@ class SignInRefused(Exception):
     """The provider's answer signs nobody in. `reason` picks the page: "failed" (the answer could not be
     trusted: state, nonce, token checks, an error from the provider), "unavailable" (the provider could not
     be reached), "unverified" (no verified e-mail), "unknown" (no account for it here, or not in a domain this
-    provider may sign in), "invited" (no account yet, but an invitation to make one is waiting), "disabled"."""
+    provider may sign in), "invited" (no account yet, but an invitation to make one is waiting), "disabled",
+    "another_person" (the account is bound to another identity at this provider)."""
 
     def __init__(self, reason: str, *, email: str = "") -> None:
         super().__init__(reason)
@@ -124,6 +126,26 @@ def _refuse(provider: OidcProvider, reason: str, *, user: User | None = None, em
     return SignInRefused(reason, email=email)
 
 
+def _bind_identity(user: User, *, issuer: str, subject: str) -> bool:
+    """Bind `user` to the provider's subject at the first sign-in with it; afterwards, True only for that same
+    subject (and a subject bound to one account signs in no other)."""
+    bound = db.session.scalars(
+        select(ProviderIdentity).where(
+            ProviderIdentity.issuer == issuer,
+            or_(ProviderIdentity.user_id == user.id, ProviderIdentity.subject == subject),
+        )
+    ).all()
+    if any(row.user_id != user.id or row.subject != subject for row in bound):
+        return False
+    if bound:
+        bound[0].last_used_at = utcnow()
+    else:
+        db.session.add(ProviderIdentity(user_id=user.id, issuer=issuer, subject=subject))
+        audit.record("provider_identity.bound", obj=user, actor_id=user.id, issuer=issuer)
+    db.session.flush()
+    return True
+
+
 def _has_open_invitation(email: str) -> bool:
     query = select(Invitation.id).where(
         Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.expires_at > utcnow()
@@ -177,6 +199,8 @@ def complete_sign_in(provider: OidcProvider) -> SignedIn:
         raise _refuse(provider, "invited" if invited else "unknown", email=email)
     if not user.is_active:
         raise _refuse(provider, "disabled", user=user, email=email)
+    if not _bind_identity(user, issuer=provider.issuer, subject=str(claims["sub"])):
+        raise _refuse(provider, "another_person", user=user, email=email)
     return SignedIn(user=user, provider=provider, used_mfa=_used_mfa(provider, claims), id_token=token["id_token"])
 
 

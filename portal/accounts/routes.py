@@ -85,6 +85,7 @@ REFUSALS = {
     "unknown": ("You do not have an account yet", 403),
     "invited": ("Accept your invitation first", 403),
     "disabled": ("Your account has been disabled", 403),
+    "another_person": ("This account is linked to someone else", 403),
 }
 
 

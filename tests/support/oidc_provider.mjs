@@ -32,7 +32,8 @@ function rsaKey(kid) {
 const signing = rsaKey('test-signing-key');
 const unpublished = rsaKey('test-signing-key'); // the same kid: only the signature gives it away
 
-const accounts = new Map();
+const accounts = new Map(); // by e-mail address, for the sign-in page
+const subjects = new Map(); // by subject (the account id here): the one added last wins
 let nextIdToken = null;
 
 const b64 = (value) => Buffer.from(value).toString('base64url');
@@ -93,12 +94,12 @@ const provider = new Provider(issuer, {
     return grant;
   },
   findAccount: async (ctx, id) => {
-    const account = accounts.get(id);
+    const account = subjects.get(id);
     if (!account) return undefined;
     return {
       accountId: id,
       claims: async () => ({
-        sub: account.sub || id,
+        sub: id,
         email: account.email,
         ...(account.email_verified === null ? {} : { email_verified: account.email_verified }),
         ...(account.xms_edov === undefined ? {} : { xms_edov: account.xms_edov }),
@@ -145,7 +146,7 @@ async function interaction(req, res) {
   const email = new URLSearchParams(await readBody(req)).get('email')?.trim().toLowerCase() || '';
   const account = accounts.get(email);
   if (!account) return send(res, 200, loginPage(details.uid, 'No such account at this provider'));
-  const login = { accountId: email, remember: false };
+  const login = { accountId: account.sub || email, remember: false };
   if (account.amr) login.amr = account.amr;
   if (account.acr) login.acr = account.acr;
   return provider.interactionFinished(req, res, { login }, { mergeWithLastSubmission: false });
@@ -155,10 +156,12 @@ async function control(req, res) {
   const body = req.method === 'POST' ? JSON.parse((await readBody(req)) || '{}') : {};
   if (req.url === '/test/accounts') {
     accounts.set(body.email.toLowerCase(), body);
+    subjects.set(body.sub || body.email.toLowerCase(), body);
   } else if (req.url === '/test/next-id-token') {
     nextIdToken = body;
   } else if (req.url === '/test/reset') {
     accounts.clear();
+    subjects.clear();
     nextIdToken = null;
   } else {
     return send(res, 404, 'not found', 'text/plain');

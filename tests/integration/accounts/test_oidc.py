@@ -210,6 +210,39 @@ def test_microsoft_entra_ids_verified_domain_claim_counts_as_verified(client, oi
     assert client.get(back).status_code == 302 and signed_in(client)
 
 
+def test_the_first_sign_in_binds_the_account_to_the_providers_subject(client, oidc, world):
+    from portal.accounts.models import ProviderIdentity
+
+    oidc.add_account(world.partner.email, sub="subject-one")
+    assert client.get(through_provider(start(client), world.partner.email)).status_code == 302
+    (identity,) = db.session.scalars(db.select(ProviderIdentity)).all()
+    assert (identity.user_id, identity.issuer, identity.subject) == (world.partner.id, oidc.issuer, "subject-one")
+    assert count(AuditEvent, AuditEvent.action == "provider_identity.bound") == 1
+
+    # The organisation gives the address to someone else (a new subject): they do not get this account.
+    oidc.add_account(world.partner.email, sub="subject-two")
+    other = client.application.test_client()
+    response = other.get(through_provider(start(other), world.partner.email))
+    assert response.status_code == 403
+    assert response.soup.h1.get_text(strip=True) == "This account is linked to someone else"
+    assert not signed_in(other)
+
+    # The same person again signs in as before.
+    oidc.add_account(world.partner.email, sub="subject-one")
+    again = client.application.test_client()
+    assert again.get(through_provider(start(again), world.partner.email)).status_code == 302 and signed_in(again)
+
+
+def test_one_subject_signs_in_one_account(client, oidc, world):
+    oidc.add_account(world.partner.email, sub="the-same-subject")
+    assert client.get(through_provider(start(client), world.partner.email)).status_code == 302
+    # The provider now says that subject has another address, of another account here: refused.
+    oidc.add_account(world.practitioner.email, sub="the-same-subject")
+    other = client.application.test_client()
+    response = other.get(through_provider(start(other), world.practitioner.email))
+    assert response.status_code == 403 and not signed_in(other)
+
+
 def test_a_disabled_account_is_refused(client, oidc, world):
     world.partner.disabled_at = world.partner.created_at
     db.session.commit()

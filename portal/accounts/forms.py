@@ -146,5 +146,9 @@ class SecondFactorResetForm(FlaskForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
+class ProviderIdentityUnlinkForm(FlaskForm):
+    submit = SubmitField("Unlink organisation account", widget=GovSubmitInput())
+
+
 class UserEraseForm(FlaskForm):
     submit = SubmitField("Erase this account", widget=GovSubmitInput())

@@ -219,3 +219,17 @@ def end_session_url(provider_name: object, id_token: object) -> str | None:
     except (requests.RequestException, ValueError, SignInRefused):
         return None  # the portal's own session is over either way
     return str(logout["url"])
+
+
+def linked_user_ids() -> set[int]:
+    """The accounts bound to an identity at some provider (the users page offers to unlink them)."""
+    return set(db.session.scalars(select(ProviderIdentity.user_id).distinct()))
+
+
+def unlink_identities(user: User, *, by: User) -> None:
+    """An admin frees an account from the provider identities it is bound to (the organisation gave the person
+    a new account there): the next sign-in with a provider binds it again."""
+    for identity in db.session.scalars(select(ProviderIdentity).where(ProviderIdentity.user_id == user.id)):
+        db.session.delete(identity)
+    audit.record("provider_identity.unlinked", obj=user, actor_id=by.id)
+    db.session.flush()

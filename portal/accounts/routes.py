@@ -20,6 +20,7 @@ from portal.accounts.forms import (
     InvitationCreateForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    ProviderIdentityUnlinkForm,
     SecondFactorResetForm,
     SignInForm,
     SignOutForm,
@@ -386,6 +387,8 @@ def users() -> ResponseReturnValue:
         users=services.list_users(),
         form=UserDisableForm(),
         reset_form=SecondFactorResetForm(),
+        unlink_form=ProviderIdentityUnlinkForm(),
+        linked=oidc.linked_user_ids(),
         title="Users",
     )
 
@@ -446,4 +449,16 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     if SecondFactorResetForm().validate_on_submit():
         second_factor.reset(user, by=current_person())
         flash(f"{user.name} will set up a new authenticator app the next time they sign in.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/unlink-organisation-account", methods=["POST"])
+@role_required(Role.ADMIN)
+def unlink_organisation_account(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    if ProviderIdentityUnlinkForm().validate_on_submit():
+        oidc.unlink_identities(user, by=current_person())
+        flash(
+            f"{user.name} can sign in with a new organisation account; the next one they use will be linked.", "success"
+        )
     return redirect(url_for("accounts.users"))

@@ -27,6 +27,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.enter_code": EVERYONE,
     "accounts.set_up_code": EVERYONE,
     "accounts.reset_second_factor": ADMINS,
+    "accounts.unlink_organisation_account": ADMINS,
 }
 
 

@@ -233,6 +233,23 @@ def test_the_first_sign_in_binds_the_account_to_the_providers_subject(client, oi
     assert again.get(through_provider(start(again), world.partner.email)).status_code == 302 and signed_in(again)
 
 
+def test_an_admin_unlinks_an_account_so_a_new_organisation_account_can_bind(app, client, oidc, world, client_for):
+    oidc.add_account(world.partner.email, sub="old-subject")
+    client.get(through_provider(start(client), world.partner.email))
+    admin = client_for(world.admin)
+    users = admin.get("/users")
+    (button,) = [b for b in users.soup.find_all("button") if "Unlink organisation account" in b.get_text()]
+    form = button.find_parent("form")
+    assert form["action"] == f"/users/{world.partner.id}/unlink-organisation-account"
+    unlinked = admin.post(form["action"], data={"csrf_token": csrf_token(admin, "/users")})
+    assert unlinked.status_code == 302
+    assert count(AuditEvent, AuditEvent.action == "provider_identity.unlinked") == 1
+
+    oidc.add_account(world.partner.email, sub="new-subject")
+    fresh = app.test_client()
+    assert fresh.get(through_provider(start(fresh), world.partner.email)).status_code == 302 and signed_in(fresh)
+
+
 def test_one_subject_signs_in_one_account(client, oidc, world):
     oidc.add_account(world.partner.email, sub="the-same-subject")
     assert client.get(through_provider(start(client), world.partner.email)).status_code == 302

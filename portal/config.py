@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +18,64 @@ WEAK_SECRETS = {"", "dev", "development", "secret", "changeme", "change-me", "te
 
 class ConfigError(RuntimeError):
     """The configuration cannot run safely."""
+
+
+# What an identity provider may say in `amr` (RFC 8176) to mean that more than a password was checked.
+MFA_AMR_VALUES = frozenset({"mfa", "mca", "otp", "hwk", "swk", "sc"})
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """An organisation's OpenID Connect identity provider that people may sign in with.
+
+    `domains` are the e-mail domains whose accounts it may sign in (the council's for staff, a school
+    trust's for its schools); `mfa_acr` the `acr` values that, like an `amr` of "mfa", say the person
+    used more than a password."""
+
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+    domains: tuple[str, ...]
+    mfa_acr: tuple[str, ...] = ()
+
+    @property
+    def discovery_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def _words(value: str) -> tuple[str, ...]:
+    return tuple(w.strip().lower() for w in value.replace(" ", ",").split(",") if w.strip())
+
+
+def oidc_providers(environ: Mapping[str, str]) -> tuple[OidcProvider, ...]:
+    """The providers named in OIDC_PROVIDERS (e.g. "council,trust"), each from its OIDC_<NAME>_* variables.
+    Raises ConfigError when a named provider lacks a setting: a half-configured sign-in button is worse than none."""
+    providers = []
+    for name in _words(environ.get("OIDC_PROVIDERS", "")):
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,30}", name):
+            raise ConfigError(f"OIDC_PROVIDERS: {name!r} must be lowercase letters and digits, starting with a letter")
+        prefix = f"OIDC_{name.upper()}_"
+        values = {key: environ.get(prefix + key, "").strip() for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET")}
+        missing = [prefix + key for key, value in values.items() if not value]
+        domains = _words(environ.get(prefix + "DOMAINS", ""))
+        if not domains:
+            missing.append(prefix + "DOMAINS")
+        if missing:
+            raise ConfigError(f"OIDC_PROVIDERS names {name!r}, so set {', '.join(missing)}")
+        providers.append(
+            OidcProvider(
+                name=name,
+                label=environ.get(prefix + "LABEL", "").strip() or name.capitalize(),
+                issuer=values["ISSUER"],
+                client_id=values["CLIENT_ID"],
+                client_secret=values["CLIENT_SECRET"],
+                domains=tuple(d.lstrip("@") for d in domains),
+                mfa_acr=tuple(v for v in environ.get(prefix + "MFA_ACR", "").replace(",", " ").split() if v),
+            )
+        )
+    return tuple(providers)
 
 
 class Config:
@@ -82,6 +142,11 @@ class Config:
     # Where `flask backup` finds pg_dump and pg_restore when they are not on the PATH (match the server's version).
     PG_BINDIR = os.environ.get("PG_BINDIR", "")
 
+    # Sign-in with an organisation's own account (OpenID Connect): OIDC_PROVIDERS and OIDC_<NAME>_* variables.
+    OIDC_PROVIDERS: ClassVar[tuple[OidcProvider, ...]] = oidc_providers(os.environ)
+    # How long to wait for an identity provider (discovery, keys, tokens).
+    OIDC_TIMEOUT_SECONDS = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+
     # Behind a TLS-terminating proxy, how many proxies set X-Forwarded-For/-Proto/-Host (0: none).
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     TALISMAN_FORCE_HTTPS = True
@@ -105,6 +170,11 @@ class Config:
                 split_public_url(str(config["PUBLIC_URL"]))
             except ValueError as error:
                 raise ConfigError(str(error)) from None
+        for provider in config.get("OIDC_PROVIDERS") or ():
+            scheme, _, host = provider.issuer.partition("://")
+            loopback = host.split("/")[0].split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
+            if scheme != "https" and not (scheme == "http" and loopback and config.get("TRUST_LOOPBACK")):
+                raise ConfigError(f"OIDC_{provider.name.upper()}_ISSUER must be an https:// address")
 
 
 class DevelopmentConfig(Config):

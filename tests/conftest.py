@@ -4,6 +4,7 @@ server, a test client that checks every page it renders, and one signed-in clien
 from __future__ import annotations
 
 import contextvars
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,14 @@ from portal.models import Base
 from tests import factories as factories_module
 from tests.support.forms import csrf_token as csrf_token  # tests.integration.common.test_access imports it from here
 from tests.support.pages import check_page
-from tests.support.servers import PostgresServer, SMTPServer, postgres_bin, require
+from tests.support.servers import (
+    OidcProviderServer,
+    PostgresServer,
+    SMTPServer,
+    oidc_provider_installed,
+    postgres_bin,
+    require,
+)
 
 # --- real servers ---------------------------------------------------------------------------------
 
@@ -55,6 +63,36 @@ def smtp_server() -> Iterator[SMTPServer]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProviderServer]:
+    """The identity provider, started once per test process; its client may come back to the test apps'
+    PUBLIC_URL (http://localhost) and to the browser tests' portal on the port it chose for them."""
+    require(oidc_provider_installed(), "node with the npm package oidc-provider (make test runs npm ci)")
+    # The browser tests' port is taken now and held (their server listens on this very socket), so nothing
+    # else on the machine can take it before they start.
+    browser_socket = socket.socket()
+    browser_socket.bind(("127.0.0.1", 0))
+    browser_port = int(browser_socket.getsockname()[1])
+    bases = ["http://localhost", f"http://127.0.0.1:{browser_port}"]
+    server = OidcProviderServer(
+        redirect_uris=[f"{base}/sign-in/with/council/callback" for base in bases],
+        post_logout_redirect_uris=[f"{base}/" for base in bases],
+        browser_port=browser_port,
+        browser_socket=browser_socket,
+    )
+    server.start()
+    yield server
+    server.stop()
+    browser_socket.close()
+
+
+@pytest.fixture
+def oidc(oidc_provider: OidcProviderServer) -> OidcProviderServer:
+    """The identity provider with no accounts and no pending bad token."""
+    oidc_provider.reset()
+    return oidc_provider
 
 
 @pytest.fixture

@@ -169,5 +169,9 @@ class SecondFactorResetForm(FlaskForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
+class ProviderIdentityUnlinkForm(FlaskForm):
+    submit = SubmitField("Unlink organisation account", widget=GovSubmitInput())
+
+
 class UserEraseForm(ConfirmForm):
     submit = SubmitField("Yes, erase this account", widget=GovSubmitInput())

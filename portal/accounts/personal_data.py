@@ -6,7 +6,8 @@ their name, bookings, meeting answers and their sign-in history. Feedback given 
 to anyone, so it cannot be exported (the privacy notice says so).
 
 Erasure keeps the records other people rely on (a school's requests, the figures) and removes the person
-from them: their name, e-mail, phone and job title are replaced, their password and sessions removed.
+from them: their name, e-mail, phone and job title are replaced, their password, sessions and links to
+their organisation's identity provider removed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from portal.accounts.models import Invitation, PasswordReset, User, UserSession
+from portal.accounts.models import Invitation, PasswordReset, ProviderIdentity, User, UserSession
 from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.models import AuditEvent, Notification
@@ -103,6 +104,10 @@ def export(user: User) -> dict[str, Any]:
         ],
         "notifications": [_row(n, "created_at", "subject", "link", "read_at") for n in notes],
         "sign_ins": [_row(a, "at", "action", "ip_address") for a in sign_ins],
+        "organisation_accounts_you_sign_in_with": [
+            _row(i, "issuer", "subject", "created_at", "last_used_at")
+            for i in db.session.scalars(select(ProviderIdentity).where(ProviderIdentity.user_id == user.id))
+        ],
     }
 
 
@@ -123,6 +128,8 @@ def erase(user: User, *, by: User) -> None:
     for reset in db.session.scalars(select(PasswordReset).where(PasswordReset.user_id == user.id)):
         db.session.delete(reset)
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    for identity in db.session.scalars(select(ProviderIdentity).where(ProviderIdentity.user_id == user.id)):
+        db.session.delete(identity)
     erased_email = f"erased-{user.id}@erased.invalid"
     db.session.execute(
         update(Invitation).where(Invitation.email == user.email).values(email=erased_email, name=ERASED_NAME)

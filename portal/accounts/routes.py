@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import personal_data, second_factor, services
+from portal.accounts import oidc, personal_data, second_factor, services
 from portal.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
@@ -20,6 +20,7 @@ from portal.accounts.forms import (
     InvitationCreateForm,
     NewPasswordForm,
     PasswordResetRequestForm,
+    ProviderIdentityUnlinkForm,
     SecondFactorResetForm,
     SignInForm,
     SignOutForm,
@@ -28,9 +29,10 @@ from portal.accounts.forms import (
 )
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
-from portal.common.http import safe_next
-from portal.common.permissions import current_person, public, role_required
+from portal.common.http import commits_on_get, safe_next
+from portal.common.permissions import NotFound, current_person, public, role_required
 from portal.common.roles import Role
+from portal.config import OidcProvider
 from portal.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -73,7 +75,74 @@ def sign_in() -> ResponseReturnValue:
             return redirect(safe_next("home.index"))
         form.email.errors = [SIGN_IN_FAILED]
         form.password.errors = [SIGN_IN_FAILED]
-    return render_template("accounts/sign_in.html", form=form, title="Sign in")
+    return render_template("accounts/sign_in.html", form=form, providers=oidc.providers(), title="Sign in")
+
+
+# The page, its title and status for each reason a provider's answer signs nobody in.
+REFUSALS = {
+    "failed": ("Sign-in did not work", 400),
+    "unavailable": ("Sign-in is not available at the moment", 503),
+    "unverified": ("Your organisation did not confirm your email address", 403),
+    "unknown": ("You do not have an account yet", 403),
+    "invited": ("Accept your invitation first", 403),
+    "disabled": ("Your account has been disabled", 403),
+    "another_person": ("This account is linked to someone else", 403),
+}
+
+
+def _provider(provider_name: str) -> OidcProvider:
+    provider = oidc.find_provider(provider_name)
+    if provider is None:
+        raise NotFound
+    return provider
+
+
+def _refused(provider: OidcProvider, refused: oidc.SignInRefused) -> ResponseReturnValue:
+    title, status = REFUSALS[refused.reason]
+    page = render_template(
+        "accounts/sign_in_refused.html", reason=refused.reason, email=refused.email, provider=provider, title=title
+    )
+    return page, status
+
+
+@bp.route("/sign-in/with/<provider_name>")
+@public
+@limiter.limit(_sign_in_limit)
+def sign_in_with(provider_name: str) -> ResponseReturnValue:
+    provider = _provider(provider_name)
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
+    try:
+        response = oidc.authorisation_redirect(provider)
+    except oidc.SignInRefused as refused:
+        return _refused(provider, refused)
+    session["oidc_next"] = safe_next()
+    return response
+
+
+@bp.route("/sign-in/with/<provider_name>/callback")
+@public
+@commits_on_get
+@limiter.limit(_sign_in_limit)
+def oidc_callback(provider_name: str) -> ResponseReturnValue:
+    provider = _provider(provider_name)
+    next_url = session.pop("oidc_next", None) or url_for("pages.home")
+    try:
+        signed_in = oidc.complete_sign_in(provider)
+    except oidc.SignInRefused as refused:
+        return _refused(provider, refused)
+    user = signed_in.user
+    # Kept for signing out of the provider too (its end-session endpoint takes the ID token as a hint).
+    carried = {"provider": provider.name, "id_token": signed_in.id_token}
+    if not signed_in.used_mfa and second_factor.is_required_for(user):
+        # The provider checked only a password: the portal's own code comes next, as after a password.
+        session.clear()
+        session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": next_url, "oidc": carried}
+        return redirect(url_for("accounts.enter_code" if user.totp_secret else "accounts.set_up_code"))
+    services.start_session(user, ip_address=request.remote_addr)
+    _begin_session(user)
+    session["oidc"] = carried
+    return redirect(next_url)
 
 
 def _pending_sign_in() -> tuple[Any, dict[str, Any]] | None:
@@ -89,6 +158,8 @@ def _pending_sign_in() -> tuple[Any, dict[str, Any]] | None:
 def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> ResponseReturnValue:
     services.start_session(user, ip_address=request.remote_addr)
     _begin_session(user)
+    if isinstance(pending.get("oidc"), dict):  # signed in with the organisation's account
+        session["oidc"] = pending["oidc"]
     if message:  # after the fresh session begins, which clears everything before it
         flash(message, "success")
     return redirect(pending.get("next") or url_for("home.index"))
@@ -152,10 +223,14 @@ def set_up_code() -> ResponseReturnValue:
 def sign_out() -> ResponseReturnValue:
     form = SignOutForm()
     if form.validate_on_submit():
+        signed_in_with = session.get("oidc") or {}
+        provider_sign_out = oidc.end_session_url(signed_in_with.get("provider"), signed_in_with.get("id_token"))
         services.end_session(current_person())
         logout_user()
         session.clear()
         flash("You have signed out.", "success")
+        if provider_sign_out:  # and out of the organisation's account, which comes back to the home page
+            return redirect(provider_sign_out)
     return redirect(url_for("pages.home"))
 
 
@@ -312,6 +387,8 @@ def users() -> ResponseReturnValue:
         users=services.list_users(),
         form=UserDisableForm(),
         reset_form=SecondFactorResetForm(),
+        unlink_form=ProviderIdentityUnlinkForm(),
+        linked=oidc.linked_user_ids(),
         title="Users",
     )
 
@@ -376,4 +453,16 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     if SecondFactorResetForm().validate_on_submit():
         second_factor.reset(user, by=current_person())
         flash(f"{user.name} will set up a new authenticator app the next time they sign in.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/unlink-organisation-account", methods=["POST"])
+@role_required(Role.ADMIN)
+def unlink_organisation_account(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    if ProviderIdentityUnlinkForm().validate_on_submit():
+        oidc.unlink_identities(user, by=current_person())
+        flash(
+            f"{user.name} can sign in with a new organisation account; the next one they use will be linked.", "success"
+        )
     return redirect(url_for("accounts.users"))

@@ -146,6 +146,17 @@ def _unread_notifications() -> int:
     return notifications.unread_count(current_user.id) if current_user.is_authenticated else 0
 
 
+def provider_origins(config: Any) -> list[str]:
+    """The origins (scheme://host[:port]) of the configured OpenID Connect issuers."""
+    from urllib.parse import urlsplit
+
+    origins = []
+    for provider in config.get("OIDC_PROVIDERS") or ():
+        parts = urlsplit(provider.issuer)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return sorted(set(origins))
+
+
 def register_security(app: Flask) -> None:
     hops = app.config["PROXY_HOPS"]
     if hops:
@@ -162,7 +173,9 @@ def register_security(app: Flask) -> None:
         "object-src": "'none'",
         "base-uri": "'none'",
         "frame-ancestors": "'none'",
-        "form-action": "'self'",
+        # Signing out of the portal (a form) redirects on to the organisation's identity provider, which
+        # browsers check against form-action too.
+        "form-action": " ".join(["'self'", *provider_origins(app.config)]),
     }
     talisman.init_app(
         app,
@@ -194,7 +207,9 @@ def register_transactions(app: Flask) -> None:
 
     @app.after_request
     def commit_or_rollback(response: Response) -> Response:
-        if request.method in SAFE_METHODS or response.status_code >= 400:
+        view = app.view_functions.get(request.endpoint or "")
+        reads_only = request.method in SAFE_METHODS and not getattr(view, "commits_on_get", False)
+        if reads_only or response.status_code >= 400:
             db.session.rollback()
         else:
             db.session.commit()

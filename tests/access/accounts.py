@@ -8,6 +8,8 @@ from tests.access import ADMINS, ANY_SIGNED_IN, EVERYONE, MANAGERS
 
 ACCESS: dict[str, frozenset[Any]] = {
     "accounts.sign_in": EVERYONE,
+    "accounts.sign_in_with": EVERYONE,
+    "accounts.oidc_callback": EVERYONE,
     "accounts.sign_out": ANY_SIGNED_IN,
     "accounts.account": ANY_SIGNED_IN,
     "accounts.request_password_reset": EVERYONE,
@@ -25,10 +27,11 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.enter_code": EVERYONE,
     "accounts.set_up_code": EVERYONE,
     "accounts.reset_second_factor": ADMINS,
+    "accounts.unlink_organisation_account": ADMINS,
 }
 
 
 def url_values(world: Any, factories: Any) -> dict[str, Any]:
     """Values for this domain's URL parameters: another locality's partner as the user an admin acts on, and
-    a token that opens nothing."""
-    return {"user_id": world.other_partner.id, "token": "not-a-real-token"}
+    a token that opens nothing, and an identity provider (none is configured there: 404)."""
+    return {"user_id": world.other_partner.id, "token": "not-a-real-token", "provider_name": "council"}

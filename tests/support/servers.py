@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -220,3 +221,110 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+# --- OpenID Connect -------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+OIDC_SCRIPT = ROOT / "tests" / "support" / "oidc_provider.mjs"
+
+
+def oidc_provider_installed() -> bool:
+    """node on the PATH and the npm package oidc-provider in node_modules (`make test` runs npm ci)."""
+    return bool(shutil.which("node")) and (ROOT / "node_modules" / "oidc-provider" / "package.json").exists()
+
+
+@dataclass
+class OidcProviderServer:
+    """A real OpenID Connect provider (the npm package oidc-provider) on loopback, with one client whose
+    redirect and post-logout addresses are given; tests/support/oidc_provider.mjs says how tests make
+    accounts and ask for a bad ID token."""
+
+    redirect_uris: list[str]
+    post_logout_redirect_uris: list[str]
+    # The port the browser tests' portal serves on (and the socket that holds it): its addresses are
+    # registered with the client too.
+    browser_port: int = 0
+    browser_socket: socket.socket | None = None
+    client_id: str = "partner-portal"
+    client_secret: str = "client-secret-for-tests-only"
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log: Any = None  # the provider's stderr, shown when it fails to start
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "OIDC_PORT": str(self.port),
+            "OIDC_CLIENT_ID": self.client_id,
+            "OIDC_CLIENT_SECRET": self.client_secret,
+            "OIDC_REDIRECT_URIS": ",".join(self.redirect_uris),
+            "OIDC_POST_LOGOUT_REDIRECT_URIS": ",".join(self.post_logout_redirect_uris),
+            "NODE_ENV": "test",
+        }
+        self.log = log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open while the provider runs; stop() closes it)
+        self.process = subprocess.Popen(
+            ["node", str(OIDC_SCRIPT)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"oidc-provider exited: {log.read().decode()[-2000:]}")
+            with contextlib.suppress(OSError):
+                if self._call("GET", "/.well-known/openid-configuration").get("issuer") == self.issuer:
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("oidc-provider did not publish its discovery document in time")
+
+    def _call(self, method: str, path: str, body: object = None) -> dict[str, object]:
+        import json
+        import urllib.request
+
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(  # noqa: S310 (loopback, http by design)
+            self.issuer + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=5) as response:  # noqa: S310 (same)
+            text = response.read().decode()
+        return json.loads(text) if text else {}
+
+    def add_account(
+        self,
+        email: str,
+        *,
+        email_verified: bool | None = True,
+        amr: list[str] | None = None,
+        acr: str | None = None,
+        **claims: object,
+    ) -> None:
+        """Make (or replace) an account at the provider, with the claims its ID tokens will carry
+        (email_verified None: no such claim, as Microsoft Entra ID sends none)."""
+        account = {"email": email, "email_verified": email_verified, "amr": amr, "acr": acr, **claims}
+        self._call("POST", "/test/accounts", account)
+
+    def next_id_token(self, *, other_key: bool = False, **claims: object) -> None:
+        """The next token response carries an ID token with `claims` changed (or signed with a key the
+        provider never published): what a misbehaving or impersonated provider would send."""
+        self._call("POST", "/test/next-id-token", {"claims": claims, "other_key": other_key})
+
+    def reset(self) -> None:
+        self._call("POST", "/test/reset", {})
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None

@@ -111,12 +111,12 @@ def _refused(provider: OidcProvider, refused: oidc.SignInRefused) -> ResponseRet
 def sign_in_with(provider_name: str) -> ResponseReturnValue:
     provider = _provider(provider_name)
     if current_user.is_authenticated:
-        return redirect(url_for("pages.home"))
+        return redirect(url_for("home.index"))
     try:
         response = oidc.authorisation_redirect(provider)
     except oidc.SignInRefused as refused:
         return _refused(provider, refused)
-    session["oidc_next"] = safe_next()
+    session["oidc_next"] = safe_next("home.index")
     return response
 
 
@@ -126,7 +126,7 @@ def sign_in_with(provider_name: str) -> ResponseReturnValue:
 @limiter.limit(_sign_in_limit)
 def oidc_callback(provider_name: str) -> ResponseReturnValue:
     provider = _provider(provider_name)
-    next_url = session.pop("oidc_next", None) or url_for("pages.home")
+    next_url = session.pop("oidc_next", None) or url_for("home.index")
     try:
         signed_in = oidc.complete_sign_in(provider)
     except oidc.SignInRefused as refused:

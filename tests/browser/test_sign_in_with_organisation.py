@@ -63,7 +63,7 @@ def at_the_provider(visitor: Any, email: str) -> None:
 def test_a_partner_signs_in_with_their_organisations_account_and_signs_out_of_both(visitor, oidc):
     oidc.add_account("partner@example.org", amr=["pwd"])
     at_the_provider(visitor, "partner@example.org")
-    assert visitor.page.url == visitor.base_url + "/"
+    assert visitor.page.url == visitor.base_url + "/home"
     visitor.goto("/account")
     expect(visitor.page.get_by_text("partner@example.org")).to_be_visible()
 

@@ -72,7 +72,7 @@ def test_the_csp_lets_signing_out_go_on_to_the_provider(database_url, make_app, 
 
 def test_a_partner_signs_in_with_their_organisations_account(client, oidc, world):
     response = signs_in(client, oidc, world.partner)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert signed_in(client)
     assert world.partner.email in client.get("/account").soup.main.get_text()
     # The same session as a password makes: a row, a sign-in time, an audit event.
@@ -273,7 +273,7 @@ def code_required(app):
 
 def test_staff_whose_provider_asserts_mfa_are_not_asked_for_the_portals_code(client, oidc, world, code_required):
     response = signs_in(client, oidc, world.practitioner, amr=["pwd", "mfa"])
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/home"
     assert signed_in(client)
 
 
@@ -281,7 +281,7 @@ def test_an_acr_configured_as_mfa_counts_too(app, client, oidc, world, code_requ
     app.config["OIDC_PROVIDERS"] = (provider_settings(oidc, mfa_acr=("urn:example:mfa",)),)
     oidc.add_account(world.practitioner.email, acr="urn:example:mfa")
     response = client.get(through_provider(start(client), world.practitioner.email))
-    assert response.headers["Location"] == "/" and signed_in(client)
+    assert response.headers["Location"] == "/home" and signed_in(client)
 
 
 def test_staff_who_used_only_a_password_give_the_portals_code(client, oidc, world, code_required):

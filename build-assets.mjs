@@ -18,6 +18,9 @@ writeFileSync(`${out}/portal.css`, result.css);
 const govuk = "node_modules/govuk-frontend/dist/govuk";
 cpSync(`${govuk}/govuk-frontend.min.js`, `${out}/govuk-frontend.min.js`);
 cpSync("static/src/portal.mjs", `${out}/portal.js`);
+// The council's own icon (GOV.UK's favicon is the crown, and a council service is not GOV.UK).
+cpSync("static/src/favicon.ico", `${out}/favicon.ico`);
+cpSync("static/src/favicon.svg", `${out}/favicon.svg`);
 mkdirSync(`${out}/assets`, { recursive: true });
 cpSync(`${govuk}/assets/images`, `${out}/assets/images`, { recursive: true });
 console.log(`assets: ${out}/portal.css (${result.css.length} bytes), portal.js, images`);

@@ -14,6 +14,7 @@ from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory.models import (
     DistrictMapping,
     Locality,
@@ -316,8 +317,13 @@ def absence_people(by: User) -> list[User]:
 
 
 def cover_people(by: User) -> list[User]:
-    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
-    return list(db.session.scalars(query))
+    """Whom `by` may name as cover: active practitioners and managers (never an admin, who runs the system and
+    answers no partner, nor a partner) of the localities `by` looks after: a manager's area (portal.access),
+    the localities a practitioner works for today, any locality for an admin."""
+    if by.role is Role.MANAGER:
+        return access.choosable_staff(by)
+    localities = select(Locality.id) if by.role is Role.ADMIN else access.work_locality_ids(by, on=london_today())
+    return list(db.session.scalars(select(User).where(access.staff_of(localities)).order_by(User.name, User.id)))
 
 
 def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:

@@ -44,6 +44,25 @@ def search() -> ResponseReturnValue:
     )
 
 
+@bp.route("/schools/suggestions")
+@public
+def search_suggestions() -> ResponseReturnValue:
+    """The search box's suggestions as the person types (JavaScript's autocomplete): the best few matches,
+    each with where it is and the link to its page. The search form works without it."""
+    form = DirectorySearchForm(request.args)
+    results = services.search_organisations(form.q.data or "", limit=10) if form.validate() else []
+    return {
+        "results": [
+            {
+                "name": org.name,
+                "hint": ", ".join(part for part in (org.town, org.postcode) if part),
+                "url": url_for("directory.organisation", org_id=org.id),
+            }
+            for org in results
+        ]
+    }
+
+
 @bp.route("/organisations/<int:org_id>")
 @public
 def organisation(org_id: int) -> ResponseReturnValue:

@@ -86,7 +86,7 @@ def test_the_readable_page_is_in_plain_english(app, world, factories, client_for
 
 def test_the_csv_download_is_plain_english_and_safe_in_a_spreadsheet(app, world, factories, client_for):
     factories.ConsultationRequestFactory(
-        organisation=world.school, created_by=world.partner, summary="=HYPERLINK(\"https://evil.invalid\")"
+        organisation=world.school, created_by=world.partner, summary='=HYPERLINK("https://evil.invalid")'
     )
     partner = client_for(world.partner)
     reauthenticate(partner)
@@ -98,7 +98,7 @@ def test_the_csv_download_is_plain_english_and_safe_in_a_spreadsheet(app, world,
     assert rows[0] == ["Section", "Item", "Detail", "Value"]
     assert ["Your account", "", "Email address", world.partner.email] in rows
     [summary] = [r for r in rows if r[0] == "Requests you made" and r[2] == "Summary"]
-    assert summary[3] == "'=HYPERLINK(\"https://evil.invalid\")"  # a leading apostrophe: text, not a formula
+    assert summary[3] == '\'=HYPERLINK("https://evil.invalid")'  # a leading apostrophe: text, not a formula
     assert count(AuditEvent, AuditEvent.action == "user.data_exported", AuditEvent.object_id == world.partner.id) == 1
 
 

@@ -53,13 +53,28 @@ class Headline:
 
     @property
     def trend(self) -> str:
+        """The change since the quarter before in words, with its unit, and whether it is better or worse:
+        "1 working day slower", "3 percentage points better", "2 more, worse", "12 more"."""
         change = self.change
         if change is None:
             return "No comparison"
-        unit = " points" if self.suffix == "%" else ""
         if change == 0:
             return "No change"
-        return f"{'Up' if change > 0 else 'Down'} {abs(change)}{unit}"
+        size = abs(change)
+        if self.suffix.strip() == "working days":  # more days is slower, which says whether it is better
+            return f"{size} working {'day' if size == 1 else 'days'} {'slower' if change > 0 else 'faster'}"
+        better = None if self.higher_is_better is None else (change > 0) == self.higher_is_better
+        if self.suffix == "%":
+            unit = f"percentage {'point' if size == 1 else 'points'}"
+            if better is None:
+                return f"{size} {unit} {'higher' if change > 0 else 'lower'}"
+            return f"{size} {unit} {'better' if better else 'worse'}"
+        amount = (
+            f"{size} {'more' if change > 0 else 'fewer'}"
+            if isinstance(change, int)
+            else (f"{size} {'higher' if change > 0 else 'lower'}")
+        )
+        return amount if better is None else f"{amount}, {'better' if better else 'worse'}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,11 @@ class Report:
     you_said_we_did: list[YouSaidWeDid]
     this: Dashboard
     previous: Dashboard
+
+    @property
+    def title(self) -> str:
+        """What the report covers, for the page, the PDF and the CSV: the localities by name and the quarter."""
+        return f"Quarterly report for {self.filters.scope_label}: {self.filters.period.label}"
 
 
 def headlines(this: Dashboard, previous: Dashboard) -> list[Headline]:
@@ -136,7 +156,7 @@ def report_csv(rep: Report) -> str:
         change = now - then if now is not None and then is not None else ""
         row(section, measure, "No data" if now is None else now, "No data" if then is None else then, change)
 
-    row("Quarterly report", f.period.label, f.period.long_label)
+    row(rep.title, f.period.long_label)
     row("Area", f.scope_label)
     row("Previous quarter", rep.previous_filters.period.label)
     row()

@@ -12,8 +12,10 @@ their organisation's identity provider removed.
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, or_, select, update
 
@@ -21,6 +23,8 @@ from portal.accounts.models import Invitation, PasswordReset, ProviderIdentity, 
 from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.models import AuditEvent, Notification
+from portal.common.spreadsheet import csv_text
+from portal.common.times import format_date, format_datetime
 from portal.directory.models import Locality
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse
@@ -40,12 +44,21 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _json(data: Any) -> Any:
+    """The data with its dates as ISO 8601 and its enums as their values: for a program to read."""
+    if isinstance(data, dict):
+        return {key: _json(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_json(item) for item in data]
+    return _value(data)
+
+
 def _row(obj: Any, *fields: str) -> dict[str, Any]:
-    return {name: _value(getattr(obj, name)) for name in fields}
+    return {name: getattr(obj, name) for name in fields}
 
 
-def export(user: User) -> dict[str, Any]:
-    """Everything held about `user` as plain JSON-ready data. Audited."""
+def _held(user: User) -> dict[str, Any]:
+    """Everything held about `user`, as the models hold it (dates, enums)."""
     requests = db.session.scalars(
         select(ConsultationRequest).where(ConsultationRequest.created_by_id == user.id).order_by(ConsultationRequest.id)
     ).all()
@@ -69,13 +82,11 @@ def export(user: User) -> dict[str, Any]:
         .order_by(AuditEvent.id.desc())
         .limit(500)
     ).all()
-    # A download changes nothing else, so its audit row is written in its own transaction.
-    audit.record_now("user.data_exported", object_type="User", object_id=user.id)
     return {
-        "exported_at": utcnow().isoformat(),
+        "exported_at": utcnow(),
         "account": {
             **_row(user, "name", "email", "job_title", "phone", "created_at", "last_sign_in_at"),
-            "role": user.role.value,
+            "role": user.role,
             "organisation": user.organisation.name if user.organisation else None,
             "locality": user.locality.name if user.locality else None,
         },
@@ -109,6 +120,178 @@ def export(user: User) -> dict[str, Any]:
             for i in db.session.scalars(select(ProviderIdentity).where(ProviderIdentity.user_id == user.id))
         ],
     }
+
+
+def export(user: User) -> dict[str, Any]:
+    """Everything held about `user` as plain JSON-ready data. Audited."""
+    data = _held(user)
+    # A download changes nothing else, so its audit row is written in its own transaction.
+    audit.record_now("user.data_exported", object_type="User", object_id=user.id)
+    return cast(dict[str, Any], _json(data))
+
+
+# --- the same, in plain English (the page and the CSV) ---------------------------------------------
+
+SECTIONS = {
+    "account": "Your account",
+    "requests": "Requests you made",
+    "messages_and_updates_you_wrote": "Messages and updates you wrote",
+    "feedback_under_your_name": "Feedback you gave under your name",
+    "pulse_answers": "Your answers after closed requests",
+    "session_bookings": "Your session bookings",
+    "meeting_answers": "Your answers to meeting invitations",
+    "notifications": "Notifications sent to you",
+    "sign_ins": "Your sign-ins",
+    "organisation_accounts_you_sign_in_with": "Organisation accounts you sign in with",
+}
+LABELS = {
+    "name": "Name",
+    "email": "Email address",
+    "job_title": "Job title",
+    "phone": "Phone",
+    "created_at": "Date",
+    "last_sign_in_at": "Last signed in",
+    "role": "Role",
+    "organisation": "Organisation",
+    "locality": "Locality",
+    "reference": "Reference",
+    "kind": "Type",
+    "status": "Status",
+    "received_at": "Received",
+    "closed_at": "Closed",
+    "summary": "Summary",
+    "help_wanted": "Help wanted",
+    "outcome": "Outcome",
+    "outcome_summary": "What happens next",
+    "promises_made_to_you": "Promises made to you",
+    "request": "Request",
+    "at": "Date",
+    "text": "What was written",
+    "theme": "Theme",
+    "rating": "Rating (out of 5)",
+    "helpful": "Was the consultation helpful?",
+    "knew_what_next": "Did you know what would happen next?",
+    "session": "Session",
+    "cancelled_at": "Cancelled",
+    "attended": "Attended",
+    "meeting": "Meeting",
+    "answer": "Answer",
+    "attendees": "Who will attend",
+    "answered_at": "Answered",
+    "action": "What happened",
+    "ip_address": "From (IP address)",
+    "due_on": "Due",
+    "kept_at": "Kept",
+    "subject": "Subject",
+    "link": "Link in the portal",
+    "read_at": "Read",
+    "issuer": "Organisation's sign-in service",
+    "last_used_at": "Last used",
+}
+# The account was created: said so, rather than a bare "Date".
+ACCOUNT_LABELS = {**LABELS, "created_at": "Account created"}
+SIGN_IN_ACTIONS = {
+    "sign_in": "Signed in",
+    "sign_in.succeeded": "Signed in",
+    "sign_in.failed": "Sign-in failed",
+    "sign_in.locked": "Sign-in refused: account locked",
+    "sign_in.code_accepted": "Code from the authenticator app accepted",
+    "sign_in.code_refused": "Code from the authenticator app refused",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a person's data: a heading, its columns and its rows of plain-English text."""
+
+    key: str
+    heading: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+def _plain(value: Any) -> str:
+    """A value as a person reads it: "7 April 2026 at 8:50am", "Advice given", "Yes"."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, enum.Enum):
+        label = getattr(value, "label", None)
+        return str(label) if isinstance(label, str) else str(value.value).replace("_", " ").capitalize()
+    return str(value)
+
+
+def _promise(promise: dict[str, Any]) -> str:
+    text = f"{promise['text']} (due {_plain(promise['due_on'])}"
+    return text + (f", kept {_plain(promise['kept_at'])})" if promise["kept_at"] else ", not kept yet)")
+
+
+def _cell(key: str, value: Any) -> str:
+    if key == "promises_made_to_you":
+        return "\n".join(_promise(p) for p in value) or "None"
+    if key == "action":
+        return SIGN_IN_ACTIONS.get(str(value), str(value).replace("_", " ").replace(".", ": ").capitalize())
+    return _plain(value)
+
+
+def _sections(data: dict[str, Any]) -> list[Section]:
+    account = data["account"]
+    sections = [
+        Section(
+            "account",
+            SECTIONS["account"],
+            ["Detail", "Value"],
+            [[ACCOUNT_LABELS[key], _cell(key, value) or "None"] for key, value in account.items()],
+        )
+    ]
+    for key, heading in SECTIONS.items():
+        if key == "account":
+            continue
+        items = data[key]
+        columns = list(items[0]) if items else []
+        sections.append(
+            Section(
+                key,
+                heading,
+                [LABELS[c] for c in columns],
+                [[_cell(c, item[c]) for c in columns] for item in items],
+            )
+        )
+    return sections
+
+
+@dataclass(frozen=True)
+class Readable:
+    exported_at: str
+    sections: list[Section]
+
+
+def readable_export(user: User) -> Readable:
+    """Everything held about `user` in plain English (the "Your data" page). Audited as an export."""
+    data = _held(user)
+    audit.record_now("user.data_exported", object_type="User", object_id=user.id)
+    return Readable(format_datetime(data["exported_at"]), _sections(data))
+
+
+def export_csv(user: User) -> str:
+    """Everything held about `user` as CSV in plain English: one row per detail (section, item, what, value),
+    as the sections have different columns. Every cell is neutralised against formula injection. Audited."""
+    readable = readable_export(user)
+    rows: list[list[object]] = [["Section", "Item", "Detail", "Value"]]
+    for section in readable.sections:
+        if section.key == "account":
+            rows += [[section.heading, "", label, value] for label, value in section.rows]
+            continue
+        for number, row in enumerate(section.rows, start=1):
+            rows += [
+                [section.heading, number, column, value] for column, value in zip(section.columns, row, strict=True)
+            ]
+    return csv_text(rows)
 
 
 def erase(user: User, *, by: User) -> None:

@@ -272,7 +272,9 @@ def confirm_password() -> ResponseReturnValue:
 @recent_password_required
 def your_data() -> ResponseReturnValue:
     """Subject access, as a page to read."""
-    return render_template("accounts/your_data.html", data=personal_data.export(current_person()), title="Your data")
+    return render_template(
+        "accounts/your_data.html", data=personal_data.readable_export(current_person()), title="Your data"
+    )
 
 
 @bp.route("/account/your-data.json")
@@ -286,6 +288,21 @@ def export_data() -> ResponseReturnValue:
         mimetype="application/json",
         headers={
             "Content-Disposition": 'attachment; filename="partner-portal-your-data.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/account/your-data.csv")
+@role_required()
+@recent_password_required
+def export_data_csv() -> ResponseReturnValue:
+    """Subject access as a spreadsheet: the page's plain English, one row per detail."""
+    return Response(
+        personal_data.export_csv(current_person()),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": 'attachment; filename="partner-portal-your-data.csv"',
             "Cache-Control": "no-store",
         },
     )

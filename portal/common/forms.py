@@ -20,6 +20,9 @@ from portal.common.times import LONDON, ONLINE_LINK, london_today, on_day_at, pa
 from portal.models_base import utcnow
 
 TIME_HINT = "For example, 9:30am or 14:30"
+# A select of many people or organisations: static/src/portal.mjs lets the person type to narrow it
+# (accessible-autocomplete); without JavaScript it stays a select.
+LONG_LIST: dict[str, Any] = {"data-portal-autocomplete": True}
 
 
 class ConfirmForm(FlaskForm):

@@ -12,22 +12,12 @@ from sqlalchemy import or_, select
 
 from portal.accounts.models import User
 from portal.common import audit
+from portal.common.spreadsheet import safe_cell
 from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFigures, dashboard
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
 from portal.requests.models import Step
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str | int | Decimal:
-    """A CSV cell that a spreadsheet will not run as a formula: a leading apostrophe neutralises text.
-    Numbers are written as numbers (a negative change stays -2): a number is never a formula."""
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def show(value: object, suffix: str = "") -> str:
@@ -63,13 +53,28 @@ class Headline:
 
     @property
     def trend(self) -> str:
+        """The change since the quarter before in words, with its unit, and whether it is better or worse:
+        "1 working day slower", "3 percentage points better", "2 more, worse", "12 more"."""
         change = self.change
         if change is None:
             return "No comparison"
-        unit = " points" if self.suffix == "%" else ""
         if change == 0:
             return "No change"
-        return f"{'Up' if change > 0 else 'Down'} {abs(change)}{unit}"
+        size = abs(change)
+        if self.suffix.strip() == "working days":  # more days is slower, which says whether it is better
+            return f"{size} working {'day' if size == 1 else 'days'} {'slower' if change > 0 else 'faster'}"
+        better = None if self.higher_is_better is None else (change > 0) == self.higher_is_better
+        if self.suffix == "%":
+            unit = f"percentage {'point' if size == 1 else 'points'}"
+            if better is None:
+                return f"{size} {unit} {'higher' if change > 0 else 'lower'}"
+            return f"{size} {unit} {'better' if better else 'worse'}"
+        amount = (
+            f"{size} {'more' if change > 0 else 'fewer'}"
+            if isinstance(change, int)
+            else (f"{size} {'higher' if change > 0 else 'lower'}")
+        )
+        return amount if better is None else f"{amount}, {'better' if better else 'worse'}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,11 @@ class Report:
     you_said_we_did: list[YouSaidWeDid]
     this: Dashboard
     previous: Dashboard
+
+    @property
+    def title(self) -> str:
+        """What the report covers, for the page, the PDF and the CSV: the localities by name and the quarter."""
+        return f"Quarterly report for {self.filters.scope_label}: {self.filters.period.label}"
 
 
 def headlines(this: Dashboard, previous: Dashboard) -> list[Headline]:
@@ -146,7 +156,7 @@ def report_csv(rep: Report) -> str:
         change = now - then if now is not None and then is not None else ""
         row(section, measure, "No data" if now is None else now, "No data" if then is None else then, change)
 
-    row("Quarterly report", f.period.label, f.period.long_label)
+    row(rep.title, f.period.long_label)
     row("Area", f.scope_label)
     row("Previous quarter", rep.previous_filters.period.label)
     row()

@@ -81,7 +81,7 @@ def _report() -> quarterly.Report:
 @role_required(Role.MANAGER)
 def report() -> ResponseReturnValue:
     rep = _report()
-    return render_template("dashboards/report.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep)
+    return render_template("dashboards/report.html", title=rep.title, rep=rep)
 
 
 def _filename(rep: quarterly.Report, extension: str) -> str:
@@ -93,9 +93,7 @@ def _filename(rep: quarterly.Report, extension: str) -> str:
 @role_required(Role.MANAGER)
 def report_pdf() -> ResponseReturnValue:
     rep = _report()
-    html = render_template(
-        "dashboards/report_print.html", title=f"Quarterly report: {rep.filters.period.label}", rep=rep
-    )
+    html = render_template("dashboards/report_print.html", title=rep.title, rep=rep)
     pdf = render_pdf(html)
     quarterly.record_export(rep, by=current_person(), file_format="pdf")
     return Response(

@@ -110,8 +110,16 @@ class Filters:
         return Filters(self.area, period, self.locality, self.pod, self.practitioner, self.today)
 
     @property
+    def localities_label(self) -> str:
+        """The localities the figures cover, by name: "Coalville, Melton and Blaby"."""
+        names = [self.locality.name] if self.locality else sorted(loc.name for loc in self.area.localities)
+        if not names:
+            return "No localities"
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+    @property
     def scope_label(self) -> str:
-        parts = [self.locality.name if self.locality else "All localities in your area"]
+        parts = [self.localities_label]
         if self.pod is not None:
             parts.append(f"pod {self.pod.name}")
         if self.practitioner is not None:

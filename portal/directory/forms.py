@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
-from portal.common.forms import ConfirmForm, GovDateField
+from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -57,8 +57,10 @@ class LocalityForm(FlaskForm):
             Length(max=120, message="Name must be 120 characters or fewer"),
         ],
     )
-    lead_id = SelectField("Locality lead", widget=GovSelect(), coerce=_id, validate_choice=False)
-    manager_id = SelectField("Locality manager", widget=GovSelect(), coerce=_id, validate_choice=False)
+    lead_id = SelectField("Locality lead", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST)
+    manager_id = SelectField(
+        "Locality manager", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST
+    )
     front_door_phone = StringField(
         "Front Door phone number",
         widget=GovTextInput(),
@@ -182,7 +184,7 @@ class PodCreateForm(FlaskForm):
 
 
 class PodMemberAddForm(FlaskForm):
-    user_id = SelectField("Member of staff", widget=GovSelect(), coerce=_id, validate_choice=False)
+    user_id = SelectField("Member of staff", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST)
     pod_role = SelectField(
         "Role in the pod",
         widget=GovSelect(),
@@ -210,7 +212,9 @@ class PodMemberRemoveForm(ConfirmForm):
 
 
 class AbsenceForm(FlaskForm):
-    user_id = SelectField("Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False)
+    user_id = SelectField(
+        "Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST
+    )
     starts_on = GovDateField("First day away", what="the first day away", example_in=7)
     ends_on = GovDateField("Last day away", what="the last day away", example_in=11)
     cover_id = SelectField(
@@ -218,6 +222,7 @@ class AbsenceForm(FlaskForm):
         widget=GovSelect(),
         coerce=_id,
         validate_choice=False,
+        render_kw=LONG_LIST,
         description="Partners will be told to contact this person instead.",
     )
     submit = SubmitField("Save absence", widget=GovSubmitInput())

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import access
-from portal.accounts.services import staff_choices
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.permissions import public, role_required
@@ -42,6 +41,25 @@ def search() -> ResponseReturnValue:
         results=results,
         title=f"Results for ‘{form.q.data}’" if form.q.data and not form.errors else "Find your locality lead",
     )
+
+
+@bp.route("/schools/suggestions")
+@public
+def search_suggestions() -> ResponseReturnValue:
+    """The search box's suggestions as the person types (JavaScript's autocomplete): the best few matches,
+    each with where it is and the link to its page. The search form works without it."""
+    form = DirectorySearchForm(request.args)
+    results = services.search_organisations(form.q.data or "", limit=10) if form.validate() else []
+    return {
+        "results": [
+            {
+                "name": org.name,
+                "hint": ", ".join(part for part in (org.town, org.postcode) if part),
+                "url": url_for("directory.organisation", org_id=org.id),
+            }
+            for org in results
+        ]
+    }
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -81,7 +99,8 @@ def edit_locality(locality_id: int) -> ResponseReturnValue:
 
 def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
     form = LocalityForm(obj=locality)
-    form.set_staff([(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in staff_choices()])
+    staff = services.appointable_staff(current_user, locality)
+    form.set_staff([(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in staff])
     if request.method == "GET" and locality is not None:
         form.lead_id.data = locality.lead_id or 0
         form.manager_id.data = locality.manager_id or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access
@@ -14,6 +14,7 @@ from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.directory.models import (
     DistrictMapping,
     Locality,
@@ -170,11 +171,28 @@ def ensure_can_manage(user: User, locality: Locality) -> None:
         raise NotFound
 
 
-def _check_staff(user_id: int | None, *, label: str) -> User | None:
+def _appointable(by: User, locality: Locality | None) -> ColumnElement[bool]:
+    """A condition on User: whom `by` may appoint as a locality's lead or manager. Practitioners and managers,
+    never an admin or a partner; a manager only the staff of their area (portal.access), admins anyone's.
+    The locality's current lead and manager stay choosable while they are active staff."""
+    if by.role is Role.ADMIN:
+        return and_(User.role.in_(access.CHOOSABLE_ROLES), User.disabled_at.is_(None))
+    current = [i for i in (locality.lead_id, locality.manager_id) if i] if locality else []
+    kept = and_(User.id.in_(current), User.role.in_(access.CHOOSABLE_ROLES), User.disabled_at.is_(None))
+    return or_(access.choosable_by(by), kept)
+
+
+def appointable_staff(by: User, locality: Locality | None) -> list[User]:
+    """Whom `by` may appoint as the locality's lead or manager (see `_appointable`), by name."""
+    query = select(User).where(_appointable(by, locality)).order_by(User.name, User.id)
+    return list(db.session.scalars(query))
+
+
+def _check_staff(user_id: int | None, *, label: str, by: User, locality: Locality | None) -> User | None:
     if user_id is None:
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_staff:
+    user = db.session.scalar(select(User).where(User.id == user_id, _appointable(by, locality)))
+    if user is None:
         raise DomainError(f"Select a member of staff as the {label}")
     return user
 
@@ -204,8 +222,8 @@ def save_locality(
         query = query.where(Locality.id != locality.id)
     if db.session.scalar(query.limit(1)) is not None:
         raise DomainError("There is already a locality with this name")
-    _check_staff(lead_id, label="locality lead")
-    _check_staff(manager_id, label="locality manager")
+    _check_staff(lead_id, label="locality lead", by=by, locality=locality)
+    _check_staff(manager_id, label="locality manager", by=by, locality=locality)
     if locality is None:
         locality = Locality()
         db.session.add(locality)
@@ -331,8 +349,13 @@ def absence_people(by: User) -> list[User]:
 
 
 def cover_people(by: User) -> list[User]:
-    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
-    return list(db.session.scalars(query))
+    """Whom `by` may name as cover: active practitioners and managers (never an admin, who runs the system and
+    answers no partner, nor a partner) of the localities `by` looks after: a manager's area (portal.access),
+    the localities a practitioner works for today, any locality for an admin."""
+    if by.role is Role.MANAGER:
+        return access.choosable_staff(by)
+    localities = select(Locality.id) if by.role is Role.ADMIN else access.work_locality_ids(by, on=london_today())
+    return list(db.session.scalars(select(User).where(access.staff_of(localities)).order_by(User.name, User.id)))
 
 
 def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, 
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.common.forms import FreeTextArea, IdentifierConfirmation
+from portal.common.forms import LONG_LIST, FreeTextArea, IdentifierConfirmation
 from portal.feedback.models import Theme
 from portal.feedback.services import RATING_WORDS
 
@@ -127,6 +127,7 @@ class RecognitionForm(IdentifierConfirmation, FlaskForm):
     organisation_id = SelectField(
         "Who do you want to thank?",
         widget=GovSelect(),
+        render_kw=LONG_LIST,
         validators=[InputRequired(message="Select an organisation")],
         invalid_choice_message="Select an organisation",
     )

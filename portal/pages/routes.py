@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import text
@@ -45,6 +47,25 @@ def cookies() -> ResponseReturnValue:
 @public
 def feedback_contact() -> ResponseReturnValue:
     return render_template("pages/contact.html", title="Contact and feedback")
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon() -> ResponseReturnValue:
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says; build-assets.mjs puts it in dist.
+    # A few hundred bytes, read whole: no open file is left to whoever forgets to close the response.
+    icon = (Path(current_app.static_folder or "static") / "dist" / "favicon.ico").read_bytes()
+    response = Response(icon, mimetype="image/x-icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@bp.route("/admin")
+@role_required(Role.MANAGER, Role.ADMIN)
+def admin() -> ResponseReturnValue:
+    # The menu's one "Admin" entry for managers, so the service navigation fits on one line.
+    return render_template("pages/admin.html", title="Admin")
 
 
 @bp.route("/healthz")

@@ -22,6 +22,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.enable_user": ADMINS,
     "accounts.erase_user": ADMINS,
     "accounts.export_data": ANY_SIGNED_IN,
+    "accounts.export_data_csv": ANY_SIGNED_IN,
     "accounts.your_data": ANY_SIGNED_IN,
     "accounts.confirm_password": ANY_SIGNED_IN,
     "accounts.enter_code": EVERYONE,

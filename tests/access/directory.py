@@ -9,6 +9,7 @@ from tests.access import ADMINS, EVERYONE, MANAGERS, STAFF
 
 ACCESS: dict[str, frozenset[Any]] = {
     "directory.search": EVERYONE,
+    "directory.search_suggestions": EVERYONE,
     "directory.organisation": EVERYONE,
     "directory.localities": MANAGERS,
     "directory.new_locality": ADMINS,

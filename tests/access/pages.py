@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access import ADMINS, EVERYONE
+from tests.access import ADMINS, EVERYONE, MANAGERS
 
 ACCESS: dict[str, frozenset[Any]] = {
     "pages.home": EVERYONE,
@@ -13,6 +13,8 @@ ACCESS: dict[str, frozenset[Any]] = {
     "pages.cookies": EVERYONE,
     "pages.feedback_contact": EVERYONE,
     "pages.healthz": EVERYONE,
+    "pages.favicon": EVERYONE,
+    "pages.admin": MANAGERS,
     "pages.failed_messages": ADMINS,
     "pages.retry_message": ADMINS,
 }

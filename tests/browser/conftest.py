@@ -118,8 +118,8 @@ class Visitor:
 def visitor_factory(browser: Browser, live_server: LiveServer) -> Iterator[Any]:
     contexts = []
 
-    def make() -> Visitor:
-        context = browser.new_context()
+    def make(*, viewport: dict[str, int] | None = None) -> Visitor:
+        context = browser.new_context(viewport=viewport) if viewport else browser.new_context()
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

@@ -53,8 +53,11 @@ def test_a_partner_confirms_their_password_then_reads_their_data(visitor):
         )
     ).to_be_visible()
     with visitor.page.expect_download() as download:
-        visitor.page.get_by_role("link", name="Download it as a file (JSON)").click()
+        visitor.page.get_by_role("link", name="Download it for another program (JSON)").click()
     assert download.value.suggested_filename == "partner-portal-your-data.json"
+    with visitor.page.expect_download() as download:
+        visitor.page.get_by_role("link", name="Download it as a spreadsheet (CSV)").click()
+    assert download.value.suggested_filename == "partner-portal-your-data.csv"
 
 
 def test_an_admin_sees_what_erasure_does_before_confirming(visitor):

@@ -55,7 +55,7 @@ def test_a_request_from_asking_to_the_outcome(visitor_factory):
     summary = page.get_by_label("What is worrying you, or what is your question?")
     summary.fill("Attendance is down to 70% this term. Jayden Smith in Year 4 says he is worried about home.")
     partner.submit("Send request")
-    expect(page.locator("form")).to_contain_text("Remove the name (Jayden Smith)")
+    expect(page.locator("main form")).to_contain_text("Remove the name (Jayden Smith)")
     summary = page.get_by_label("What is worrying you, or what is your question?")
     summary.fill("Attendance is down to 70% this term and he says he is worried about home.")
     partner.submit("Send request")

@@ -3,7 +3,10 @@ the person from the records that stay)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 from sqlalchemy import select
 
@@ -55,6 +58,49 @@ def test_the_readable_page_shows_the_same_data(app, world, factories, client_for
     reauthenticate(partner)
     page = partner.get("/account/your-data").get_data(as_text=True)
     assert mine.reference in page and world.partner.email in page and "Requests you made" in page
+
+
+def test_the_readable_page_is_in_plain_english(app, world, factories, client_for):
+    from datetime import UTC, datetime
+
+    from portal.requests.models import Outcome, RequestStatus
+
+    factories.ConsultationRequestFactory(
+        organisation=world.school,
+        created_by=world.partner,
+        status=RequestStatus.CLOSED,
+        outcome=Outcome.ADVICE_GIVEN,
+        received_at=datetime(2026, 4, 7, 7, 50, tzinfo=UTC),  # 8:50am in London (summer time)
+    )
+    partner = client_for(world.partner)
+    reauthenticate(partner)
+    page = partner.get("/account/your-data")
+    text = " ".join(page.soup.select_one("main").get_text().split())
+    assert "7 April 2026 at 8:50am" in text
+    assert "Advice given" in text
+    headers = [th.get_text(strip=True) for th in page.soup.select("#requests + div th")]
+    assert "Received" in headers and "Outcome" in headers
+    # No names from the code, no ISO timestamps.
+    assert "advice_given" not in text and "received_at" not in text and "Received at" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)
+
+
+def test_the_csv_download_is_plain_english_and_safe_in_a_spreadsheet(app, world, factories, client_for):
+    factories.ConsultationRequestFactory(
+        organisation=world.school, created_by=world.partner, summary='=HYPERLINK("https://evil.invalid")'
+    )
+    partner = client_for(world.partner)
+    reauthenticate(partner)
+    response = partner.get("/account/your-data.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert 'filename="partner-portal-your-data.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Section", "Item", "Detail", "Value"]
+    assert ["Your account", "", "Email address", world.partner.email] in rows
+    [summary] = [r for r in rows if r[0] == "Requests you made" and r[2] == "Summary"]
+    assert summary[3] == '\'=HYPERLINK("https://evil.invalid")'  # a leading apostrophe: text, not a formula
+    assert count(AuditEvent, AuditEvent.action == "user.data_exported", AuditEvent.object_id == world.partner.id) == 1
 
 
 def test_a_partner_downloads_their_own_data_and_nobody_elses(app, world, factories, client_for):

@@ -7,6 +7,7 @@ import csv
 import io
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from portal.common.roles import Role
 from portal.dashboards import services
 from portal.dashboards.figures import Cell, Dashboard, dashboard
+from portal.extensions import db
 from portal.feedback.models import Theme
 from portal.requests.models import Step
 from portal.sessions.models import SessionKind
@@ -198,20 +200,45 @@ def test_the_page_shows_the_figures_and_suppresses_small_school_counts(manager, 
     assert "Meadow Lane" not in page.get_data(as_text=True)
 
 
+def test_the_report_link_carries_the_dashboards_filters_and_the_report_names_the_localities(
+    manager, world, known, factories
+):
+    pod = factories.PodFactory(locality=world.locality, name="North pod")
+    page = manager.get(f"/dashboards?period={QUARTER}&locality={world.locality.id}&pod={pod.id}")
+    link = page.soup.find("a", string=lambda text: bool(text and text.startswith("Quarterly report")))
+    query = parse_qs(urlsplit(link["href"]).query)
+    assert query == {"period": [QUARTER], "locality": [str(world.locality.id)], "pod": [str(pod.id)]}
+    report = manager.get(link["href"])
+    assert report.status_code == 200
+    assert report.soup.h1.get_text(strip=True) == "Quarterly report for Northfield, pod North pod: Q3 2025–26"
+    # The whole area (the manager manages Southmere too): its localities by name, never "All localities in your area".
+    world.other_locality.manager_id = world.manager.id
+    db.session.commit()
+    area = manager.get(f"/dashboards/report?period={QUARTER}")
+    assert area.soup.h1.get_text(strip=True) == "Quarterly report for Northfield and Southmere: Q3 2025–26"
+    assert "All localities" not in area.get_data(as_text=True)
+    table = list(
+        csv.reader(io.StringIO(manager.get(f"/dashboards/report.csv?period={QUARTER}").get_data(as_text=True)))
+    )
+    assert table[0][0] == "Quarterly report for Northfield and Southmere: Q3 2025–26"
+
+
 def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, known):
     from pypdf import PdfReader
 
     page = manager.get(f"/dashboards/report?period={QUARTER}&locality={world.locality.id}")
     assert page.status_code == 200
     headlines = rows(page, "table-headlines")
-    assert headlines["Requests received"] == ["9", "1", "Up 8"]
-    assert headlines["Acknowledged within the service level"] == ["50%", "100%", "Down 50 points"]
+    assert headlines["Requests received"] == ["9", "1", "8 more"]
+    assert headlines["Acknowledged within the service level"] == ["50%", "100%", "50 percentage points worse"]
     assert headlines["Median working days to share the outcome"] == ["6 working days", "No data", "No comparison"]
     assert headlines["Promises kept by their due date"] == ["50%", "No data", "No comparison"]
-    assert headlines["Average feedback rating (out of 5)"] == ["3.7", "3.0", "Up 0.7"]
+    assert headlines["Average feedback rating (out of 5)"] == ["3.7", "3.0", "0.7 higher, better"]
     assert headlines["Found the consultation helpful"] == ["67%", "No data", "No comparison"]
     assert headlines["Schools represented at partnership meetings"] == ["67%", "No data", "No comparison"]
     assert "Every promise now has a date and a reminder." in page.get_data(as_text=True)
+    # The report names what it covers: the locality and the quarter.
+    assert page.soup.h1.get_text(strip=True) == "Quarterly report for Northfield: Q3 2025–26"
 
     response = manager.get(f"/dashboards/report.csv?period={QUARTER}&locality={world.locality.id}")
     assert response.status_code == 200
@@ -219,7 +246,8 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     assert "attachment" in response.headers["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     by_measure = {(row[0], row[1]): row[2:] for row in table if len(row) >= 3}
-    assert by_measure[("Headline", "Requests received")] == ["9", "1", "Up 8"]
+    assert table[0][0] == "Quarterly report for Northfield: Q3 2025–26"
+    assert by_measure[("Headline", "Requests received")] == ["9", "1", "8 more"]
     assert by_measure[("Headline", "Median working days to acknowledge")] == [
         "1 working day",
         "1 working day",
@@ -249,9 +277,9 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     assert pdf.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.get_data()))
     text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
-    assert "Quarterly report: Q3 2025–26" in text
-    assert "Requests received 9 1 Up 8" in text
-    assert "Acknowledged within the service level 50% 100% Down 50 points" in text
+    assert "Quarterly report for Northfield: Q3 2025–26" in text
+    assert "Requests received 9 1 8 more" in text
+    assert "Acknowledged within the service level 50% 100% 50 percentage points worse" in text
     assert "Every promise now has a date and a reminder." in text
     # Tagged: a structure tree and the PDF/UA identification.
     root = reader.trailer["/Root"]

@@ -134,6 +134,27 @@ def test_partners_and_disabled_staff_cannot_cover(client_for, world, staff_in):
         assert row_counts() == before
 
 
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.MANAGER, Role.ADMIN])
+def test_the_cover_is_chosen_from_the_staff_of_the_area_never_an_admin(client_for, world, role):
+    client = client_for(role)
+    options = client.get("/absences/new").soup.select("#cover_id option")
+    covers = {o.get_text().split(" (")[0] for o in options if o["value"] != "0"}
+    assert world.admin.name not in covers  # the system admin runs the system and answers no partner
+    assert {world.practitioner.name, world.manager.name} <= covers
+    if role is not Role.ADMIN:  # the other locality's staff are not theirs to name
+        assert world.other_practitioner.name not in covers
+        assert world.other_manager.name not in covers
+    away, cover = world.practitioner, world.manager
+    # Naming the admin anyway (a forged post) is refused, and nothing is saved.
+    before = row_counts()
+    page = post(client, "/absences/new", absence_data(away, world.admin, today(), today()))
+    assert_error_page(page, "Select who will cover from the list")
+    assert row_counts() == before
+    # Someone from the list is accepted.
+    post(client, "/absences/new", absence_data(away, cover, today(), today()))
+    assert count(StaffAbsence, StaffAbsence.cover_id == cover.id) == 1
+
+
 # --- what the form refuses ------------------------------------------------------------------------
 
 

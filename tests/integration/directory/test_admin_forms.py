@@ -39,6 +39,27 @@ def audit_actions(object_type: str, object_id: int) -> list[str]:
 # --- creating a locality --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.ADMIN])
+def test_the_lead_and_manager_are_chosen_from_staff_never_an_admin(client_for, world, role):
+    """A manager appoints the staff of their area; an admin any locality's practitioners and managers; nobody
+    appoints an admin (who runs the system) or a partner, even by forging the post."""
+    client = client_for(role)
+    page = client.get(f"/localities/{world.locality.id}/edit")
+    offered = {o["value"] for o in page.soup.select("#lead_id option")} - {"0"}
+    assert str(world.admin.id) not in offered and str(world.partner.id) not in offered
+    assert {str(world.practitioner.id), str(world.manager.id)} <= offered
+    assert (str(world.other_practitioner.id) in offered) is (role is Role.ADMIN)
+    for someone in (world.admin, world.partner) if role is Role.ADMIN else (world.admin, world.other_practitioner):
+        before = row_counts()
+        page = post(
+            client,
+            f"/localities/{world.locality.id}/edit",
+            locality_data(name=world.locality.name, lead_id=someone.id, manager_id=world.manager.id),
+        )
+        assert_error_page(page, "Select a locality lead from the list")
+        assert row_counts() == before
+
+
 def test_an_admin_adds_a_locality_with_its_lead_and_manager(client_for, world):
     client = client_for(Role.ADMIN)
     assert client.get("/localities/new").status_code == 200

@@ -117,3 +117,25 @@ def test_a_stacked_chart_draws_one_segment_per_non_zero_value_and_a_legend():
     assert len(rects) == 3 + 4  # segments, then the legend's keys
     assert float(rects[0]["width"]) == charts.BAR_AREA
     assert [t.get_text() for t in soup.find_all("text")][:2] == ["October", "6"]
+
+
+@pytest.mark.parametrize(
+    ("now", "then", "suffix", "higher_is_better", "words"),
+    [
+        (3, 2, " working days", False, "1 working day slower"),
+        (2, 5, " working days", False, "3 working days faster"),
+        (70, 67, "%", True, "3 percentage points better"),
+        (66, 67, "%", True, "1 percentage point worse"),
+        (12, 9, "", None, "3 more"),
+        (8, 9, "", None, "1 fewer"),
+        (4, 2, "", False, "2 more, worse"),
+        (1, 2, "", False, "1 fewer, better"),
+        (Decimal("3.7"), Decimal("3.0"), "", True, "0.7 higher, better"),
+        (5, 5, "%", True, "No change"),
+        (None, 5, "%", True, "No comparison"),
+    ],
+)
+def test_trends_are_worded_as_better_or_worse_with_their_units(now, then, suffix, higher_is_better, words):
+    from portal.dashboards.report import Headline
+
+    assert Headline("A measure", now, then, suffix, higher_is_better=higher_is_better).trend == words

@@ -185,8 +185,8 @@ def responsiveness(f: Filters) -> Responsiveness:
             func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
         )
         .select_from(p)
-        .join(r, r.id == p.request_id)
-        .where(p.due_on >= f.period.start, p.due_on <= f.period.end, r.locality_id.in_(f.locality_ids))
+        # The promise's own copy of its request's locality: through ix_promise_locality_due, no join.
+        .where(p.locality_id.in_(f.locality_ids), p.due_on >= f.period.start, p.due_on <= f.period.end)
     )
     if f.worker_ids is not None:
         promise_query = promise_query.where(p.made_by_id.in_(f.worker_ids))
@@ -317,19 +317,20 @@ def _theme_cells(f: Filters, periods: Sequence[Period]) -> dict[Theme, list[Cell
 def _pulse(f: Filters, period: Period) -> tuple[int, int, int]:
     pr, r = PulseResponse, ConsultationRequest
     start, end = utc_bounds(period)
-    count, helpful, knew = db.session.execute(
-        _request_scope(
-            f,
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((pr.helpful, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((pr.knew_what_next, 1), else_=0)), 0),
-            )
-            .select_from(pr)
-            .join(r, r.id == pr.request_id)
-            .where(pr.created_at >= start, pr.created_at < end),
+    # The answer's own copy of its request's locality: through ix_pulse_response_locality_created, joining
+    # the requests only to filter by their worker.
+    query = (
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((pr.helpful, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((pr.knew_what_next, 1), else_=0)), 0),
         )
-    ).one()
+        .select_from(pr)
+        .where(pr.locality_id.in_(f.locality_ids), pr.created_at >= start, pr.created_at < end)
+    )
+    if f.worker_ids is not None:
+        query = query.join(r, r.id == pr.request_id).where(r.worker_id.in_(f.worker_ids))
+    count, helpful, knew = db.session.execute(query).one()
     return count, int(helpful), int(knew)
 
 

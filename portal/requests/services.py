@@ -416,7 +416,7 @@ def make_promise(req: ConsultationRequest, *, by: User, text: str, due_on: date)
         raise DomainError("You cannot make a promise on a closed request")
     if due_on < london_today():
         raise DomainError("The promise's date must be today or in the future")
-    promise = Promise(made_by_id=by.id, text=text.strip(), due_on=due_on)
+    promise = Promise(made_by_id=by.id, locality_id=req.locality_id, text=text.strip(), due_on=due_on)
     req.promises.append(promise)
     _event(req, EventKind.PROMISE_MADE, by=by, text=f"{promise.text} (by {format_date(due_on)})")
     audit.record("promise.made", obj=req)

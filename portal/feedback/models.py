@@ -97,7 +97,10 @@ class PulseResponse(Base):
     responded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    request: Mapped[ConsultationRequest] = relationship()
+    # By the id alone, as Promise.request.
+    request: Mapped[ConsultationRequest] = relationship(
+        primaryjoin="ConsultationRequest.id == PulseResponse.request_id", foreign_keys=[request_id]
+    )
     responded_by: Mapped[User | None] = relationship()
 
     __table_args__ = (

@@ -124,7 +124,12 @@ class ConsultationRequest(TimestampMixin, Base):
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
     )
     promises: Mapped[list[Promise]] = relationship(
-        back_populates="request", order_by="Promise.id", cascade="all, delete-orphan"
+        back_populates="request",
+        order_by="Promise.id",
+        cascade="all, delete-orphan",
+        # By the id alone, as before the foreign key became (request, locality): see Promise.request.
+        primaryjoin="ConsultationRequest.id == Promise.request_id",
+        foreign_keys="Promise.request_id",
     )
     escalations: Mapped[list[Escalation]] = relationship(
         back_populates="request", order_by="Escalation.id", cascade="all, delete-orphan"
@@ -254,7 +259,13 @@ class Promise(Base):
     kept_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
 
-    request: Mapped[ConsultationRequest] = relationship(back_populates="promises")
+    # Joined by the id alone, so that promise.request is found in the session without a query; the services
+    # set locality_id themselves (a missing one fails as NOT NULL, a wrong one as the foreign key).
+    request: Mapped[ConsultationRequest] = relationship(
+        back_populates="promises",
+        primaryjoin="ConsultationRequest.id == Promise.request_id",
+        foreign_keys=[request_id],
+    )
     made_by: Mapped[User] = relationship()
 
     __table_args__ = (

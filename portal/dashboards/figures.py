@@ -555,40 +555,27 @@ def demand(f: Filters) -> Demand:
     r, o = ConsultationRequest, Organisation
     months = months_of(f.period)
     index = bucket(r.received_at, months)
-    # Both queries count the requests by organisation first (from the index by locality and time) and join
-    # the few hundred organisations counted after: joined before counting, PostgreSQL hashed all 25,000
-    # organisations for every dashboard (20-30 ms each at 1,000,000 requests; bench/throughput.py).
-    per_month = (
-        _received(f, f.period)
-        .add_columns(index, r.organisation_id.label("organisation_id"), func.count().label("requests"))
-        .group_by(index, r.organisation_id)
-        .subquery()
-    )
+    # The period's requests counted by month and organisation (from the index by locality and time), then
+    # the organisations counted, looked up by id. Joined in SQL, even after counting, PostgreSQL hashed or
+    # scanned all 25,000 organisations for each figure (bench/README.md, "After the first cuts").
+    rows = db.session.execute(
+        _received(f, f.period).add_columns(index, r.organisation_id, func.count()).group_by(index, r.organisation_id)
+    ).all()
+    # In the database's order of names, so that the top schools' ties break as an ORDER BY name, id would.
+    organisations = db.session.execute(
+        select(o.id, o.name, o.kind).where(o.id.in_({org for _, org, _ in rows})).order_by(o.name, o.id)
+    ).all()
+    kind_of = {org: kind for org, _, kind in organisations}
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for i, kind, count in db.session.execute(
-        select(per_month.c.bucket, o.kind, func.sum(per_month.c.requests))
-        .join(o, o.id == per_month.c.organisation_id)
-        .group_by(per_month.c.bucket, o.kind)
-    ):
+    by_organisation: Counter[int] = Counter()
+    for i, org, count in rows:
         if i is not None:
-            counts[i][_GROUP_OF[kind]] += int(count)
+            counts[i][_GROUP_OF[kind_of[org]]] += count
+        by_organisation[org] += count
+    by_name = [(name, by_organisation[org]) for org, name, kind in organisations if kind is OrganisationKind.SCHOOL]
+    # sorted() is stable: schools with the same count stay in the order of their names.
+    schools = sorted(by_name, key=lambda school: -school[1])[:TOP_SCHOOLS]
     previous_total = db.session.scalar(_received(f, f.period.previous()).add_columns(func.count())) or 0
-    per_school = (
-        _received(f, f.period)
-        .add_columns(r.organisation_id.label("organisation_id"), func.count().label("requests"))
-        .group_by(r.organisation_id)
-        .subquery()
-    )
-    schools = [
-        (name, int(count))
-        for name, count in db.session.execute(
-            select(o.name, per_school.c.requests)
-            .join(o, o.id == per_school.c.organisation_id)
-            .where(o.kind == OrganisationKind.SCHOOL)
-            .order_by(per_school.c.requests.desc(), o.name, o.id)
-            .limit(TOP_SCHOOLS)
-        )
-    ]
     return Demand(
         [DemandMonth(p, {g: counts[i][g] for g in ORGANISATION_GROUPS}) for i, p in enumerate(months)],
         previous_total,

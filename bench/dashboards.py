@@ -74,7 +74,7 @@ COMMENTS = [
 TIMING_COLUMNS = ("request_id", "step", "locality_id", "worker_id", "done_at", "working_days", "on_time")
 FEEDBACK_COLUMNS = ("id", "theme", "rating", "text", "anonymous", "author_id", "organisation_id")
 FEEDBACK_COLUMNS += ("organisation_kind", "locality_id", "request_id", "created_at")
-PULSE_COLUMNS = ("id", "request_id", "helpful", "knew_what_next", "responded_by_id", "created_at")
+PULSE_COLUMNS = ("id", "request_id", "locality_id", "helpful", "knew_what_next", "responded_by_id", "created_at")
 
 
 def add_measures(
@@ -105,7 +105,7 @@ def add_measures(
                     if rng.random() < PULSE_SHARE:
                         counters["pulse"] += 1
                         pulses.append(
-                            (counters["pulse"], rid, rng.random() < 0.8, rng.random() < 0.7, None)
+                            (counters["pulse"], rid, loc, rng.random() < 0.8, rng.random() < 0.7, None)
                             + (closed + timedelta(days=1),)
                         )
                 for step, done, due in steps:

@@ -375,7 +375,8 @@ REQUEST_COLUMNS = (
     "outcome_summary", "overdue_notified_at", "anonymised_at", "created_at", "updated_at",
 )  # fmt: skip
 EVENT_COLUMNS = ("id", "request_id", "at", "actor_id", "kind", "text")
-PROMISE_COLUMNS = ("id", "request_id", "made_by_id", "text", "due_on", "created_at", "kept_at", "reminder_sent_at")
+PROMISE_COLUMNS = ("id", "request_id", "locality_id", "made_by_id", "text", "due_on", "created_at", "kept_at")
+PROMISE_COLUMNS += ("reminder_sent_at",)
 ESCALATION_COLUMNS = ("id", "request_id", "kind", "raised_by_id", "raised_at", "text", "responded_by_id")
 ESCALATION_COLUMNS += ("responded_at", "response")
 
@@ -489,7 +490,9 @@ class RequestMaker:
                 if status is RequestStatus.CLOSED or rng.random() < 0.4:
                     kept = t["ack"] + timedelta(days=rng.uniform(0.5, 6))
                     kept = min(kept, now)
-                out.promises.append((self.next_promise, rid, worker, rng.choice(PROMISES), due, t["ack"], kept, None))
+                out.promises.append(
+                    (self.next_promise, rid, loc, worker, rng.choice(PROMISES), due, t["ack"], kept, None)
+                )
                 self.next_promise += 1
                 self.made["promises"] += 1
         if rng.random() < 0.005:

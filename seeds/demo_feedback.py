@@ -160,6 +160,7 @@ def load() -> None:
         db.session.add(
             PulseResponse(
                 request_id=req.id,
+                locality_id=req.locality_id,
                 helpful=helpful and not disagreed,
                 knew_what_next=rng.random() < 0.6,
                 responded_by_id=req.created_by_id,

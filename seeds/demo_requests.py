@@ -152,7 +152,7 @@ class _Story:
     def promise(self, at: datetime, *, by: User, text: str, due_on: date) -> Promise:
         self._at(at, text)
         assert self.req.is_open and due_on >= at.astimezone(LONDON).date()  # noqa: S101
-        promise = Promise(made_by_id=by.id, text=text, due_on=due_on, created_at=at)
+        promise = Promise(made_by_id=by.id, locality_id=self.req.locality_id, text=text, due_on=due_on, created_at=at)
         self.req.promises.append(promise)
         self._event(at, EventKind.PROMISE_MADE, by, f"{text} (by {format_date(due_on)})")
         return promise

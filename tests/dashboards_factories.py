@@ -178,7 +178,14 @@ def build_known_quarter(world: Any, f: Any) -> Known:
         (r["other"], date(2025, 11, 20), None),
     ):
         db.session.add(
-            Promise(request_id=req.id, made_by_id=req.worker_id, text="I will call you", due_on=due, kept_at=kept)
+            Promise(
+                request_id=req.id,
+                locality_id=req.locality_id,
+                made_by_id=req.worker_id,
+                text="I will call you",
+                due_on=due,
+                kept_at=kept,
+            )
         )
     # Escalations: one asked to speak to a manager (answered), one disagreement; one elsewhere.
     for req, kind, raised, answered in (
@@ -253,7 +260,11 @@ def build_known_quarter(world: Any, f: Any) -> Known:
         (r["R4"], True, False, at(2025, 12, 20)),
         (r["other"], False, False, at(2025, 11, 29)),
     ):
-        db.session.add(PulseResponse(request_id=req.id, helpful=helpful, knew_what_next=knew, created_at=when))
+        db.session.add(
+            PulseResponse(
+                request_id=req.id, locality_id=req.locality_id, helpful=helpful, knew_what_next=knew, created_at=when
+            )
+        )
     # Published "You said, we did": one for the locality (its text starts with = to test the CSV).
     db.session.add(
         YouSaidWeDid(

@@ -107,6 +107,7 @@ class PromiseFactory(Base):
         model = Promise
 
     request = factory.SubFactory(ConsultationRequestFactory)
+    locality_id = factory.LazyAttribute(lambda o: o.request.locality_id)
     text = "I will call you back"
     due_on = factory.LazyFunction(lambda: date.today() + timedelta(days=2))
 

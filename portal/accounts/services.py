@@ -83,14 +83,17 @@ def load_user_from_session_token(token: str) -> User | None:
     A session is live when it is not revoked, not past the absolute timeout, and its user is
     enabled: disabling a user or signing out takes effect on the next request.
     """
-    session_row = db.session.scalar(
-        select(UserSession).where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
-    )
-    if session_row is None:
+    # One statement on every signed-in request: the user with their live session's start.
+    row = db.session.execute(
+        select(User, UserSession.created_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
+    ).first()
+    if row is None:
         return None
-    if utcnow() - session_row.created_at > current_app.config["ABSOLUTE_SESSION_LIFETIME"]:
+    user, started = row
+    if utcnow() - started > current_app.config["ABSOLUTE_SESSION_LIFETIME"]:
         return None
-    user = session_row.user
     if not user.is_active:
         return None
     user.session_token = token

@@ -185,8 +185,8 @@ def responsiveness(f: Filters) -> Responsiveness:
             func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
         )
         .select_from(p)
-        .join(r, r.id == p.request_id)
-        .where(p.due_on >= f.period.start, p.due_on <= f.period.end, r.locality_id.in_(f.locality_ids))
+        # The promise's own copy of its request's locality: through ix_promise_locality_due, no join.
+        .where(p.locality_id.in_(f.locality_ids), p.due_on >= f.period.start, p.due_on <= f.period.end)
     )
     if f.worker_ids is not None:
         promise_query = promise_query.where(p.made_by_id.in_(f.worker_ids))
@@ -317,19 +317,20 @@ def _theme_cells(f: Filters, periods: Sequence[Period]) -> dict[Theme, list[Cell
 def _pulse(f: Filters, period: Period) -> tuple[int, int, int]:
     pr, r = PulseResponse, ConsultationRequest
     start, end = utc_bounds(period)
-    count, helpful, knew = db.session.execute(
-        _request_scope(
-            f,
-            select(
-                func.count(),
-                func.coalesce(func.sum(case((pr.helpful, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((pr.knew_what_next, 1), else_=0)), 0),
-            )
-            .select_from(pr)
-            .join(r, r.id == pr.request_id)
-            .where(pr.created_at >= start, pr.created_at < end),
+    # The answer's own copy of its request's locality: through ix_pulse_response_locality_created, joining
+    # the requests only to filter by their worker.
+    query = (
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((pr.helpful, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((pr.knew_what_next, 1), else_=0)), 0),
         )
-    ).one()
+        .select_from(pr)
+        .where(pr.locality_id.in_(f.locality_ids), pr.created_at >= start, pr.created_at < end)
+    )
+    if f.worker_ids is not None:
+        query = query.join(r, r.id == pr.request_id).where(r.worker_id.in_(f.worker_ids))
+    count, helpful, knew = db.session.execute(query).one()
     return count, int(helpful), int(knew)
 
 
@@ -554,28 +555,27 @@ def demand(f: Filters) -> Demand:
     r, o = ConsultationRequest, Organisation
     months = months_of(f.period)
     index = bucket(r.received_at, months)
+    # The period's requests counted by month and organisation (from the index by locality and time), then
+    # the organisations counted, looked up by id. Joined in SQL, even after counting, PostgreSQL hashed or
+    # scanned all 25,000 organisations for each figure (bench/README.md, "After the first cuts").
+    rows = db.session.execute(
+        _received(f, f.period).add_columns(index, r.organisation_id, func.count()).group_by(index, r.organisation_id)
+    ).all()
+    # In the database's order of names, so that the top schools' ties break as an ORDER BY name, id would.
+    organisations = db.session.execute(
+        select(o.id, o.name, o.kind).where(o.id.in_({org for _, org, _ in rows})).order_by(o.name, o.id)
+    ).all()
+    kind_of = {org: kind for org, _, kind in organisations}
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for i, kind, count in db.session.execute(
-        _received(f, f.period)
-        .add_columns(index, o.kind, func.count())
-        .join(o, o.id == r.organisation_id)
-        .group_by(index, o.kind)
-    ):
+    by_organisation: Counter[int] = Counter()
+    for i, org, count in rows:
         if i is not None:
-            counts[i][_GROUP_OF[kind]] += count
+            counts[i][_GROUP_OF[kind_of[org]]] += count
+        by_organisation[org] += count
+    by_name = [(name, by_organisation[org]) for org, name, kind in organisations if kind is OrganisationKind.SCHOOL]
+    # sorted() is stable: schools with the same count stay in the order of their names.
+    schools = sorted(by_name, key=lambda school: -school[1])[:TOP_SCHOOLS]
     previous_total = db.session.scalar(_received(f, f.period.previous()).add_columns(func.count())) or 0
-    schools = [
-        (name, count)
-        for _, name, count in db.session.execute(
-            _received(f, f.period)
-            .add_columns(o.id, o.name, func.count())
-            .join(o, o.id == r.organisation_id)
-            .where(o.kind == OrganisationKind.SCHOOL)
-            .group_by(o.id, o.name)
-            .order_by(func.count().desc(), o.name, o.id)
-            .limit(TOP_SCHOOLS)
-        )
-    ]
     return Demand(
         [DemandMonth(p, {g: counts[i][g] for g in ORGANISATION_GROUPS}) for i, p in enumerate(months)],
         previous_total,

@@ -172,7 +172,13 @@ def answer_pulse(req: ConsultationRequest, *, by: User, helpful: bool, knew_what
         raise DomainError(f"Request {req.reference} is not closed yet. We will ask you once it is closed.")
     if find_pulse(req) is not None:
         raise DomainError(f"Your organisation has already answered these questions about {req.reference}.")
-    pulse = PulseResponse(request_id=req.id, helpful=helpful, knew_what_next=knew_what_next, responded_by_id=by.id)
+    pulse = PulseResponse(
+        request_id=req.id,
+        locality_id=req.locality_id,
+        helpful=helpful,
+        knew_what_next=knew_what_next,
+        responded_by_id=by.id,
+    )
     # Two partners of a school answering at once: the unique request_id lets one win, the other is told.
     try:
         with db.session.begin_nested():

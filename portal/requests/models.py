@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models_base import Base, TimestampMixin, str_enum, utcnow
@@ -124,7 +124,12 @@ class ConsultationRequest(TimestampMixin, Base):
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
     )
     promises: Mapped[list[Promise]] = relationship(
-        back_populates="request", order_by="Promise.id", cascade="all, delete-orphan"
+        back_populates="request",
+        order_by="Promise.id",
+        cascade="all, delete-orphan",
+        # By the id alone, as before the foreign key became (request, locality): see Promise.request.
+        primaryjoin="ConsultationRequest.id == Promise.request_id",
+        foreign_keys="Promise.request_id",
     )
     escalations: Mapped[list[Escalation]] = relationship(
         back_populates="request", order_by="Escalation.id", cascade="all, delete-orphan"
@@ -143,6 +148,8 @@ class ConsultationRequest(TimestampMixin, Base):
         # A worker's open requests, and those sent to someone and not yet picked up (cover sees both).
         Index("ix_consultation_request_worker", "worker_id", "status"),
         Index("ix_consultation_request_routed_unassigned", "routed_to_id", "worker_id", "status"),
+        # The target of the foreign keys to (request, locality) of the rows that copy the request's locality.
+        Index("ix_consultation_request_id_locality", "id", "locality_id", unique=True),
         CheckConstraint(
             "(child_initials <> '' AND child_birth_year IS NOT NULL) OR case_reference <> ''", name="child_identified"
         ),
@@ -239,7 +246,12 @@ class Promise(Base):
     __tablename__ = "promise"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("consultation_request.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(index=True)
+    # The request's locality, copied so that the dashboards find a locality's promises of a period through
+    # one index instead of a join to every request (migration 0013). The foreign key below is to the pair
+    # (request, its locality): the database refuses any other locality, and follows the request's if it
+    # ever changes.
+    locality_id: Mapped[int]
     made_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     text: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(index=True)
@@ -247,8 +259,24 @@ class Promise(Base):
     kept_at: Mapped[datetime | None]
     reminder_sent_at: Mapped[datetime | None]
 
-    request: Mapped[ConsultationRequest] = relationship(back_populates="promises")
+    # Joined by the id alone, so that promise.request is found in the session without a query; the services
+    # set locality_id themselves (a missing one fails as NOT NULL, a wrong one as the foreign key).
+    request: Mapped[ConsultationRequest] = relationship(
+        back_populates="promises",
+        primaryjoin="ConsultationRequest.id == Promise.request_id",
+        foreign_keys=[request_id],
+    )
     made_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["request_id", "locality_id"],
+            ["consultation_request.id", "consultation_request.locality_id"],
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+        Index("ix_promise_locality_due", "locality_id", "due_on"),
+    )
 
     def is_missed(self, today: date) -> bool:
         return self.kept_at is None and self.due_on < today

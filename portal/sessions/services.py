@@ -171,7 +171,7 @@ def list_upcoming(*, page: int = 1, now: datetime | None = None) -> SessionPage:
             .order_by(Session.starts_at, Session.id)
             .offset((page - 1) * UPCOMING_PAGE_SIZE)
             .limit(UPCOMING_PAGE_SIZE)
-            .options(selectinload(Session.locality), selectinload(Session.host))
+            .options(selectinload(Session.locality))  # the list names no host
         )
     )
     return SessionPage(sessions, total, page, pages)

@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
+from portal.common.forms import PortalForm
 from portal.common.roles import Role
 from portal.common.security import password_problem
 
@@ -21,7 +22,7 @@ EMAIL_REQUIRED = InputRequired(message="Enter your email address")
 EMAIL_FORMAT = Email(message="Enter an email address in the correct format, like name@example.org")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField("Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, Length(max=254)])
     password = PasswordField(
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
@@ -29,7 +30,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     password = PasswordField(
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
     )
@@ -42,7 +43,7 @@ def _six_digits(form: FlaskForm, field: StringField) -> None:
         raise ValidationError("Enter the 6-digit code from your authenticator app")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(
         "Code from your authenticator app",
         widget=GovTextInput(),
@@ -51,18 +52,18 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PortalForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(PortalForm):
     email = EmailField(
         "Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, EMAIL_FORMAT, Length(max=254)]
     )
     submit = SubmitField("Send the link", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -82,7 +83,7 @@ class InvitationAcceptForm(NewPasswordForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class InvitationCreateForm(FlaskForm):
+class InvitationCreateForm(PortalForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -138,13 +139,13 @@ class InvitationCreateForm(FlaskForm):
             raise ValidationError("Select a locality from the list")
 
 
-class UserDisableForm(FlaskForm):
+class UserDisableForm(PortalForm):
     submit = SubmitField("Disable account", widget=GovSubmitInput())
 
 
-class SecondFactorResetForm(FlaskForm):
+class SecondFactorResetForm(PortalForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
-class UserEraseForm(FlaskForm):
+class UserEraseForm(PortalForm):
     submit = SubmitField("Erase this account", widget=GovSubmitInput())

@@ -294,13 +294,6 @@ def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
     db.session.flush()
 
 
-def staff_choices() -> list[User]:
-    """Every active member of staff, by name (a locality's lead and manager are chosen from them). The staff
-    of a locality or of a manager's area are portal.access's question."""
-    query = select(User).where(User.role != Role.PARTNER, User.disabled_at.is_(None)).order_by(User.name)
-    return list(db.session.scalars(query))
-
-
 # --- the first admin ------------------------------------------------------------------------------
 
 

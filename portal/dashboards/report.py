@@ -12,22 +12,12 @@ from sqlalchemy import or_, select
 
 from portal.accounts.models import User
 from portal.common import audit
+from portal.common.exports import safe_cell
 from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFigures, dashboard
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
 from portal.requests.models import Step
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> str | int | Decimal:
-    """A CSV cell that a spreadsheet will not run as a formula: a leading apostrophe neutralises text.
-    Numbers are written as numbers (a negative change stays -2): a number is never a formula."""
-    if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return value
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def show(value: object, suffix: str = "") -> str:

@@ -7,7 +7,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from portal import access
-from portal.accounts.services import staff_choices
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.permissions import public, role_required
@@ -79,7 +78,15 @@ def edit_locality(locality_id: int) -> ResponseReturnValue:
 
 def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
     form = LocalityForm(obj=locality)
-    form.set_staff([(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in staff_choices()])
+    form.set_staff(
+        leads=[
+            (u.id, f"{u.name} ({u.job_title or u.role.label})") for u in services.lead_choices(current_user, locality)
+        ],
+        managers=[
+            (u.id, f"{u.name} ({u.job_title or u.role.label})")
+            for u in services.manager_choices(current_user, locality)
+        ],
+    )
     if request.method == "GET" and locality is not None:
         form.lead_id.data = locality.lead_id or 0
         form.manager_id.data = locality.manager_id or 0

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import TIME_HINT, GovDateField, IdsField, PlaceOrOnlineLink, PortalForm, StartAndEndTimes
 from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
 from portal.requests.models import InviteResponse
 
 
-class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
+class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, PortalForm):
     """When and where: the date, start and end times, and a place or an online link."""
 
     on = GovDateField("Date", what="the date of the meeting", description="For example, 27 3 2027")
@@ -64,7 +63,7 @@ class PodInviteCreateForm(PodInviteChangeForm):
             raise ValidationError("Select people from the list")
 
 
-class PodInviteResponseForm(FlaskForm):
+class PodInviteResponseForm(PortalForm):
     response = RadioField(
         "Can you attend?",
         widget=GovRadioInput(),
@@ -116,11 +115,11 @@ class PodInviteResponseForm(FlaskForm):
         return on_day_at(self.proposed_on.data, self.proposed_at.data or "")
 
 
-class PodInviteCancelForm(FlaskForm):
+class PodInviteCancelForm(PortalForm):
     submit = SubmitField("Cancel the meeting", widget=GovSubmitInput())
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(PortalForm):
     attended_ids = IdsField("Who attended?", description="Select everyone who came. Leave all unticked if nobody did.")
     submit = SubmitField("Save attendance", widget=GovSubmitInput())
 

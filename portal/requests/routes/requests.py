@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
+from portal.common.http import page_number
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import services
@@ -33,7 +34,7 @@ from portal.requests.routes import PEOPLE, STAFF, bp
 @bp.route("")
 @role_required(*PEOPLE)
 def list_requests() -> ResponseReturnValue:
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     show_closed = request.args.get("closed") == "1"
     listing = services.list_requests(current_person(), page=page, show_closed=show_closed)
     title = "Your organisation's requests" if current_user.role is Role.PARTNER else "Request queue"

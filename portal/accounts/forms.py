@@ -149,3 +149,11 @@ class SecondFactorResetForm(PortalForm):
 
 class UserEraseForm(PortalForm):
     submit = SubmitField("Erase this account", widget=GovSubmitInput())
+
+
+class SignOutOthersForm(PortalForm):
+    submit = SubmitField("Sign out of every other device", widget=GovSubmitInput())
+
+
+class StartSecondFactorForm(PortalForm):
+    submit = SubmitField("Set up an authenticator app", widget=GovSubmitInput())

@@ -23,6 +23,8 @@ from portal.accounts.forms import (
     SecondFactorResetForm,
     SignInForm,
     SignOutForm,
+    SignOutOthersForm,
+    StartSecondFactorForm,
     UserDisableForm,
     UserEraseForm,
 )
@@ -66,9 +68,12 @@ def sign_in() -> ResponseReturnValue:
             # The password was right; the session starts only once the code is right too.
             session.clear()
             session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": safe_next()}
-            return redirect(url_for("accounts.enter_code" if user.totp_secret else "accounts.set_up_code"))
+            if user.totp_secret:
+                return redirect(url_for("accounts.enter_code"))
+            second_factor.begin_set_up(user)
+            return redirect(url_for("accounts.set_up_code"))
         if user is not None:
-            services.start_session(user, ip_address=request.remote_addr)
+            services.start_session(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
             _begin_session(user)
             return redirect(safe_next())
         form.email.errors = [SIGN_IN_FAILED]
@@ -87,7 +92,7 @@ def _pending_sign_in() -> tuple[Any, dict[str, Any]] | None:
 
 
 def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> ResponseReturnValue:
-    services.start_session(user, ip_address=request.remote_addr)
+    services.start_session(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
     _begin_session(user)
     if message:  # after the fresh session begins, which clears everything before it
         flash(message, "success")
@@ -126,13 +131,13 @@ def set_up_code() -> ResponseReturnValue:
     user, pending = found
     if user.totp_secret is not None:
         return redirect(url_for("accounts.enter_code"))
-    secret = pending.get("secret")
-    if not isinstance(secret, str):
-        secret = second_factor.new_secret()
-        session["pending_sign_in"] = {**pending, "secret": secret}
+    secret = user.totp_pending_secret  # made at the password step (a POST): this page only shows it
+    if secret is None:
+        flash("Sign in again to set up your authenticator app.", "info")
+        return redirect(url_for("accounts.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        if second_factor.enrol(user, secret, form.code.data or ""):
+        if second_factor.enrol(user, form.code.data or ""):
             return _finish_sign_in(
                 user, pending, "Your authenticator app is set up. You will need a code from it each time you sign in."
             )
@@ -162,7 +167,58 @@ def sign_out() -> ResponseReturnValue:
 @bp.route("/account")
 @role_required()
 def account() -> ResponseReturnValue:
-    return render_template("accounts/account.html", title="Your account", sign_out_form=SignOutForm())
+    me = current_person()
+    return render_template(
+        "accounts/account.html",
+        title="Your account",
+        sign_out_form=SignOutForm(),
+        sessions=services.live_sessions(me),
+        is_current=lambda row: services.is_current_session(me, row),
+        others_form=SignOutOthersForm(),
+        second_factor_form=StartSecondFactorForm(),
+    )
+
+
+@bp.route("/account/sessions/sign-out-others", methods=["POST"])
+@role_required()
+def sign_out_other_sessions() -> ResponseReturnValue:
+    if SignOutOthersForm().validate_on_submit():
+        ended = services.end_other_sessions(current_person())
+        flash(f"You have signed out of {ended} other {'device' if ended == 1 else 'devices'}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/authenticator-app", methods=["POST"])
+@role_required()
+def start_second_factor() -> ResponseReturnValue:
+    me = current_person()
+    if me.totp_secret is None and StartSecondFactorForm().validate_on_submit():
+        second_factor.begin_set_up(me)
+        return redirect(url_for("accounts.set_up_second_factor"))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/authenticator-app/set-up", methods=["GET", "POST"])
+@role_required()
+def set_up_second_factor() -> ResponseReturnValue:
+    me = current_person()
+    if me.totp_secret is not None or me.totp_pending_secret is None:
+        return redirect(url_for("accounts.account"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.enrol(me, form.code.data or ""):
+            flash("Your authenticator app is set up. You will need a code from it each time you sign in.", "success")
+            return redirect(url_for("accounts.account"))
+        form.code.errors = ["The code is not right. Check the key in your app and enter the code it shows now"]
+    uri = second_factor.provisioning_uri(me, me.totp_pending_secret)
+    return render_template(
+        "accounts/set_up_code.html",
+        form=form,
+        qr_svg=second_factor.qr_svg(uri),
+        key=second_factor.grouped(me.totp_pending_secret),
+        title="Set up your authenticator app",
+        voluntary=True,
+    )
 
 
 def recent_password_required(view: Callable[..., Any]) -> Callable[..., Any]:

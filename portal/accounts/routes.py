@@ -7,13 +7,15 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import personal_data, second_factor, services
+from portal.accounts import audit_log, personal_data, second_factor, services
 from portal.accounts.forms import (
+    AuditSearchForm,
     CodeForm,
     ConfirmPasswordForm,
     InvitationAcceptForm,
@@ -29,8 +31,9 @@ from portal.accounts.forms import (
     UserEraseForm,
 )
 from portal.common.errors import DomainError
+from portal.common.exports import csv_text
 from portal.common.forms import show_domain_error
-from portal.common.http import safe_next
+from portal.common.http import page_number, safe_next
 from portal.common.permissions import current_person, public, role_required
 from portal.common.roles import Role
 from portal.extensions import limiter
@@ -429,3 +432,53 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
         second_factor.reset(user, by=current_person())
         flash(f"{user.name} will set up a new authenticator app the next time they sign in.", "success")
     return redirect(url_for("accounts.users"))
+
+
+# --- the audit log --------------------------------------------------------------------------------
+
+
+def _audit_search() -> tuple[AuditSearchForm, audit_log.AuditSearch | None]:
+    """The search form from the query string, and the search when it is valid (None shows the errors)."""
+    form = AuditSearchForm(request.args)
+    form.set_choices(record_types=audit_log.record_types(), actions=audit_log.actions())
+    if request.args and not form.validate():
+        return form, None
+    search = audit_log.AuditSearch(
+        person=(form.person.data or "").strip(),
+        record_type=form.record_type.data or "",
+        record_id=form.record_id.data,
+        action=form.action.data or "",
+        from_date=form.from_date.data,
+        to_date=form.to_date.data,
+    )
+    return form, search
+
+
+@bp.route("/audit")
+@role_required(Role.MANAGER, Role.ADMIN)
+def audit_log_page() -> ResponseReturnValue:
+    form, search = _audit_search()
+    found = audit_log.search_events(current_person(), search, page=page_number()) if search else None
+    return render_template(
+        "accounts/audit_log.html",
+        form=form,
+        found=found,
+        query=search.args() if search else {},
+        title="Audit log",
+        has_errors=search is None,
+    )
+
+
+@bp.route("/audit.csv")
+@role_required(Role.MANAGER, Role.ADMIN)
+def audit_log_csv() -> ResponseReturnValue:
+    _, search = _audit_search()
+    if search is None:
+        # The page shows what is wrong with the search.
+        return redirect(f"{url_for('accounts.audit_log_page')}?{urlencode(list(request.args.items(multi=True)))}")
+    data = csv_text(audit_log.export_rows(current_person(), search))
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
+    )

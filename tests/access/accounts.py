@@ -10,6 +10,8 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.sign_in": EVERYONE,
     "accounts.sign_out": ANY_SIGNED_IN,
     "accounts.account": ANY_SIGNED_IN,
+    "accounts.audit_log_page": MANAGERS,
+    "accounts.audit_log_csv": MANAGERS,
     "accounts.sign_out_other_sessions": ANY_SIGNED_IN,
     "accounts.start_second_factor": ANY_SIGNED_IN,
     "accounts.set_up_second_factor": ANY_SIGNED_IN,

@@ -134,12 +134,8 @@ def test_a_manager_cannot_choose_cover_from_another_locality(client_for, world):
         {
             "user_id": world.practitioner.id,
             "cover_id": world.other_practitioner.id,
-            "starts_on-day": starts.day,
-            "starts_on-month": starts.month,
-            "starts_on-year": starts.year,
-            "ends_on-day": starts.day,
-            "ends_on-month": starts.month,
-            "ends_on-year": starts.year,
+            "starts_on": [starts.day, starts.month, starts.year],
+            "ends_on": [starts.day, starts.month, starts.year],
         },
     )
     assert_error_page(response, "Select who will cover from the list")

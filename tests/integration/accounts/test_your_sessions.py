@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
 from portal.accounts.models import User, UserSession
 from portal.common.models import AuditEvent
+from portal.extensions import db
+from portal.models_base import utcnow
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
 from tests.support.db import count, fresh
@@ -111,3 +115,16 @@ def test_signing_out_of_every_other_device(two_devices, world):
     assert phone.get("/account").status_code == 302  # the phone's session is revoked server side
     assert count(UserSession, UserSession.user_id == world.manager.id, UserSession.revoked_at.is_(None)) == 1
     assert count(AuditEvent, AuditEvent.action == "sign_out.other_sessions") == 1
+
+
+def test_last_used_is_noted_at_most_every_few_minutes(two_devices, world):
+    laptop, _ = two_devices
+    long_ago = utcnow() - timedelta(minutes=10)
+    for row in db.session.scalars(select(UserSession).where(UserSession.user_id == world.manager.id)):
+        row.last_used_at = long_ago
+    db.session.commit()
+    assert laptop.get("/account").status_code == 200
+    db.session.expire_all()
+    used = sorted(r.last_used_at for r in db.session.scalars(select(UserSession)))
+    # The laptop's GET noted its use, in its own transaction; the phone, unused since, keeps its time.
+    assert used[0] == long_ago and used[1] > long_ago + timedelta(minutes=9)

@@ -14,7 +14,7 @@ from portal.common.errors import DomainError
 from portal.common.roles import Role
 from portal.common.times import london_today
 from portal.directory import services
-from portal.directory.models import Locality, StaffAbsence
+from portal.directory.models import Locality, PodMember, PodRole, StaffAbsence
 from portal.extensions import db
 from portal.requests.models import ConsultationRequest, RequestStatus
 from tests.support.db import count, fresh, row_counts
@@ -182,3 +182,21 @@ def test_changing_the_lead_reroutes_what_nobody_acknowledged_and_leaves_no_acces
     assert old_client.get(f"/requests/{waiting.id}").status_code == 404
     assert old_client.get(f"/requests/{taken.id}").status_code == 200  # their own work, not the lead-ship
     assert client_for(new_lead).get(f"/requests/{waiting.id}").status_code == 200
+
+
+def test_a_manager_cannot_put_another_localitys_worker_in_their_pod(client_for, world, factories):
+    pod = factories.PodFactory(locality=world.locality)
+    db.session.commit()
+    client = client_for(Role.MANAGER)
+    page = client.get(f"/pods/{pod.id}")
+    assert world.other_practitioner.id not in _offered(page, "user_id")
+    response = post(
+        client, f"/pods/{pod.id}", {"user_id": world.other_practitioner.id, "pod_role": PodRole.SOCIAL_WORKER.value}
+    )
+    assert_error_page(response, "Select a member of staff from the list")
+    with pytest.raises(DomainError, match="Select a member of staff"):
+        services.add_pod_member(
+            pod, by=world.manager, user_id=world.other_practitioner.id, pod_role=PodRole.SOCIAL_WORKER
+        )
+    db.session.rollback()
+    assert count(PodMember) == 0

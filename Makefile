@@ -50,11 +50,13 @@ run: db ## Serve the portal on http://127.0.0.1:5000 (PORT overrides) with the o
 	  $(FLASK_DEV) outbox work & \
 	  $(FLASK_DEV) run --host 127.0.0.1 --port $(PORT)
 
-lint: setup ## ruff, mypy and import-linter
+lint: setup ## ruff, mypy, import-linter, bandit and pip-audit (which says so and passes when offline)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -c pyproject.toml -r portal seeds tools
+	$(BIN)/python tools/audit_dependencies.py
 
 fmt: setup ## Format the code
 	$(BIN)/ruff format .

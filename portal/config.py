@@ -196,7 +196,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(DevelopmentConfig):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105 (tests only; production refuses it)
+    SECRET_KEY = "testing-secret-key-not-for-production-use"  # noqa: S105 (tests only; production refuses it) # nosec B105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     SERVER_NAME = "localhost"
     PUBLIC_URL = "http://localhost"

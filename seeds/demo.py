@@ -18,7 +18,7 @@ from portal.common.security import hash_password
 from portal.directory.models import DistrictMapping, Locality, Organisation, OrganisationKind, Pod, PodMember, PodRole
 from portal.extensions import db
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # demo data only: the demo seed refuses to run in production # nosec B105
 FRONT_DOOR_PHONE = "0116 496 0000"  # Ofcom's range for drama: never a real line
 FRONT_DOOR_EMAIL = "frontdoor@example.org"
 

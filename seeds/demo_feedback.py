@@ -100,7 +100,7 @@ def _at(day_offset: int, start: datetime, hour: int) -> datetime:
 
 def load() -> None:
     """Add the demo feedback. Called once, inside load_demo's transaction, after the people and schools exist."""
-    rng = random.Random(20261122)  # noqa: S311 - a repeatable spread of demo data, not a secret
+    rng = random.Random(20261122)  # noqa: S311 - a repeatable spread of demo data, not a secret # nosec B311
     now = utcnow()
     today = now.astimezone(LONDON).date()
     localities = list(db.session.scalars(select(Locality).order_by(Locality.name)))

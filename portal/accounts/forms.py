@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from portal.common.forms import ConfirmForm
+from portal.common.forms import ConfirmForm, GovDateField, PortalForm, WholeNumberField
+from portal.common.http import MAX_ID
 from portal.common.roles import Role
 from portal.common.security import password_problem
 
@@ -22,7 +23,7 @@ EMAIL_REQUIRED = InputRequired(message="Enter your email address")
 EMAIL_FORMAT = Email(message="Enter an email address in the correct format, like name@example.org")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = EmailField("Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, Length(max=254)])
     password = PasswordField(
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
@@ -30,7 +31,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     password = PasswordField(
         "Password", widget=GovPasswordInput(), validators=[InputRequired(message="Enter your password")]
     )
@@ -43,7 +44,7 @@ def _six_digits(form: FlaskForm, field: StringField) -> None:
         raise ValidationError("Enter the 6-digit code from your authenticator app")
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     code = StringField(
         "Code from your authenticator app",
         widget=GovTextInput(),
@@ -52,18 +53,18 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PortalForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
 
-class PasswordResetRequestForm(FlaskForm):
+class PasswordResetRequestForm(PortalForm):
     email = EmailField(
         "Email address", widget=GovTextInput(), validators=[EMAIL_REQUIRED, EMAIL_FORMAT, Length(max=254)]
     )
     submit = SubmitField("Send the link", widget=GovSubmitInput())
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -83,7 +84,7 @@ class InvitationAcceptForm(NewPasswordForm):
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
 
-class InvitationCreateForm(FlaskForm):
+class InvitationCreateForm(PortalForm):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -161,17 +162,65 @@ class InvitationCreateForm(FlaskForm):
         self._check_locality(field, Role.MANAGER)
 
 
-class UserDisableForm(FlaskForm):
+class UserDisableForm(PortalForm):
     submit = SubmitField("Disable account", widget=GovSubmitInput())
 
 
-class SecondFactorResetForm(FlaskForm):
+class SecondFactorResetForm(PortalForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 
 
-class ProviderIdentityUnlinkForm(FlaskForm):
+class ProviderIdentityUnlinkForm(PortalForm):
     submit = SubmitField("Unlink organisation account", widget=GovSubmitInput())
 
 
 class UserEraseForm(ConfirmForm):
     submit = SubmitField("Yes, erase this account", widget=GovSubmitInput())
+
+
+class SignOutOthersForm(PortalForm):
+    submit = SubmitField("Sign out of every other device", widget=GovSubmitInput())
+
+
+class StartSecondFactorForm(PortalForm):
+    submit = SubmitField("Set up an authenticator app", widget=GovSubmitInput())
+
+
+class AuditSearchForm(PortalForm):
+    """The audit log's search, sent in the query string (a GET form: nothing changes, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField(
+        "Person",
+        widget=GovTextInput(),
+        description="Part of their name or email address",
+        validators=[Optional(), Length(max=120, message="Person must be 120 characters or fewer")],
+    )
+    record_type = SelectField("Record", widget=GovSelect(), validate_choice=False)
+    record_id = WholeNumberField("Record number", widget=GovTextInput(), max_digits=10)
+    action = SelectField("Action", widget=GovSelect(), validate_choice=False)
+    from_date = GovDateField("From", what="the first day", any_year=True, validators=[Optional()])
+    to_date = GovDateField("To", what="the last day", any_year=True, validators=[Optional()])
+
+    def set_choices(self, *, record_types: list[str], actions: list[str]) -> None:
+        self.record_type.choices = [("", "Any record"), *((t, t) for t in record_types)]
+        self.action.choices = [("", "Any action"), *((a, a) for a in actions)]
+
+    def validate_record_type(self, field: SelectField) -> None:
+        if field.data and field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Select a record from the list")
+
+    def validate_action(self, field: SelectField) -> None:
+        if field.data and field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Select an action from the list")
+
+    def validate_record_id(self, field: WholeNumberField) -> None:
+        raw = str((field.raw_data or [""])[0]).strip()
+        if raw and (field.data is None or field.data > MAX_ID):
+            raise ValidationError("Record number must be a whole number, like 12")
+
+    def validate_to_date(self, field: GovDateField) -> None:
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError("The last day must be the same as or after the first day")

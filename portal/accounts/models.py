@@ -38,6 +38,9 @@ class User(TimestampMixin, Base):
     # so that a code works once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The secret shown while the app is being set up, kept here (server side) until a code proves the app
+    # has it: the session cookie is signed but readable, so it never carries a secret.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     locality: Mapped[Locality | None] = relationship(foreign_keys=[locality_id])
@@ -88,8 +91,38 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     ip_address: Mapped[str | None] = mapped_column(String(64))
+    # What "Your account" shows of each session: when it was last used (updated every few minutes at
+    # most) and the browser's User-Agent header at sign-in.
+    last_used_at: Mapped[datetime | None]
+    user_agent: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship()
+
+    @property
+    def browser(self) -> str:
+        """ "Firefox on Windows", from the User-Agent header; "An unknown browser" when it says nothing useful."""
+        return describe_user_agent(self.user_agent or "")
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_user_agent(header: str) -> str:
+    """A person's words for a User-Agent header: the browser and the system, as far as it tells."""
+    browser = next((name for token, name in _BROWSERS if token in header), None)
+    system = next((name for token, name in _SYSTEMS if token in header), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or (f"A browser on {system}" if system else "An unknown browser")
 
 
 class Invitation(Base):

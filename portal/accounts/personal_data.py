@@ -22,8 +22,8 @@ from sqlalchemy import delete, or_, select, update
 from portal.accounts.models import Invitation, PasswordReset, ProviderIdentity, User, UserSession
 from portal.common import audit
 from portal.common.errors import DomainError
+from portal.common.exports import csv_text
 from portal.common.models import AuditEvent, Notification
-from portal.common.spreadsheet import csv_text
 from portal.common.times import format_date, format_datetime
 from portal.directory.models import Locality
 from portal.extensions import db

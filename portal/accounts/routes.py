@@ -7,13 +7,15 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
-from portal.accounts import oidc, personal_data, second_factor, services
+from portal.accounts import audit_log, oidc, personal_data, second_factor, services
 from portal.accounts.forms import (
+    AuditSearchForm,
     CodeForm,
     ConfirmPasswordForm,
     InvitationAcceptForm,
@@ -24,12 +26,15 @@ from portal.accounts.forms import (
     SecondFactorResetForm,
     SignInForm,
     SignOutForm,
+    SignOutOthersForm,
+    StartSecondFactorForm,
     UserDisableForm,
     UserEraseForm,
 )
 from portal.common.errors import DomainError
+from portal.common.exports import csv_text
 from portal.common.forms import show_domain_error
-from portal.common.http import commits_on_get, safe_next
+from portal.common.http import commits_on_get, page_number, safe_next
 from portal.common.permissions import NotFound, current_person, public, role_required
 from portal.common.roles import Role
 from portal.config import OidcProvider
@@ -68,9 +73,12 @@ def sign_in() -> ResponseReturnValue:
             # The password was right; the session starts only once the code is right too.
             session.clear()
             session["pending_sign_in"] = {"user_id": user.id, "at": int(time.time()), "next": safe_next("home.index")}
-            return redirect(url_for("accounts.enter_code" if user.totp_secret else "accounts.set_up_code"))
+            if user.totp_secret:
+                return redirect(url_for("accounts.enter_code"))
+            second_factor.begin_set_up(user)
+            return redirect(url_for("accounts.set_up_code"))
         if user is not None:
-            services.start_session(user, ip_address=request.remote_addr)
+            services.start_session(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
             _begin_session(user)
             return redirect(safe_next("home.index"))
         form.email.errors = [SIGN_IN_FAILED]
@@ -156,7 +164,7 @@ def _pending_sign_in() -> tuple[Any, dict[str, Any]] | None:
 
 
 def _finish_sign_in(user: Any, pending: dict[str, Any], message: str = "") -> ResponseReturnValue:
-    services.start_session(user, ip_address=request.remote_addr)
+    services.start_session(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
     _begin_session(user)
     if isinstance(pending.get("oidc"), dict):  # signed in with the organisation's account
         session["oidc"] = pending["oidc"]
@@ -197,13 +205,13 @@ def set_up_code() -> ResponseReturnValue:
     user, pending = found
     if user.totp_secret is not None:
         return redirect(url_for("accounts.enter_code"))
-    secret = pending.get("secret")
-    if not isinstance(secret, str):
-        secret = second_factor.new_secret()
-        session["pending_sign_in"] = {**pending, "secret": secret}
+    secret = user.totp_pending_secret  # made at the password step (a POST): this page only shows it
+    if secret is None:
+        flash("Sign in again to set up your authenticator app.", "info")
+        return redirect(url_for("accounts.sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        if second_factor.enrol(user, secret, form.code.data or ""):
+        if second_factor.enrol(user, form.code.data or ""):
             return _finish_sign_in(
                 user, pending, "Your authenticator app is set up. You will need a code from it each time you sign in."
             )
@@ -237,7 +245,58 @@ def sign_out() -> ResponseReturnValue:
 @bp.route("/account")
 @role_required()
 def account() -> ResponseReturnValue:
-    return render_template("accounts/account.html", title="Your account", sign_out_form=SignOutForm())
+    me = current_person()
+    return render_template(
+        "accounts/account.html",
+        title="Your account",
+        sign_out_form=SignOutForm(),
+        sessions=services.live_sessions(me),
+        is_current=lambda row: services.is_current_session(me, row),
+        others_form=SignOutOthersForm(),
+        second_factor_form=StartSecondFactorForm(),
+    )
+
+
+@bp.route("/account/sessions/sign-out-others", methods=["POST"])
+@role_required()
+def sign_out_other_sessions() -> ResponseReturnValue:
+    if SignOutOthersForm().validate_on_submit():
+        ended = services.end_other_sessions(current_person())
+        flash(f"You have signed out of {ended} other {'device' if ended == 1 else 'devices'}.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/authenticator-app", methods=["POST"])
+@role_required()
+def start_second_factor() -> ResponseReturnValue:
+    me = current_person()
+    if me.totp_secret is None and StartSecondFactorForm().validate_on_submit():
+        second_factor.begin_set_up(me)
+        return redirect(url_for("accounts.set_up_second_factor"))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/authenticator-app/set-up", methods=["GET", "POST"])
+@role_required()
+def set_up_second_factor() -> ResponseReturnValue:
+    me = current_person()
+    if me.totp_secret is not None or me.totp_pending_secret is None:
+        return redirect(url_for("accounts.account"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if second_factor.enrol(me, form.code.data or ""):
+            flash("Your authenticator app is set up. You will need a code from it each time you sign in.", "success")
+            return redirect(url_for("accounts.account"))
+        form.code.errors = ["The code is not right. Check the key in your app and enter the code it shows now"]
+    uri = second_factor.provisioning_uri(me, me.totp_pending_secret)
+    return render_template(
+        "accounts/set_up_code.html",
+        form=form,
+        qr_svg=second_factor.qr_svg(uri),
+        key=second_factor.grouped(me.totp_pending_secret),
+        title="Set up your authenticator app",
+        voluntary=True,
+    )
 
 
 def recent_password_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -483,3 +542,53 @@ def unlink_organisation_account(user_id: int) -> ResponseReturnValue:
             f"{user.name} can sign in with a new organisation account; the next one they use will be linked.", "success"
         )
     return redirect(url_for("accounts.users"))
+
+
+# --- the audit log --------------------------------------------------------------------------------
+
+
+def _audit_search() -> tuple[AuditSearchForm, audit_log.AuditSearch | None]:
+    """The search form from the query string, and the search when it is valid (None shows the errors)."""
+    form = AuditSearchForm(request.args)
+    form.set_choices(record_types=audit_log.record_types(), actions=audit_log.actions())
+    if request.args and not form.validate():
+        return form, None
+    search = audit_log.AuditSearch(
+        person=(form.person.data or "").strip(),
+        record_type=form.record_type.data or "",
+        record_id=form.record_id.data,
+        action=form.action.data or "",
+        from_date=form.from_date.data,
+        to_date=form.to_date.data,
+    )
+    return form, search
+
+
+@bp.route("/audit")
+@role_required(Role.MANAGER, Role.ADMIN)
+def audit_log_page() -> ResponseReturnValue:
+    form, search = _audit_search()
+    found = audit_log.search_events(current_person(), search, page=page_number()) if search else None
+    return render_template(
+        "accounts/audit_log.html",
+        form=form,
+        found=found,
+        query=search.args() if search else {},
+        title="Audit log",
+        has_errors=search is None,
+    )
+
+
+@bp.route("/audit.csv")
+@role_required(Role.MANAGER, Role.ADMIN)
+def audit_log_csv() -> ResponseReturnValue:
+    _, search = _audit_search()
+    if search is None:
+        # The page shows what is wrong with the search.
+        return redirect(f"{url_for('accounts.audit_log_page')}?{urlencode(list(request.args.items(multi=True)))}")
+    data = csv_text(audit_log.export_rows(current_person(), search))
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"', "Cache-Control": "no-store"},
+    )

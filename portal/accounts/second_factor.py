@@ -1,7 +1,7 @@
-"""The second factor for staff and admins: time-based one-time codes (TOTP, RFC 6238) from an
-authenticator app, with pyotp. A code works once: the last accepted time step is stored, and a code is
-accepted only for a later step, claimed with one conditional UPDATE so that two simultaneous posts of the
-same code cannot both succeed.
+"""The second factor for staff and admins, and for partners who turn it on: time-based one-time codes
+(TOTP, RFC 6238) from an authenticator app, with pyotp. A code works once: the last accepted time step is
+stored, and a code is accepted only for a later step, claimed with one conditional UPDATE so that two
+simultaneous posts of the same code cannot both succeed.
 """
 
 from __future__ import annotations
@@ -25,14 +25,23 @@ DRIFT_STEPS = 1
 
 
 def is_required_for(user: User) -> bool:
-    """Staff and admins need a code when the portal requires it, or once they have set one up."""
-    if not user.is_staff:
-        return False
-    return bool(current_app.config["REQUIRE_SECOND_FACTOR"]) or user.totp_secret is not None
+    """Anyone who has set up an app needs a code; staff and admins also when the portal requires it."""
+    if user.totp_secret is not None:
+        return True
+    return user.is_staff and bool(current_app.config["REQUIRE_SECOND_FACTOR"])
 
 
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+def begin_set_up(user: User) -> str:
+    """The secret the person's app is being set up with: kept on the account (server side) from the first
+    step to the code that proves the app has it, never in the session cookie (signed, but readable)."""
+    if user.totp_pending_secret is None:
+        user.totp_pending_secret = new_secret()
+        db.session.flush()
+    return user.totp_pending_secret
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -84,10 +93,13 @@ def verify(user: User, code: str, *, now: float | None = None) -> bool:
     return ok
 
 
-def enrol(user: User, secret: str, code: str, *, now: float | None = None) -> bool:
-    """Keep `secret` for `user` once they prove their app has it by giving a current code."""
+def enrol(user: User, code: str, *, now: float | None = None) -> bool:
+    """Keep the secret being set up (`begin_set_up`) once the person proves their app has it with a code."""
+    secret = user.totp_pending_secret
+    if secret is None:
+        return False
     step = _matching_step(secret, code, time.time() if now is None else now)
-    if step is None or not _claim(user, step, totp_secret=secret):
+    if step is None or not _claim(user, step, totp_secret=secret, totp_pending_secret=None):
         return False
     audit.record("second_factor.set_up", obj=user, actor_id=user.id)
     return True
@@ -96,6 +108,7 @@ def enrol(user: User, secret: str, code: str, *, now: float | None = None) -> bo
 def reset(user: User, *, by: User) -> None:
     """An admin removes a lost authenticator: the person sets up a new one at their next sign-in."""
     user.totp_secret = None
+    user.totp_pending_secret = None
     user.totp_last_step = None
     audit.record("second_factor.reset", obj=user)
     db.session.flush()

@@ -6,9 +6,10 @@ Services flush, never commit: the request's transaction commits once after the v
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal import access
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
@@ -66,10 +67,19 @@ def confirm_password(user: User, password: str) -> bool:
     return ok
 
 
-def start_session(user: User, *, ip_address: str | None) -> str:
-    """Open a server-side session for `user`; returns the token the cookie will carry."""
+def start_session(user: User, *, ip_address: str | None, user_agent: str | None = None) -> str:
+    """Open a server-side session for `user`; returns the token the cookie will carry. The browser's
+    User-Agent is kept (cut to its column) so that "Your account" can say which browser each session is."""
     token, token_hash = new_token()
-    db.session.add(UserSession(user_id=user.id, token_hash=token_hash, ip_address=ip_address))
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_hash,
+            ip_address=ip_address,
+            user_agent=(user_agent or "")[:300] or None,
+            last_used_at=utcnow(),
+        )
+    )
     user.last_sign_in_at = utcnow()
     user.session_token = token
     audit.record("sign_in.succeeded", obj=user, actor_id=user.id)
@@ -83,21 +93,62 @@ def load_user_from_session_token(token: str) -> User | None:
     A session is live when it is not revoked, not past the absolute timeout, and its user is
     enabled: disabling a user or signing out takes effect on the next request.
     """
-    # One statement on every signed-in request: the user with their live session's start.
+    # One statement on every signed-in request: the user with their live session's id, start and last use.
     row = db.session.execute(
-        select(User, UserSession.created_at)
+        select(User, UserSession.id, UserSession.created_at, UserSession.last_used_at)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token_hash == hash_token(token), UserSession.revoked_at.is_(None))
     ).first()
     if row is None:
         return None
-    user, started = row
+    user, session_id, started, last_used = row
     if utcnow() - started > current_app.config["ABSOLUTE_SESSION_LIFETIME"]:
         return None
     if not user.is_active:
         return None
     user.session_token = token
+    _note_use(session_id, last_used)
     return user
+
+
+# How stale "last used" may be: writing it on every request would make every page a write.
+LAST_USED_EVERY = timedelta(minutes=5)
+
+
+def _note_use(session_id: int, last_used: datetime | None) -> None:
+    """Record that the session was used now, at most every LAST_USED_EVERY, in its own transaction (like
+    the audit of a view): a GET commits nothing of the request's own."""
+    now = utcnow()
+    if last_used is not None and now - last_used < LAST_USED_EVERY:
+        return
+    with db.engine.begin() as conn:
+        conn.execute(update(UserSession).where(UserSession.id == session_id).values(last_used_at=now))
+
+
+def live_sessions(user: User) -> list[UserSession]:
+    """`user`'s sessions still signed in (not revoked, not past the absolute timeout), last used first."""
+    since = utcnow() - current_app.config["ABSOLUTE_SESSION_LIFETIME"]
+    query = select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None), UserSession.created_at > since
+    )
+    rows = list(db.session.scalars(query))
+    return sorted(rows, key=lambda row: row.last_used_at or row.created_at, reverse=True)
+
+
+def is_current_session(user: User, row: UserSession) -> bool:
+    return user.session_token is not None and row.token_hash == hash_token(user.session_token)
+
+
+def end_other_sessions(user: User) -> int:
+    """Sign `user` out of every other device: revoke every live session but this one. Returns how many."""
+    ended = 0
+    for row in live_sessions(user):
+        if not is_current_session(user, row):
+            row.revoked_at = utcnow()
+            ended += 1
+    audit.record("sign_out.other_sessions", obj=user, actor_id=user.id, sessions=ended)
+    db.session.flush()
+    return ended
 
 
 def end_session(user: User) -> None:

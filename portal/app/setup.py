@@ -218,6 +218,7 @@ def register_transactions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
+    from portal.common.http import IdConverter
     from portal.dashboards.routes import bp as dashboards_bp
     from portal.directory.routes import bp as directory_bp
     from portal.feedback.routes import bp as feedback_bp
@@ -227,6 +228,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.requests.routes import bp as requests_bp
     from portal.sessions.routes import bp as sessions_bp
 
+    app.url_map.converters["int"] = IdConverter  # before any route: rules bind their converter when added
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(directory_bp)

@@ -11,8 +11,19 @@ from flask import Flask
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxInput, GovDateInput, GovTextArea
 from markupsafe import Markup
-from wtforms import BooleanField, DateField, Field, HiddenField, IntegerField, SelectMultipleField, StringField
-from wtforms.validators import AnyOf, ValidationError
+from werkzeug.datastructures import FileStorage, MultiDict
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, StopValidation, ValidationError
 
 from portal.common.errors import DomainError
 from portal.common.identifiers import IdentifiersFound
@@ -25,7 +36,65 @@ TIME_HINT = "For example, 9:30am or 14:30"
 LONG_LIST: dict[str, Any] = {"data-portal-autocomplete": True}
 
 
-class ConfirmForm(FlaskForm):
+def date_example(days_ahead: int) -> str:
+    """A date hint a form can use now: the date `days_ahead` days from today, as the boxes take it ("9 12 2026")."""
+    day = london_today() + timedelta(days=days_ahead)
+    return f"For example, {day.day} {day.month} {day.year}"
+
+
+# Characters no text field keeps: the C0 and C1 control characters and DEL (NUL among them, which PostgreSQL
+# refuses in text). Long text (a text area) keeps its line breaks and tabs.
+_CONTROL = "".join(chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)))
+_LONG_TEXT_ALLOWED = "\n\r\t"
+
+
+class PortalForm(FlaskForm):
+    """The base of every form in the portal: the checks every text field needs, written once.
+
+    - a file posted where text is expected is refused, not handed to a validator that cannot measure it;
+    - a text of spaces only counts as empty, so a required field says what to enter and nothing is saved;
+    - NUL and other control characters are refused (a text area keeps its line breaks and tabs).
+    Passwords keep every character (any password may be chosen) but not a file."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            data = super().wrap_formdata(form, formdata)
+            form.sent_files = set()
+            if data is None or not any(isinstance(v, FileStorage) for v in data.values()):
+                return data
+            # A file where text is expected: kept out of the fields (it would reach a validator as an object
+            # with no length), and named so that validate() refuses it.
+            plain: MultiDict[str, Any] = MultiDict()
+            for name, value in data.items(multi=True):
+                if isinstance(value, FileStorage):
+                    form.sent_files.add(name)
+                    value = ""
+                plain.add(name, value)
+            return plain
+
+    sent_files: set[str]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        problems: dict[str, str] = {}
+        for field in self:
+            if field.name in getattr(self, "sent_files", ()):
+                problems[field.name] = f"{field.label.text} must be typed in, not sent as a file"
+            elif isinstance(field, StringField) and not isinstance(field, PasswordField):
+                problem = _text_problem(field)
+                if problem:
+                    problems[field.name] = problem
+            elif not isinstance(field, PasswordField) and _has_control(field.raw_data):
+                # A number or a date's boxes: shown again as typed, so without what a page cannot carry.
+                field.raw_data = [_without_control(str(v)) for v in field.raw_data or []]
+                problems[field.name] = _CONTROL_MESSAGE.format(label=field.label.text)
+        valid = super().validate(extra_validators)
+        for name, message in problems.items():
+            if message not in self[name].errors:
+                self[name].errors = [message, *self[name].errors]
+        return valid and not problems
+
+
+class ConfirmForm(PortalForm):
     """The form of a page that asks before what cannot be undone ("Yes, cancel …", "No, keep it";
     templates/layouts/confirm.html). It posts `confirm=yes`: a post without it (an old page's one-click button)
     is not a yes, so the route changes nothing and sends it to the question."""
@@ -33,20 +102,59 @@ class ConfirmForm(FlaskForm):
     confirm = HiddenField(validators=[AnyOf(["yes"])])
 
 
-def date_example(days_ahead: int) -> str:
-    """A date hint a form can use now: the date `days_ahead` days from today, as the boxes take it ("9 12 2026")."""
-    day = london_today() + timedelta(days=days_ahead)
-    return f"For example, {day.day} {day.month} {day.year}"
+_CONTROL_MESSAGE = "{label} must not include hidden control characters, like a null byte: check it and try again"
+
+
+def _without_control(text: str, allowed: str = "") -> str:
+    return "".join(ch for ch in text if ch not in _CONTROL or ch in allowed)
+
+
+def _has_control(values: Any) -> bool:
+    return any(isinstance(v, str) and _without_control(v) != v for v in values or [])
+
+
+def _text_problem(field: StringField) -> str | None:
+    """Blank a text of spaces only (so "required" means something typed), and name control characters."""
+    if not isinstance(field.data, str):
+        return None
+    if field.data and not field.data.strip():
+        field.data = ""
+        field.raw_data = [""]
+        return None
+    kept = _without_control(field.data, _LONG_TEXT_ALLOWED if isinstance(field, TextAreaField) else "")
+    if kept == field.data:
+        return None
+    # Shown again without them: a page cannot carry them (they are not allowed in HTML), and the person can
+    # check what is left and send it again.
+    field.data = kept
+    field.raw_data = [kept]
+    return _CONTROL_MESSAGE.format(label=field.label.text)
+
+
+# The years a date the portal plans by (a booking, promise, consultation, session, meeting, absence) may be
+# in: from last year to two years ahead. Further out is a typing mistake ("2062" for "2026"), and a year like
+# 9999 has no next day to count working days to.
+YEARS_BACK, YEARS_AHEAD = 1, 2
+
+
+def year_range(*, today: date | None = None) -> tuple[int, int]:
+    """The first and last year a planned date may be in (see YEARS_BACK, YEARS_AHEAD)."""
+    this_year = (today or london_today()).year
+    return this_year - YEARS_BACK, this_year + YEARS_AHEAD
 
 
 class GovDateField(DateField):
-    """Day, month and year boxes with GOV.UK error messages. `example_in` days from today makes the hint's
+    """Day, month and year boxes with GOV.UK error messages. The year must be in `year_range()` (the one
+    check of a planned date's year) unless `any_year` is set. `example_in` days from today makes the hint's
     example date, computed for each form (a fixed example goes stale and ends up in the past)."""
 
     widget = GovDateInput()
 
-    def __init__(self, label: str, *, what: str, example_in: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, label: str, *, what: str, any_year: bool = False, example_in: int | None = None, **kwargs: Any
+    ) -> None:
         self.what = what
+        self.any_year = any_year
         if example_in is not None:
             example = date_example(example_in)
             given = kwargs.get("description")
@@ -65,6 +173,12 @@ class GovDateField(DateField):
             self.data = None
             raise ValueError(f"{self.what.capitalize()} must include a {' and '.join(missing)}")
         try:
+            # ASCII digits of a sensible length: int() takes "١٢" and "1_0", and date() overflows (not a
+            # ValueError) on a 20-digit year.
+            if len(parts) != 3 or not all(
+                p.isascii() and p.isdigit() and len(p) <= n for p, n in zip(parts, (2, 2, 4), strict=True)
+            ):
+                raise ValueError
             day, month, year = (int(p) for p in parts)
             if year < 1000:
                 raise ValueError
@@ -72,6 +186,13 @@ class GovDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(f"{self.what.capitalize()} must be a real date") from None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data is None or self.any_year:
+            return
+        first, last = year_range()
+        if not first <= self.data.year <= last:
+            raise StopValidation(f"Enter a year between {first} and {last}")
 
 
 class StartAndEndTimes:

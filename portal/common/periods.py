@@ -8,10 +8,16 @@ the quarterly report all use these periods, so they agree with each other.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 __all__ = ["Period", "PeriodKind", "financial_year", "month", "quarter", "recent_quarters"]
+
+# The years a period may be in: wide enough for any record the portal keeps, narrow enough that a period's
+# neighbours are real dates.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_KEY = re.compile(r"(?P<year>[0-9]{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>[0-9]{2}))?", re.ASCII)
 
 _MONTHS = (
     "January",
@@ -88,22 +94,21 @@ class Period:
 
     @classmethod
     def parse(cls, key: str) -> Period:
-        """The inverse of `key`; ValueError for anything else."""
-        try:
-            if "-Q" in key:
-                fy, q = key.split("-Q")
-                number = int(q)
-                if not 1 <= number <= 4:
-                    raise ValueError(key)
-                month0 = (3 + (number - 1) * 3) % 12 + 1
-                year = int(fy) if month0 >= 4 else int(fy) + 1
-                return quarter(date(year, month0, 1))
-            if "-" in key:
-                year_text, month_text = key.split("-")
-                return month(date(int(year_text), int(month_text), 1))
-            return financial_year(date(int(key), 4, 1))
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"not a period: {key!r}") from error
+        """The inverse of `key`, for years FIRST_YEAR to LAST_YEAR; ValueError for anything else (a year
+        like 0000 or 9999 would have no previous or next period, and int() takes "١٢" and "2_026")."""
+        match = _KEY.fullmatch(key or "")
+        if match is None or not FIRST_YEAR <= int(match["year"]) <= LAST_YEAR:
+            raise ValueError(f"not a period: {key!r}")
+        year = int(match["year"])
+        if match["quarter"]:
+            month0 = (3 + (int(match["quarter"]) - 1) * 3) % 12 + 1
+            return quarter(date(year if month0 >= 4 else year + 1, month0, 1))
+        if match["month"]:
+            number = int(match["month"])
+            if not 1 <= number <= 12:
+                raise ValueError(f"not a period: {key!r}")
+            return month(date(year, number, 1))
+        return financial_year(date(year, 4, 1))
 
 
 def _month_end(year: int, mon: int) -> date:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 
 from portal.accounts.models import User
 from portal.common import audit
-from portal.common.spreadsheet import safe_cell
+from portal.common.exports import safe_cell
 from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFigures, dashboard
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from portal import access
 from portal.accounts.models import User
 from portal.common.errors import DomainError
+from portal.common.http import whole_number
 from portal.common.periods import Period, PeriodKind, financial_year, month, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
@@ -141,9 +142,10 @@ class Filters:
 def _id(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.isdigit():
+    number = whole_number(value)
+    if number is None:  # "²", a negative or a huge number: no such record
         raise NotFound
-    return int(value)
+    return number
 
 
 def parse_period(key: str | None, *, today: date, kinds: Iterable[PeriodKind] = tuple(PeriodKind)) -> Period:

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
-from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField
+from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField, PortalForm
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -32,7 +32,7 @@ def _in_choices(message: str) -> Callable[[FlaskForm, SelectField], None]:
     return check
 
 
-class DirectorySearchForm(FlaskForm):
+class DirectorySearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
@@ -48,7 +48,7 @@ class DirectorySearchForm(FlaskForm):
     )
 
 
-class LocalityForm(FlaskForm):
+class LocalityForm(PortalForm):
     name = StringField(
         "Locality name",
         widget=GovTextInput(),
@@ -88,9 +88,9 @@ class LocalityForm(FlaskForm):
     )
     submit = SubmitField("Save locality", widget=GovSubmitInput())
 
-    def set_staff(self, staff: list[tuple[int, str]]) -> None:
-        self.lead_id.choices = [(0, "No lead yet")] + staff
-        self.manager_id.choices = [(0, "No manager yet")] + staff
+    def set_staff(self, *, leads: list[tuple[int, str]], managers: list[tuple[int, str]]) -> None:
+        self.lead_id.choices = [(0, "No lead yet")] + leads
+        self.manager_id.choices = [(0, "No manager yet")] + managers
 
     def validate_lead_id(self, field: SelectField) -> None:
         _in_choices("Select a locality lead from the list")(self, field)
@@ -130,7 +130,7 @@ class WorkingDaysField(IntegerField):
             raise StopValidation(f"{label} must be between {low} and {high} working days")
 
 
-class LocalityServiceLevelsForm(FlaskForm):
+class LocalityServiceLevelsForm(PortalForm):
     acknowledge_days = WorkingDaysField(
         "Acknowledge within",
         what="acknowledge",
@@ -171,7 +171,7 @@ def _less_than_valid(field: WorkingDaysField, other: WorkingDaysField) -> bool:
     return not other.errors and field.data is not None and other.data is not None and field.data < other.data
 
 
-class PodCreateForm(FlaskForm):
+class PodCreateForm(PortalForm):
     name = StringField(
         "Pod name",
         widget=GovTextInput(),
@@ -183,7 +183,7 @@ class PodCreateForm(FlaskForm):
     submit = SubmitField("Add pod", widget=GovSubmitInput())
 
 
-class PodMemberAddForm(FlaskForm):
+class PodMemberAddForm(PortalForm):
     user_id = SelectField("Member of staff", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST)
     pod_role = SelectField(
         "Role in the pod",
@@ -211,7 +211,7 @@ class PodMemberRemoveForm(ConfirmForm):
     submit = SubmitField("Yes, remove them from the pod", widget=GovSubmitInput())
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(PortalForm):
     user_id = SelectField(
         "Who will be away", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST
     )
@@ -258,7 +258,7 @@ class AbsenceDeleteForm(ConfirmForm):
     submit = SubmitField("Yes, delete the absence", widget=GovSubmitInput())
 
 
-class DistrictMappingForm(FlaskForm):
+class DistrictMappingForm(PortalForm):
     district = StringField(
         "District (as GIAS names it)",
         widget=GovTextInput(),
@@ -277,5 +277,5 @@ class DistrictMappingForm(FlaskForm):
         _in_choices("Select a locality from the list")(self, field)
 
 
-class DistrictMappingDeleteForm(FlaskForm):
+class DistrictMappingDeleteForm(PortalForm):
     submit = SubmitField("Delete", widget=GovSubmitInput())

@@ -99,8 +99,15 @@ def edit_locality(locality_id: int) -> ResponseReturnValue:
 
 def _locality_form(locality: services.Locality | None) -> ResponseReturnValue:
     form = LocalityForm(obj=locality)
-    staff = services.appointable_staff(current_user, locality)
-    form.set_staff([(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in staff])
+    form.set_staff(
+        leads=[
+            (u.id, f"{u.name} ({u.job_title or u.role.label})") for u in services.lead_choices(current_user, locality)
+        ],
+        managers=[
+            (u.id, f"{u.name} ({u.job_title or u.role.label})")
+            for u in services.manager_choices(current_user, locality)
+        ],
+    )
     if request.method == "GET" and locality is not None:
         form.lead_id.data = locality.lead_id or 0
         form.manager_id.data = locality.manager_id or 0

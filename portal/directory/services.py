@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access
@@ -26,6 +26,7 @@ from portal.directory.models import (
 )
 from portal.directory.search import IndexCache, Row, SearchIndex
 from portal.extensions import db
+from portal.requests.models import ConsultationRequest, RequestStatus
 
 # --- search ---------------------------------------------------------------------------------------
 
@@ -171,30 +172,66 @@ def ensure_can_manage(user: User, locality: Locality) -> None:
         raise NotFound
 
 
-def _appointable(by: User, locality: Locality | None) -> ColumnElement[bool]:
-    """A condition on User: whom `by` may appoint as a locality's lead or manager. Practitioners and managers,
-    never an admin or a partner; a manager only the staff of their area (portal.access), admins anyone's.
-    The locality's current lead and manager stay choosable while they are active staff."""
+# --- appointing a lead and a manager -------------------------------------------------------------------
+
+
+def _appointable(by: User, *, roles: tuple[Role, ...], keep: int | None) -> ColumnElement[bool]:
+    """A condition on User: whom `by` may appoint to a locality in one of `roles`. Admins, who move staff
+    between localities, any active practitioner or manager; a manager the staff of their own area
+    (portal.access.choosable_by) and `keep`, the one appointed now. Never an admin, never a partner."""
+    condition = and_(User.role.in_(roles), User.disabled_at.is_(None))
     if by.role is Role.ADMIN:
-        return and_(User.role.in_(access.CHOOSABLE_ROLES), User.disabled_at.is_(None))
-    current = [i for i in (locality.lead_id, locality.manager_id) if i] if locality else []
-    kept = and_(User.id.in_(current), User.role.in_(access.CHOOSABLE_ROLES), User.disabled_at.is_(None))
-    return or_(access.choosable_by(by), kept)
+        return condition
+    return and_(condition, access.choosable_by(by, keep=keep))
 
 
-def appointable_staff(by: User, locality: Locality | None) -> list[User]:
-    """Whom `by` may appoint as the locality's lead or manager (see `_appointable`), by name."""
-    query = select(User).where(_appointable(by, locality)).order_by(User.name, User.id)
-    return list(db.session.scalars(query))
+LEAD_ROLES = access.CHOOSABLE_ROLES
+MANAGER_ROLES = (Role.MANAGER,)
 
 
-def _check_staff(user_id: int | None, *, label: str, by: User, locality: Locality | None) -> User | None:
+def lead_choices(by: User, locality: Locality | None) -> list[User]:
+    """Who `by` may make the locality's lead, by name."""
+    keep = locality.lead_id if locality else None
+    query = select(User).where(_appointable(by, roles=LEAD_ROLES, keep=keep))
+    return list(db.session.scalars(query.order_by(User.name, User.id)))
+
+
+def manager_choices(by: User, locality: Locality | None) -> list[User]:
+    """Who `by` may make the locality's manager (managers only), by name."""
+    keep = locality.manager_id if locality else None
+    query = select(User).where(_appointable(by, roles=MANAGER_ROLES, keep=keep))
+    return list(db.session.scalars(query.order_by(User.name, User.id)))
+
+
+def _check_appointee(
+    user_id: int | None, *, by: User, roles: tuple[Role, ...], keep: int | None, field: str, label: str
+) -> None:
     if user_id is None:
-        return None
-    user = db.session.scalar(select(User).where(User.id == user_id, _appointable(by, locality)))
-    if user is None:
-        raise DomainError(f"Select a member of staff as the {label}")
-    return user
+        return
+    query = select(User.id).where(User.id == user_id, _appointable(by, roles=roles, keep=keep))
+    if db.session.scalar(query) is None:
+        if by.role is not Role.ADMIN:
+            raise DomainError(f"Choose a {label} who works in your area", field=field)
+        who = " or ".join(role.label.lower() for role in roles)
+        raise DomainError(f"Choose a {who} as the {label}", field=field)
+
+
+def _reroute_unacknowledged(locality: Locality, *, old_lead_id: int, new_lead_id: int | None) -> int:
+    """Requests sent to the old lead that nobody has acknowledged go to the new lead (or to nobody in
+    particular, the locality's team, when there is none), so the old lead keeps no access through them.
+    Acknowledged requests keep their worker: changing the lead re-routes nothing already taken on."""
+    result = db.session.execute(
+        update(ConsultationRequest)
+        .where(
+            ConsultationRequest.locality_id == locality.id,
+            ConsultationRequest.routed_to_id == old_lead_id,
+            ConsultationRequest.worker_id.is_(None),
+            ConsultationRequest.status == RequestStatus.SUBMITTED,
+        )
+        .values(routed_to_id=new_lead_id)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def save_locality(
@@ -222,11 +259,28 @@ def save_locality(
         query = query.where(Locality.id != locality.id)
     if db.session.scalar(query.limit(1)) is not None:
         raise DomainError("There is already a locality with this name")
-    _check_staff(lead_id, label="locality lead", by=by, locality=locality)
-    _check_staff(manager_id, label="locality manager", by=by, locality=locality)
+    _check_appointee(
+        lead_id,
+        by=by,
+        roles=LEAD_ROLES,
+        keep=locality.lead_id if locality else None,
+        field="lead_id",
+        label="locality lead",
+    )
+    _check_appointee(
+        manager_id,
+        by=by,
+        roles=MANAGER_ROLES,
+        keep=locality.manager_id if locality else None,
+        field="manager_id",
+        label="locality manager",
+    )
+    rerouted = 0
     if locality is None:
         locality = Locality()
         db.session.add(locality)
+    elif locality.lead_id is not None and locality.lead_id != lead_id:
+        rerouted = _reroute_unacknowledged(locality, old_lead_id=locality.lead_id, new_lead_id=lead_id)
     locality.name = name.strip()
     locality.front_door_phone = front_door_phone.strip()
     locality.front_door_email = front_door_email.strip().lower()
@@ -234,7 +288,7 @@ def save_locality(
     locality.lead_id = lead_id
     locality.manager_id = manager_id
     db.session.flush()
-    audit.record("locality.saved", obj=locality)
+    audit.record("locality.saved", obj=locality, lead_id=lead_id, manager_id=manager_id, rerouted=rerouted)
     return locality
 
 
@@ -349,13 +403,16 @@ def absence_people(by: User) -> list[User]:
 
 
 def cover_people(by: User) -> list[User]:
-    """Whom `by` may name as cover: active practitioners and managers (never an admin, who runs the system and
-    answers no partner, nor a partner) of the localities `by` looks after: a manager's area (portal.access),
-    the localities a practitioner works for today, any locality for an admin."""
-    if by.role is Role.MANAGER:
-        return access.choosable_staff(by)
-    localities = select(Locality.id) if by.role is Role.ADMIN else access.work_locality_ids(by, on=london_today())
-    return list(db.session.scalars(select(User).where(access.staff_of(localities)).order_by(User.name, User.id)))
+    """Who `by` may name as cover: admins, who move staff between localities, any active practitioner or
+    manager; a manager the staff of their area; a practitioner the staff of the localities they work for.
+    Never someone of another area: the cover answers for the absent person's requests."""
+    if by.role is Role.ADMIN:
+        condition = and_(User.role.in_(access.CHOOSABLE_ROLES), User.disabled_at.is_(None))
+    elif by.role is Role.MANAGER:
+        condition = access.choosable_by(by)
+    else:
+        condition = access.staff_of(access.work_locality_ids(by, on=london_today()))
+    return list(db.session.scalars(select(User).where(condition).order_by(User.name, User.id)))
 
 
 def list_absences(by: User, *, from_date: date) -> list[StaffAbsence]:

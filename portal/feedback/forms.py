@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import BooleanField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.common.forms import LONG_LIST, FreeTextArea, IdentifierConfirmation
+from portal.common.forms import LONG_LIST, FreeTextArea, IdentifierConfirmation, PortalForm
 from portal.feedback.models import Theme
 from portal.feedback.services import RATING_WORDS
 
@@ -26,7 +25,7 @@ def theme_choices() -> list[tuple[str, str]]:
     return [(theme.value, theme.label) for theme in Theme]
 
 
-class FeedbackForm(IdentifierConfirmation, FlaskForm):
+class FeedbackForm(IdentifierConfirmation, PortalForm):
     theme = RadioField(
         "What is your feedback about?",
         widget=GovRadioInput(),
@@ -77,7 +76,7 @@ class FeedbackForm(IdentifierConfirmation, FlaskForm):
         self.locality_id.choices = list(localities or [])
 
 
-class PulseForm(FlaskForm):
+class PulseForm(PortalForm):
     helpful = RadioField(
         "Was this consultation helpful?",
         widget=GovRadioInput(),
@@ -98,7 +97,7 @@ class PulseForm(FlaskForm):
         self.knew_what_next.choices = [("yes", "Yes"), ("no", "No")]
 
 
-class ReviewFilterForm(FlaskForm):
+class ReviewFilterForm(PortalForm):
     """The review's filters: a GET form, so no CSRF token."""
 
     class Meta:
@@ -123,7 +122,7 @@ class ReviewFilterForm(FlaskForm):
                 field.data = ""
 
 
-class RecognitionForm(IdentifierConfirmation, FlaskForm):
+class RecognitionForm(IdentifierConfirmation, PortalForm):
     organisation_id = SelectField(
         "Who do you want to thank?",
         widget=GovSelect(),
@@ -147,7 +146,7 @@ class RecognitionForm(IdentifierConfirmation, FlaskForm):
         self.organisation_id.choices = [("", "Select an organisation"), *organisations]
 
 
-class EntryForm(IdentifierConfirmation, FlaskForm):
+class EntryForm(IdentifierConfirmation, PortalForm):
     theme = RadioField(
         "Which theme is it about?",
         widget=GovRadioInput(),
@@ -185,5 +184,5 @@ class EntryForm(IdentifierConfirmation, FlaskForm):
         self.locality.choices = [(ALL_LOCALITIES, "All localities"), *localities]
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PortalForm):
     submit = SubmitField("Publish", widget=GovSubmitInput())

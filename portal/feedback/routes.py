@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from portal import access
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
+from portal.common.http import page_number
 from portal.common.periods import Period
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
@@ -145,7 +146,7 @@ def review() -> ResponseReturnValue:
         periods=[(p.key, p.label) for p in services.review_periods()],
     )
     filters = _review_filters(form)
-    listing = services.review_feedback(me, page=request.args.get("page", 1, type=int) or 1, **filters)
+    listing = services.review_feedback(me, page=page_number(), **filters)
     query = {
         k: v
         for k, v in (("theme", form.theme.data), ("locality", form.locality.data), ("period", form.period.data))

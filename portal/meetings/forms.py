@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -23,6 +22,7 @@ from portal.common.forms import (
     GovDateField,
     IdentifierConfirmation,
     PlaceOrOnlineLink,
+    PortalForm,
     StartAndEndTimes,
 )
 from portal.common.times import london_today
@@ -31,7 +31,7 @@ from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDr
 from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
 
 
-class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
+class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, PortalForm):
     """When and where the meeting is, and its agenda (scheduling also asks which locality, when a manager
     has more than one)."""
 
@@ -94,7 +94,7 @@ class MeetingCancelForm(ConfirmForm):
     submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
-class MeetingAnswerForm(FlaskForm):
+class MeetingAnswerForm(PortalForm):
     answer = RadioField(
         "Will your school attend?",
         widget=GovRadioInput(),
@@ -120,7 +120,7 @@ class MeetingAnswerForm(FlaskForm):
             raise ValidationError("Enter who will come from your school")
 
 
-class RegisterFormBase(FlaskForm):
+class RegisterFormBase(PortalForm):
     """The register: per invited school, represented yes or no and by whom. The fields are made per meeting
     by `register_form`: `represented_<invitation id>` and `by_<invitation id>`."""
 
@@ -181,7 +181,7 @@ def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> Re
     return form
 
 
-class MinutesForm(IdentifierConfirmation, FlaskForm):
+class MinutesForm(IdentifierConfirmation, PortalForm):
     minutes = TextAreaField(
         "Minutes",
         widget=FreeTextArea(),
@@ -208,7 +208,7 @@ def _rag_choices() -> list[tuple[str, str]]:
     ]
 
 
-class ActionForm(IdentifierConfirmation, FlaskForm):
+class ActionForm(IdentifierConfirmation, PortalForm):
     text = TextAreaField(
         "Action",
         widget=FreeTextArea(),
@@ -244,7 +244,7 @@ class ActionForm(IdentifierConfirmation, FlaskForm):
             raise ValidationError("Enter the due date")
 
 
-class ActionUpdateForm(IdentifierConfirmation, FlaskForm):
+class ActionUpdateForm(IdentifierConfirmation, PortalForm):
     rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])
     done = BooleanField("The action is done", widget=GovCheckboxInput())
     note = TextAreaField(

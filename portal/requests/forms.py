@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -26,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation, WholeNumberField
+from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation, PortalForm, WholeNumberField
 from portal.common.times import london_today, on_day_at, parse_time
 from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
 
@@ -34,7 +33,7 @@ from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, 
 # field itself, and the warning is an error under the test suite.
 
 
-class RequestCreateForm(IdentifierConfirmation, FlaskForm):
+class RequestCreateForm(IdentifierConfirmation, PortalForm):
     # Made when the form is first shown and posted back with it: the same form posted twice (a double
     # click, a resend after a lost connection) makes one request.
     submission_key = HiddenField(default=lambda: uuid4().hex, validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
@@ -107,7 +106,7 @@ class RequestCreateForm(IdentifierConfirmation, FlaskForm):
             raise ValidationError(f"Year of birth must be between {this_year - 25} and {this_year}")
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(PortalForm):
     worker_id = SelectField("Worker", widget=GovSelect(), coerce=int, validate_choice=False)
     next_step = TextAreaField(
         "What happens next",
@@ -132,7 +131,7 @@ class AcknowledgeForm(FlaskForm):
             raise ValidationError("The expected date must be today or in the future")
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(PortalForm):
     on = GovDateField("Date", what="the date", example_in=3)
     at = StringField(
         "Time",
@@ -172,7 +171,7 @@ class ScheduleForm(FlaskForm):
         return on_day_at(self.on.data, self.at.data or "")
 
 
-class WaitForm(FlaskForm):
+class WaitForm(PortalForm):
     reason = TextAreaField(
         "What do you need from the partner?",
         widget=GovTextArea(),
@@ -184,11 +183,11 @@ class WaitForm(FlaskForm):
     submit = SubmitField("Wait for the partner", widget=GovSubmitInput())
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(PortalForm):
     submit = SubmitField("Restart the clock", widget=GovSubmitInput())
 
 
-class CloseForm(FlaskForm):
+class CloseForm(PortalForm):
     outcome = RadioField(
         "What is the outcome?",
         widget=GovRadioInput(),
@@ -215,7 +214,7 @@ class CloseForm(FlaskForm):
         self.outcome.choices = [(o.value, o.label) for o in Outcome]
 
 
-class MessageForm(IdentifierConfirmation, FlaskForm):
+class MessageForm(IdentifierConfirmation, PortalForm):
     text = TextAreaField(
         "Message",
         widget=FreeTextArea(),
@@ -227,7 +226,7 @@ class MessageForm(IdentifierConfirmation, FlaskForm):
     submit = SubmitField("Send message", widget=GovSubmitInput())
 
 
-class PromiseForm(FlaskForm):
+class PromiseForm(PortalForm):
     text = StringField(
         "Promise",
         widget=GovTextInput(),
@@ -247,11 +246,11 @@ class PromiseForm(FlaskForm):
             raise ValidationError("The promise's date must be today or in the future")
 
 
-class PromiseKeepForm(FlaskForm):
+class PromiseKeepForm(PortalForm):
     submit = SubmitField("Mark as kept", widget=GovSubmitInput())
 
 
-class EscalationForm(IdentifierConfirmation, FlaskForm):
+class EscalationForm(IdentifierConfirmation, PortalForm):
     kind = RadioField(
         "What do you want to do?",
         widget=GovRadioInput(),
@@ -273,7 +272,7 @@ class EscalationForm(IdentifierConfirmation, FlaskForm):
         self.kind.choices = [(k.value, k.choice) for k in EscalationKind]
 
 
-class EscalationResponseForm(FlaskForm):
+class EscalationResponseForm(PortalForm):
     response = TextAreaField(
         "Your response",
         widget=GovTextArea(),

@@ -5,18 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextInput
 from wtforms import RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from portal.common.forms import TIME_HINT, ConfirmForm, GovDateField, IdsField, PlaceOrOnlineLink, StartAndEndTimes
+from portal.common.forms import (
+    TIME_HINT,
+    ConfirmForm,
+    GovDateField,
+    IdsField,
+    PlaceOrOnlineLink,
+    PortalForm,
+    StartAndEndTimes,
+)
 from portal.common.times import LONDON, on_day_at, parse_time
 from portal.models_base import utcnow
 from portal.requests.models import InviteResponse
 
 
-class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, FlaskForm):
+class PodInviteChangeForm(StartAndEndTimes, PlaceOrOnlineLink, PortalForm):
     """When and where: the date, start and end times, and a place or an online link."""
 
     on = GovDateField("Date", what="the date of the meeting", example_in=7)
@@ -64,7 +71,7 @@ class PodInviteCreateForm(PodInviteChangeForm):
             raise ValidationError("Select people from the list")
 
 
-class PodInviteResponseForm(FlaskForm):
+class PodInviteResponseForm(PortalForm):
     response = RadioField(
         "Can you attend?",
         widget=GovRadioInput(),
@@ -120,7 +127,7 @@ class PodInviteCancelForm(ConfirmForm):
     submit = SubmitField("Yes, cancel the meeting", widget=GovSubmitInput())
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(PortalForm):
     attended_ids = IdsField("Who attended?", description="Select everyone who came. Leave all unticked if nobody did.")
     submit = SubmitField("Save attendance", widget=GovSubmitInput())
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -30,6 +29,7 @@ from portal.common.forms import (
     GovDateField,
     IdentifierConfirmation,
     IdsField,
+    PortalForm,
     StartAndEndTimes,
     WholeNumberField,
 )
@@ -39,7 +39,7 @@ from portal.sessions.models import SessionKind
 from portal.sessions.services import CAPACITY_MAX, LOCATION_MAX, TEXT_MAX, TITLE_MAX
 
 
-class SessionChangeForm(StartAndEndTimes, FlaskForm):
+class SessionChangeForm(StartAndEndTimes, PortalForm):
     """What, when, where, how many and who hosts (the kind and locality are fixed once published)."""
 
     title = StringField(
@@ -128,7 +128,7 @@ class SessionCreateForm(SessionChangeForm):
             raise ValidationError("Select a locality you manage")
 
 
-class BookingForm(FlaskForm):
+class BookingForm(PortalForm):
     """Book a place (or join the waiting list). Shadowing places need the confidentiality checkbox."""
 
     confidentiality = BooleanField(
@@ -149,7 +149,7 @@ class CancelSessionForm(ConfirmForm):
     submit = SubmitField("Yes, cancel the session", widget=GovSubmitInput())
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(PortalForm):
     attended_ids = IdsField("Who attended?", description="Select everyone who came. Leave all unticked if nobody did.")
     submit = SubmitField("Save attendance", widget=GovSubmitInput())
 
@@ -158,7 +158,7 @@ class AttendanceForm(FlaskForm):
             raise ValidationError("Select people from the list")
 
 
-class FeedbackForm(IdentifierConfirmation, FlaskForm):
+class FeedbackForm(IdentifierConfirmation, PortalForm):
     rating = RadioField(
         "How useful was the session?",
         widget=GovRadioInput(),

@@ -11,6 +11,7 @@ from portal import access
 from portal.accounts.models import User
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
+from portal.common.http import page_number
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import when_text
@@ -53,7 +54,7 @@ def _hosts(manager: User, *, keep: int | None = None) -> list[tuple[int, str]]:
 @role_required(*PEOPLE)
 def list_sessions() -> ResponseReturnValue:
     me = current_person()
-    listing = services.list_upcoming(page=request.args.get("page", 1, type=int) or 1)
+    listing = services.list_upcoming(page=page_number())
     return render_template(
         "sessions/list.html",
         title="Shadowing and open days",

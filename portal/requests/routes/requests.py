@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
+from portal.common.http import page_number
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
 from portal.requests import filters as request_filters
@@ -37,7 +38,7 @@ from portal.requests.routes import PEOPLE, STAFF, bp
 @role_required(*PEOPLE)
 def list_requests() -> ResponseReturnValue:
     me = current_person()
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_number()
     filters = request_filters.for_role(request_filters.parse(request.args), me)
     listing = services.list_requests(me, page=page, filters=filters)
     title = "Your organisation's requests" if me.role is Role.PARTNER else "Request queue"

@@ -1,5 +1,6 @@
 """The second factor for staff and admins: set up an authenticator app at the first sign-in, then a code
-at every sign-in; a code works once; partners are never asked; admins can reset a lost app."""
+at every sign-in; a code works once; partners are asked only once they turn it on (see
+test_your_sessions.py); admins can reset a lost app."""
 
 from __future__ import annotations
 
@@ -91,7 +92,7 @@ def test_a_code_from_a_past_step_is_refused_once_a_later_one_was_used(app, world
     assert post_code(later, "/sign-in/code", totp.at(now - 30)).status_code == 200  # older than the one used
 
 
-def test_partners_are_never_asked_for_a_code(app, client, world, required):
+def test_partners_are_not_asked_for_a_code_they_did_not_set_up(app, client, world, required):
     response = password_step(client, world.partner)
     assert response.status_code == 302 and response.headers["Location"] == "/home"
     assert client.get("/account").status_code == 200

@@ -47,7 +47,7 @@ def test_neighbours_cross_year_ends():
     assert [q.key for q in recent_quarters(date(2026, 5, 1))] == ["2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
 
 
-@given(st.dates(min_value=date(1901, 1, 1), max_value=date(9000, 12, 31)), st.sampled_from(list(PeriodKind)))
+@given(st.dates(min_value=date(2000, 4, 1), max_value=date(2100, 12, 31)), st.sampled_from(list(PeriodKind)))
 def test_every_key_parses_back_to_its_period(day, kind):
     period = {PeriodKind.MONTH: month, PeriodKind.QUARTER: quarter, PeriodKind.FINANCIAL_YEAR: financial_year}[kind](
         day
@@ -59,7 +59,10 @@ def test_every_key_parses_back_to_its_period(day, kind):
 
 
 @pytest.mark.parametrize(
-    "key", ["", "2026-Q0", "2026-Q5", "2026-13", "2026-00", "Q3", "2026-Q", "abc", "2026-11-05", "2026-Q1-x", "-5"]
+    "key",
+    ["", "2026-Q0", "2026-Q5", "2026-13", "2026-00", "Q3", "2026-Q", "abc", "2026-11-05", "2026-Q1-x", "-5"]
+    # Out of range or not ASCII digits: 500s once (no period before 0001-01, none after 9999-12).
+    + ["99999999999999999999", "0000-Q4", "0001-01", "9999-12", "9999", "1999-Q4", "2101", "١٢٣٤", "2_026", " 2026"],
 )
 def test_anything_else_is_refused(key):
     with pytest.raises(ValueError, match="not a period"):

@@ -89,7 +89,7 @@ class PulseResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(unique=True)
     # The request's locality, copied so that the dashboards find a locality's answers of a period through one
-    # index instead of a join to every request (migration 0013); the foreign key to the pair (request, its
+    # index instead of a join to every request (migration 0014); the foreign key to the pair (request, its
     # locality) keeps it the request's, as Promise.locality_id.
     locality_id: Mapped[int]
     helpful: Mapped[bool]

@@ -248,7 +248,7 @@ class Promise(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(index=True)
     # The request's locality, copied so that the dashboards find a locality's promises of a period through
-    # one index instead of a join to every request (migration 0013). The foreign key below is to the pair
+    # one index instead of a join to every request (migration 0014). The foreign key below is to the pair
     # (request, its locality): the database refuses any other locality, and follows the request's if it
     # ever changes.
     locality_id: Mapped[int]

@@ -23,6 +23,7 @@ PER_ENDPOINT = {"requests.request_page": 3, "meetings.meeting_page": 3}
 NOT_PAGES = {
     "accounts.export_data",
     "accounts.export_data_csv",
+    "accounts.audit_log_csv",
     "dashboards.report_csv",
     "dashboards.report_pdf",
     "pages.favicon",

@@ -55,7 +55,7 @@ def _demo(live_server: Any) -> Demo:
             (r, e)
             for r in requests
             for e in r.escalations
-            if e.kind is EscalationKind.SPEAK_TO_MANAGER and e.responded_at is None
+            if e.kind is EscalationKind.SPEAK_TO_MANAGER and e.responded_at is None and r.organisation_id != castle_rock
         ]
         charnwood = db.session.scalar(select(Locality).where(Locality.name == "Charnwood South and Desford"))
         meeting = next(

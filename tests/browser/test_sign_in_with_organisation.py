@@ -69,7 +69,7 @@ def test_a_partner_signs_in_with_their_organisations_account_and_signs_out_of_bo
 
     # Signing out goes on to the provider (CSP form-action lets the redirect through), which asks, then
     # comes back to the portal's home page.
-    visitor.page.get_by_role("button", name="Sign out").click()
+    visitor.page.locator("header").get_by_role("button", name="Sign out").click()
     visitor.page.wait_for_url(lambda url: url.startswith(oidc.issuer + "/session/end"))
     with visitor.page.expect_navigation(url=lambda url: url.startswith(visitor.base_url)) as navigation:
         visitor.page.get_by_role("button", name="Yes, sign me out").click()

@@ -1,4 +1,4 @@
-"""Promises and pulse answers carry their request's locality (migration 0013), which the dashboards read
+"""Promises and pulse answers carry their request's locality (migration 0014), which the dashboards read
 instead of joining every request. The copy stays the request's: the services set it, the database refuses
 another and follows the request's when it changes, and the migration fills it in for existing rows."""
 
@@ -104,7 +104,7 @@ def _flask(app: Any, *args: str) -> None:
     assert result.exit_code == 0, f"flask {' '.join(args)} failed:\n{result.output}\n{result.exception!r}"
 
 
-def test_0013_fills_in_the_locality_of_existing_promises_and_answers(migrated_url):
+def test_0014_fills_in_the_locality_of_existing_promises_and_answers(migrated_url):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=migrated_url)
     f = factories_module
     with app.app_context():
@@ -123,7 +123,7 @@ def test_0013_fills_in_the_locality_of_existing_promises_and_answers(migrated_ur
         expected = [(ids["north"], north.id), (ids["south"], south.id)]
         db.session.remove()
 
-        _flask(app, "db", "downgrade", "0012")
+        _flask(app, "db", "downgrade", "0013")
         with db.engine.connect() as conn:
             columns = conn.execute(text("SELECT * FROM promise")).keys()
             assert "locality_id" not in columns

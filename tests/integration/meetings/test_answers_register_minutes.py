@@ -184,7 +184,7 @@ def test_published_minutes_stay_published_whichever_button_saves_them(client_for
 
     # A published page shows one button, "Save the minutes": the form's `save`.
     page = manager.get(f"/meetings/{meeting.id}/minutes")
-    assert [b["name"] for b in page.soup.select("form button, form input[type=submit]")] == ["save"]
+    assert [b["name"] for b in page.soup.select("main form button, main form input[type=submit]")] == ["save"]
     saved = post(manager, f"/meetings/{meeting.id}/minutes", {"minutes": "We met. We agreed.", "save": "y"})
 
     assert "Minutes published: partners can read them." in banner(manager.get(saved.headers["Location"]))

@@ -73,7 +73,12 @@ def test_an_operator_stands_the_portal_up_from_nothing(production: Production, p
     assert page.status == 200 and "Charnwood" in page.soup.select_one("main").get_text()
     page = admin.submit(
         "/invitations/new",
-        {"name": "Morgan Lee", "email": "morgan.lee@example.org", "role": "manager", "locality_id": locality_id},
+        {
+            "name": "Morgan Lee",
+            "email": "morgan.lee@example.org",
+            "role": "manager",
+            "manager_locality_id": locality_id,
+        },
     )
     assert "Invitation sent to morgan.lee@example.org" in page.body, page.body[:3000]
 

@@ -35,7 +35,7 @@ def test_cancelling_a_place_asks_first_and_the_yes_gives_it_to_the_first_waiting
     assert question.status_code == 200
     assert question.soup.h1.get_text(strip=True) == "Are you sure you want to cancel your place?"
     assert "goes to the first person on it" in question.soup.main.get_text()
-    assert question.soup.select_one("form button").get_text(strip=True) == "Yes, cancel my place"
+    assert question.soup.select_one("main form button").get_text(strip=True) == "Yes, cancel my place"
     no = question.soup.find("a", id="confirm-no")
     assert (no.get_text(strip=True), no["href"]) == ("No, keep it", f"/sessions/{session.id}")
 
@@ -60,7 +60,7 @@ def test_leaving_the_waiting_list_asks_in_its_own_words(client_for, world, make_
     question = client.get(f"/sessions/{session.id}/cancel-booking")
     assert question.soup.h1.get_text(strip=True) == "Are you sure you want to leave the waiting list?"
     assert "number 1 on the waiting list" in question.soup.main.get_text()
-    assert question.soup.select_one("form button").get_text(strip=True) == "Yes, leave the waiting list"
+    assert question.soup.select_one("main form button").get_text(strip=True) == "Yes, leave the waiting list"
     left = post(client, f"/sessions/{session.id}/cancel-booking", {"confirm": "yes"})
     assert "You have left the waiting list" in banner(client.get(left.headers["Location"]))
     assert bookings(session.id, BookingStatus.WAITLISTED) == []

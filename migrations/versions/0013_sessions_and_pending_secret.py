@@ -1,8 +1,8 @@
 """Your account lists your sessions (last used, browser), and the authenticator secret being set up is kept
 server side, on the account, instead of in the session cookie.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04 15:50:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0014"
-down_revision = "0013"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ PostgreSQL those two joins were most of a dashboard's time). The copy cannot dri
 key to the request becomes one to the pair (request, its locality), on a new unique index of
 consultation_request, with ON UPDATE CASCADE. Existing rows are filled from their requests.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-04 15:40:00.000000
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -63,7 +63,7 @@ fmt: setup ## Format the code
 	$(BIN)/ruff check --fix .
 
 test: lint ## Lint, then the whole suite (unit, integration on SQLite and PostgreSQL, browser)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 bench: setup ## Run the benchmarks and write their figures to bench/results/
 	$(BIN)/python -m bench.directory_search

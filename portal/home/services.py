@@ -25,6 +25,7 @@ from portal.feedback.models import PulseResponse, YouSaidWeDid
 from portal.feedback.services import published_entries
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
+from portal.requests.filters import overdue_condition
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -34,7 +35,7 @@ from portal.requests.models import (
     Promise,
     RequestStatus,
 )
-from portal.requests.services import OPEN_STATUSES, clocks, list_requests, overdue_condition, visible_to
+from portal.requests.services import OPEN_STATUSES, clocks, list_requests, visible_to
 from portal.sessions.models import Booking, BookingStatus, Session
 
 SHOWN = 10  # items in each list on a home; each links to the whole list

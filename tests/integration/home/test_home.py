@@ -168,6 +168,12 @@ def test_the_managers_home_shows_escalations_the_areas_counts_meetings_and_sessi
     assert page.soup.select_one("#open-count").get_text() == "2"
     assert page.soup.select_one("#overdue-count").get_text() == "1"
     assert page.soup.select_one("#unassigned-count").get_text() == "2"
+    # Each count leads to a list of exactly those requests.
+    manager = client_for(Role.MANAGER)
+    for name in ("open", "overdue", "unassigned"):
+        listed = manager.get(page.soup.select_one(f"#{name}-link")["href"])
+        caption = listed.soup.select_one("#requests caption").get_text()
+        assert caption.split()[0] == page.soup.select_one(f"#{name}-count").get_text(), name
     [meeting_row] = _texts(page, "#meetings")
     assert "Not answered yet: Castle Rock High School" in meeting_row
 

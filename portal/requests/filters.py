@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
@@ -20,7 +20,7 @@ from portal.access import managed_locality_ids
 from portal.accounts.models import User
 from portal.common.periods import Period
 from portal.common.roles import Role
-from portal.common.times import LONDON
+from portal.common.times import london_midnight
 from portal.directory.models import Locality, Organisation, Pod, PodMember
 from portal.extensions import db
 from portal.models_base import UTCDateTime, utcnow
@@ -180,7 +180,7 @@ def conditions(
     if filters.escalated:
         found.append(exists().where(Escalation.request_id == r.id, Escalation.responded_at.is_(None)))
     if filters.received:
-        found.append(r.received_at >= _london_midnight(today - timedelta(days=int(filters.received) - 1)))
+        found.append(r.received_at >= london_midnight(today - timedelta(days=int(filters.received) - 1)))
     if filters.school_id is not None:
         found.append(r.organisation_id == filters.school_id)
     if filters.query:
@@ -250,7 +250,7 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
 
 def period_bounds(period: Period) -> tuple[datetime, datetime]:
     """[start, end) in UTC of the London dates of `period`."""
-    return _london_midnight(period.start), _london_midnight(period.end + timedelta(days=1))
+    return london_midnight(period.start), london_midnight(period.end + timedelta(days=1))
 
 
 def escalation_raised(period: Period, kind: EscalationKind | None = None) -> ColumnElement[bool]:
@@ -267,7 +267,7 @@ def end_of_due_day(due_on: Any, period: Period) -> Any:
     ends: dict[date, Any] = {}
     day = period.start
     while day <= period.end:
-        ends[day] = literal(_london_midnight(day + timedelta(days=1)), UTCDateTime())
+        ends[day] = literal(london_midnight(day + timedelta(days=1)), UTCDateTime())
         day += timedelta(days=1)
     return case(ends, value=due_on)
 
@@ -286,10 +286,6 @@ def promise_missed(period: Period, today: date) -> ColumnElement[bool]:
         p.due_on <= period.end,
         or_(and_(p.kept_at.is_(None), p.due_on < today), promise_kept_late(period)),
     )
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(UTC)
 
 
 def _search(query: str) -> ColumnElement[bool]:

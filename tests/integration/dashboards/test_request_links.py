@@ -12,7 +12,7 @@ import pytest
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.requests.models import Escalation, EscalationKind, Promise
-from tests.dashboards_factories import PREVIOUS, QUARTER, Known, at, build_known_quarter
+from tests.dashboards_factories import QUARTER, Known, at, build_known_quarter
 
 LINKS = ("overdue-now", "missed-requests", "escalated-requests", "disagreed-requests")
 

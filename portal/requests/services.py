@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from portal import access
 from portal.accounts.models import User
@@ -643,7 +643,7 @@ def list_requests(
             query.options(
                 load_only(*QUEUE_COLUMNS),
                 selectinload(r.organisation).load_only(Organisation.name),
-                selectinload(r.worker).load_only(User.name),
+                joinedload(r.worker).load_only(User.name),  # a join: the same statements whoever works them
             )
             .offset((page - 1) * QUEUE_PAGE_SIZE)
             .limit(QUEUE_PAGE_SIZE)

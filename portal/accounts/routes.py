@@ -14,10 +14,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import audit_log, oidc, personal_data, second_factor, services
+from portal.accounts.models import ContactRole
 from portal.accounts.forms import (
     AuditSearchForm,
     CodeForm,
     ConfirmPasswordForm,
+    ContactDetailsForm,
     InvitationAcceptForm,
     InvitationCreateForm,
     NewPasswordForm,
@@ -255,6 +257,25 @@ def account() -> ResponseReturnValue:
         others_form=SignOutOthersForm(),
         second_factor_form=StartSecondFactorForm(),
     )
+
+
+@bp.route("/account/contact-details", methods=["GET", "POST"])
+@role_required(Role.PARTNER)
+def contact_details() -> ResponseReturnValue:
+    me = current_person()
+    form = ContactDetailsForm(
+        contact_role=me.contact_role.value if me.contact_role else None, job_title=me.job_title, phone=me.phone
+    )
+    if form.validate_on_submit():
+        services.set_contact_details(
+            me,
+            contact_role=ContactRole(form.contact_role.data),
+            job_title=form.job_title.data or "",
+            phone=form.phone.data or "",
+        )
+        flash("Your details have been saved. The locality team can see them.", "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/contact_details.html", form=form, title="Your role and how to reach you")
 
 
 @bp.route("/account/sessions/sign-out-others", methods=["POST"])

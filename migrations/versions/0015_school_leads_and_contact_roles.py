@@ -23,7 +23,16 @@ branch_labels = None
 depends_on = None
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite copies a table to change its constraints, and dropping the old copy of a table that others refer
+    to fails while foreign keys are enforced: enforcement pauses for the copy (SQLite's documented procedure
+    for such changes); nothing else runs meanwhile, and the copy keeps every row."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(sa.text(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"))
+
+
 def upgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lead_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_organisation_lead_id"), ["lead_id"], unique=False)
@@ -47,12 +56,15 @@ def upgrade() -> None:
                 nullable=True,
             )
         )
+    _foreign_keys(True)
 
 
 def downgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("contact_role")
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_organisation_lead_id_user_account"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_organisation_lead_id"))
         batch_op.drop_column("lead_id")
+    _foreign_keys(True)

@@ -34,10 +34,20 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _foreign_keys(on: bool) -> None:
+    """As in 0015: SQLite copies consultation_request to drop its columns, and the requests' timelines,
+    promises and the rest refer to it, so enforcement pauses for the copy."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(sa.text(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"))
+
+
 def upgrade() -> None:
+    # A plain string default (not sa.false()), so that SQLite adds the column in place instead of copying
+    # the table: false is written as each database spells it.
+    false = "0" if op.get_bind().dialect.name == "sqlite" else "false"
     with op.batch_alter_table("consultation_request", schema=None) as batch_op:
         batch_op.add_column(sa.Column("worker_changes", sa.Integer(), server_default="0", nullable=False))
-        batch_op.add_column(sa.Column("is_repeat", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("is_repeat", sa.Boolean(), server_default=false, nullable=False))
         batch_op.create_index("ix_consultation_request_closed", ["locality_id", "closed_at"], unique=False)
         batch_op.create_index(
             "ix_consultation_request_case_reference", ["case_reference", "received_at"], unique=False
@@ -78,8 +88,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _foreign_keys(False)
     with op.batch_alter_table("consultation_request", schema=None) as batch_op:
         batch_op.drop_index("ix_consultation_request_case_reference")
         batch_op.drop_index("ix_consultation_request_closed")
         batch_op.drop_column("is_repeat")
         batch_op.drop_column("worker_changes")
+    _foreign_keys(True)

@@ -346,7 +346,9 @@ def reassign_request(req: ConsultationRequest, *, by: User, worker_id: int, reas
     else:
         req.routed_to_id = worker.id
     req.worker_changes = (req.worker_changes or 0) + 1
-    _event(req, EventKind.REASSIGNED, by=by, text=f"Now with {worker.name}. Why: {reason}")
+    # The reason alone: who holds it now is the request's worker (the page's "Contact"), and the audit log
+    # keeps who it moved from and to. A name in the text would read to the identifier check as a child's.
+    _event(req, EventKind.REASSIGNED, by=by, text=reason)
     audit.record("request.reassigned", obj=req, from_id=holder_id, to_id=worker.id, worker_changes=req.worker_changes)
     _notify(
         req.created_by,

@@ -61,7 +61,7 @@ def test_the_lead_reassigns_and_the_partner_sees_who_holds_it_now_and_why(make_r
     page = client_for(Role.PARTNER).get(f"/requests/{req.id}")
     shown = details(page)
     assert shown["Contact"] == "Nia Newworker"
-    assert shown["Reassigned"].endswith(f"Now with Nia Newworker. Why: {REASON}")
+    assert shown["Reassigned"].endswith(f": now held by Nia Newworker. Why: {REASON}")
     timeline = page.soup.select_one("ol.portal-timeline").get_text(" ", strip=True)
     assert "Reassigned" in timeline and REASON in timeline
     # The partner and the new worker are told, with no case details.

@@ -14,8 +14,8 @@ or see its requests). They are decided here, once:
 - a **partner** acts for their organisation, and their locality is the organisation's (see
   `partner_locality_id` for why the organisation comes first);
 - the **staff of a set of localities** are the active practitioners and managers who work in one of
-  them, or lead or manage one or lead one of its schools; never an admin, never a partner. A manager may choose (as a host, a
-  pod member, an action's owner…) the staff of their area.
+  them, or lead or manage one or lead one of its schools; never an admin, never a partner. A manager may
+  choose (as a host, a pod member, an action's owner…) the staff of their area.
 
 This module imports only the models, the database handle and portal.common (an import-linter contract
 says so), so every domain can ask it and none has to ask another domain for these answers.

@@ -35,7 +35,6 @@ from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests import invites, timings
-from portal.requests.services import asked_before
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -52,6 +51,7 @@ from portal.requests.models import (
     RequestPause,
     RequestStatus,
 )
+from portal.requests.services import asked_before
 
 # Invented partners of agencies and a school that the other demo files leave without one:
 # (name, e-mail local part, job title, organisation).

@@ -7,9 +7,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from portal.accounts.models import ContactRole
 from portal.common.forms import ConfirmForm, GovDateField, PortalForm, WholeNumberField
 from portal.common.http import MAX_ID
-from portal.accounts.models import ContactRole
 from portal.common.roles import Role
 from portal.common.security import password_problem
 

@@ -14,7 +14,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import audit_log, oidc, personal_data, second_factor, services
-from portal.accounts.models import ContactRole
 from portal.accounts.forms import (
     AuditSearchForm,
     CodeForm,
@@ -33,6 +32,7 @@ from portal.accounts.forms import (
     UserDisableForm,
     UserEraseForm,
 )
+from portal.accounts.models import ContactRole
 from portal.common.errors import DomainError
 from portal.common.exports import csv_text
 from portal.common.forms import show_domain_error

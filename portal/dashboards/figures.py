@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
 from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import Period, month, quarter
 from portal.common.times import LONDON
@@ -49,7 +50,6 @@ from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme
 from portal.meetings.models import MeetingInvitation, PartnershipMeeting
 from portal.models_base import UTCDateTime, utcnow
-from portal.accounts.models import User
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -635,7 +635,7 @@ class OutcomeFigures:
 
 
 def _no_outcomes() -> dict[Outcome, int]:
-    return {outcome: 0 for outcome in Outcome}
+    return dict.fromkeys(Outcome, 0)
 
 
 def outcomes(f: Filters) -> OutcomeFigures:
@@ -657,13 +657,15 @@ def outcomes(f: Filters) -> OutcomeFigures:
             ).where(r.closed_at >= start, r.closed_at < end, r.status == RequestStatus.CLOSED, r.outcome.is_not(None)),
         ).group_by(r.locality_id, r.worker_id, r.organisation_id, r.outcome)
     ).all()
-    kinds = dict(
-        db.session.execute(
+    kinds: dict[int, OrganisationKind] = dict(
+        db.session.execute(  # type: ignore[arg-type]
             select(Organisation.id, Organisation.kind).where(Organisation.id.in_({row[2] for row in rows}))
         ).all()
     )
     worker_ids = {row[1] for row in rows if row[1] is not None}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(worker_ids))).all()) if worker_ids else {}
+    names: dict[int, str] = {}
+    if worker_ids:
+        names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(worker_ids))).all())  # type: ignore[arg-type]
     locality_names = {loc.id: loc.name for loc in f.area.localities}
     total = _no_outcomes()
     by_locality: dict[int, dict[Outcome, int]] = defaultdict(_no_outcomes)
@@ -687,7 +689,10 @@ def outcomes(f: Filters) -> OutcomeFigures:
             key=lambda row: row.label,
         ),
         sorted(
-            (OutcomeRow(names.get(w, "Another worker") if w is not None else "No worker", c) for w, c in by_worker.items()),
+            (
+                OutcomeRow(names.get(w, "Another worker") if w is not None else "No worker", c)
+                for w, c in by_worker.items()
+            ),
             key=lambda row: (row.label == "No worker", row.label),
         ),
         [OutcomeRow(group, by_group[group]) for group in ORGANISATION_GROUPS],

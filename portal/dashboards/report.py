@@ -237,7 +237,9 @@ def _outcome_rows(row: Any, figure: Any, rep: Report) -> None:
     o, po = rep.this.outcomes, rep.previous.outcomes
     for outcome in Outcome:
         figure("Outcomes", f"{outcome.label}: closed", o.closed.counts[outcome], po.closed.counts[outcome])
-        figure("Outcomes", f"{outcome.label}: of those closed (%)", o.closed.percent(outcome), po.closed.percent(outcome))
+        figure(
+            "Outcomes", f"{outcome.label}: of those closed (%)", o.closed.percent(outcome), po.closed.percent(outcome)
+        )
     figure("Outcomes", "Requests closed", o.closed.total, po.closed.total)
     figure("Outcomes", "Requests received", o.received, po.received)
     figure("Outcomes", "About a child asked about in the 12 months before", o.repeats, po.repeats)

@@ -184,7 +184,11 @@ def school_leads(locality_id: int) -> ResponseReturnValue:
             flash(f"{changed} {'school has' if changed == 1 else 'schools have'} a new lead.", "success")
             return redirect(url_for("directory.school_leads", locality_id=loc.id))
     return render_template(
-        "directory/school_leads.html", locality=loc, groups=groups, form=form, title=f"Leads of the schools in {loc.name}"
+        "directory/school_leads.html",
+        locality=loc,
+        groups=groups,
+        form=form,
+        title=f"Leads of the schools in {loc.name}",
     )
 
 

@@ -398,7 +398,7 @@ def leads_of_schools(locality: Locality) -> list[LeadOfSchools]:
     for org in orgs:
         groups.setdefault(org.lead_id, []).append(org)
     leads = {org.lead_id: org.lead for org in orgs}
-    named = sorted((k for k in groups if k is not None), key=lambda k: (leads[k].name if leads[k] else "", k))
+    named = sorted((k for k in groups if k is not None), key=lambda k: (getattr(leads[k], "name", ""), k))
     ordered = [LeadOfSchools(leads[k], groups[k]) for k in named]
     if None in groups:
         ordered.append(LeadOfSchools(None, groups[None]))

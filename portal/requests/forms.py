@@ -286,13 +286,12 @@ class EscalationResponseForm(PortalForm):
 
 
 class ReassignForm(PortalForm):
-    worker_id = SelectField(
-        "Who should hold the request now?", widget=GovSelect(), coerce=int, validate_choice=False
-    )
+    worker_id = SelectField("Who should hold the request now?", widget=GovSelect(), coerce=int, validate_choice=False)
     reason = TextAreaField(
         "Why is it moving?",
         widget=GovTextArea(),
-        description="The partner reads this. For example, the worker is now part-time and a colleague will see it through.",
+        description="The partner reads this. For example, the worker is now part-time and a colleague will see "
+        "it through.",
         validators=[
             InputRequired(message="Enter why the request is moving to another worker"),
             Length(max=1000, message="The reason must be 1,000 characters or fewer"),

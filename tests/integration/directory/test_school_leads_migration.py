@@ -89,14 +89,13 @@ def test_0015_and_0016_on_a_copy_of_the_demo_data(database_url_for_migration):
         )
         db.session.commit()
         again_id = again.id
-        reassigned = {
-            request_id: count
-            for request_id, count in db.session.execute(
+        reassigned = dict(
+            db.session.execute(  # type: ignore[arg-type]
                 select(RequestEvent.request_id, func.count())
                 .where(RequestEvent.kind == EventKind.REASSIGNED)
                 .group_by(RequestEvent.request_id)
-            )
-        }
+            ).all()
+        )
         assert sum(reassigned.values()) >= 1
         before = _row_counts()
         db.session.remove()

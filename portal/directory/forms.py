@@ -277,8 +277,8 @@ class DistrictMappingForm(PortalForm):
         _in_choices("Select a locality from the list")(self, field)
 
 
-class DistrictMappingDeleteForm(PortalForm):
-    submit = SubmitField("Delete", widget=GovSubmitInput())
+class DistrictMappingDeleteForm(ConfirmForm):
+    submit = SubmitField("Yes, delete the mapping", widget=GovSubmitInput())
 
 
 NO_OWN_LEAD = -1  # the lead choice that leaves the schools to the duty lead

@@ -69,6 +69,7 @@ from portal.requests.models import (
     PodInvite,
     PodInvitee,
     Promise,
+    RequestStatus,
     Step,
     StepTiming,
 )

@@ -9,12 +9,13 @@ or see its requests). They are decided here, once:
   locality they work in (`User.locality_id`). Nobody else manages a locality; admins maintain every
   locality's directory entry (they run the system) but manage nothing else;
 - a member of staff **works for** the localities they manage, the one they work in, and those they
-  lead (`Locality.lead_id`) or cover today for an absent lead (a `StaffAbsence` naming them as cover);
+  lead (`Locality.lead_id`, the duty lead, or `Organisation.lead_id`, a school's own lead) or cover today
+  for an absent lead (a `StaffAbsence` naming them as cover);
 - a **partner** acts for their organisation, and their locality is the organisation's (see
   `partner_locality_id` for why the organisation comes first);
 - the **staff of a set of localities** are the active practitioners and managers who work in one of
-  them, or lead or manage one; never an admin, never a partner. A manager may choose (as a host, a
-  pod member, an action's owner…) the staff of their area.
+  them, or lead or manage one or lead one of its schools; never an admin, never a partner. A manager may
+  choose (as a host, a pod member, an action's owner…) the staff of their area.
 
 This module imports only the models, the database handle and portal.common (an import-linter contract
 says so), so every domain can ask it and none has to ask another domain for these answers.
@@ -29,7 +30,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from portal.accounts.models import User
 from portal.common.roles import Role
-from portal.directory.models import Locality, StaffAbsence
+from portal.directory.models import Locality, Organisation, StaffAbsence
 from portal.extensions import db
 
 CHOOSABLE_ROLES = (Role.PRACTITIONER, Role.MANAGER)
@@ -96,8 +97,13 @@ def answering_for_ids(user: User, *, on: date) -> list[int]:
 
 
 def _led(user: User, *, on: date) -> ColumnElement[bool]:
-    """A condition on Locality: `user` leads it, or covers its lead, on `on`."""
-    return or_(Locality.lead_id == user.id, Locality.lead_id.in_(_covered(user, on=on)))
+    """A condition on Locality: `user` is its duty lead or the lead of one of its schools, or covers one of
+    them, on `on`."""
+    covered = _covered(user, on=on)
+    schools_led = select(Organisation.locality_id).where(
+        or_(Organisation.lead_id == user.id, Organisation.lead_id.in_(covered))
+    )
+    return or_(Locality.lead_id == user.id, Locality.lead_id.in_(covered), Locality.id.in_(schools_led))
 
 
 def led_locality_ids(user: User, *, on: date) -> list[int]:
@@ -168,6 +174,7 @@ def staff_of(locality_ids: Iterable[int] | Select[tuple[int]], *, active: bool =
     of_localities = or_(
         User.locality_id.in_(ids),
         User.id.in_(select(Locality.lead_id).where(Locality.id.in_(ids))),
+        User.id.in_(select(Organisation.lead_id).where(Organisation.locality_id.in_(ids))),
         User.id.in_(select(Locality.manager_id).where(Locality.id.in_(ids))),
     )
     condition = and_(User.role.in_(CHOOSABLE_ROLES), of_localities)

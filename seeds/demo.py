@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from portal.accounts.models import User
+from portal.accounts.models import ContactRole, User
 from portal.common.roles import Role
 from portal.common.security import hash_password
 from portal.directory.models import DistrictMapping, Locality, Organisation, OrganisationKind, Pod, PodMember, PodRole
@@ -78,6 +78,9 @@ LEADS = {
     "C": ("Chloe Marsh", "chloe.marsh", "Locality lead"),
     "D": ("Dev Sandhu", "dev.sandhu", "Locality lead"),
 }
+# A locality has several leads, each with their schools: Charnwood South and Desford's second lead takes two
+# of its schools; every other school's lead is its locality's lead, who is also the locality's duty lead.
+SECOND_LEADS = {"A": (("Hana Birch", "hana.birch", "Locality lead"), ("Hall Orchard", "DeLisle College"))}
 MANAGERS = {
     "A": ("Morgan Reyes", "manager", "Locality manager"),  # the demo manager account
     "B": ("Helen Brightwater", "helen.brightwater", "Locality manager"),
@@ -137,9 +140,11 @@ def _user(
     job_title: str = "",
     locality: Locality | None = None,
     organisation: Organisation | None = None,
+    contact_role: ContactRole | None = None,
 ) -> User:
     user = User(
         name=name,
+        contact_role=contact_role,
         email=f"{local}@example.org",
         role=role,
         job_title=job_title,
@@ -210,6 +215,16 @@ def load_demo() -> list[DemoSignIn]:
         )
         db.session.add(org)
         orgs[school.name] = org
+    for key, loc in localities.items():
+        for org in orgs.values():
+            if org.locality is loc:
+                org.lead_id = loc.lead_id
+        if key in SECOND_LEADS:
+            (lead_name, lead_local, lead_title), school_names = SECOND_LEADS[key]
+            second = _user(lead_name, lead_local, Role.PRACTITIONER, job_title=lead_title, locality=loc)
+            db.session.flush()
+            for name in school_names:
+                orgs[name].lead_id = second.id
     health = Organisation(
         name="Shire Community Health – School Nursing",
         kind=OrganisationKind.HEALTH,
@@ -231,6 +246,7 @@ def load_demo() -> list[DemoSignIn]:
         "partner",
         Role.PARTNER,
         job_title="SENCO",
+        contact_role=ContactRole.SENCO,
         organisation=orgs["Castle Rock High School"],
         locality=localities["D"],
     )
@@ -239,6 +255,7 @@ def load_demo() -> list[DemoSignIn]:
         "noor.sadiq",
         Role.PARTNER,
         job_title="Designated safeguarding lead",
+        contact_role=ContactRole.DSL,
         organisation=orgs["St Clare's Primary School"],
         locality=localities["C"],
     )

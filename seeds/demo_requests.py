@@ -1,7 +1,8 @@
 """Demo requests for `make run`: invented, on example.org, loaded after the directory, the sessions and the
 meetings, and before the feedback (see seeds/demo.py), so that the pulse answers find the closed ones.
 
-Seventeen requests over the last nine months from schools and agencies of the four demo localities, in every
+Seventeen requests over the last nine months from schools and agencies of the four demo localities (one of them
+passed to another worker with a reason, as reassignment does), in every
 state: two submitted (one overdue), two acknowledged with what happens next, two with a consultation arranged,
 one waiting on the partner (its clock paused), and ten closed with every kind of outcome between them, each with
 a summary the partner reads. Promises kept on time, kept late, missed and still open; a request to speak to a
@@ -50,6 +51,7 @@ from portal.requests.models import (
     RequestPause,
     RequestStatus,
 )
+from portal.requests.services import asked_before
 
 # Invented partners of agencies and a school that the other demo files leave without one:
 # (name, e-mail local part, job title, organisation).
@@ -161,6 +163,18 @@ class _Story:
         self._at(at)
         promise.kept_at = at
         self._event(at, EventKind.PROMISE_KEPT, by, promise.text)
+        return self
+
+    def reassign(self, at: datetime, *, by: User, worker: User, reason: str) -> _Story:
+        self._at(at, reason)
+        req = self.req
+        assert req.is_open and worker.id != (req.worker_id or req.routed_to_id)  # noqa: S101
+        if req.worker_id is not None:
+            req.worker_id = worker.id
+        else:
+            req.routed_to_id = worker.id
+        req.worker_changes += 1
+        self._event(at, EventKind.REASSIGNED, by, reason)
         return self
 
     def wait(self, at: datetime, *, by: User, reason: str) -> _Story:
@@ -335,8 +349,9 @@ def _ask(
     born: int | None = None,
     case_reference: str = "",
 ) -> _Story:
-    """services.submit_request at `received`: to the locality of the partner's organisation and its lead
-    (no demo lead is away), with due dates from the locality's service levels."""
+    """services.submit_request at `received`: to the locality of the partner's organisation and the school's
+    own lead, else the duty lead (no demo lead is away), with due dates from the locality's service levels and
+    the repeat-request flag the service sets."""
     org = by.organisation
     assert org is not None and org.locality is not None  # noqa: S101
     locality: Locality = org.locality
@@ -345,7 +360,7 @@ def _ask(
         organisation_id=org.id,
         locality_id=locality.id,
         created_by_id=by.id,
-        routed_to_id=locality.lead_id or locality.manager_id,
+        routed_to_id=org.lead_id or locality.lead_id or locality.manager_id,
         child_initials="" if case_reference else initials,
         child_birth_year=None if case_reference else born,
         case_reference=case_reference,
@@ -357,6 +372,7 @@ def _ask(
         consult_due=due_at(received, locality.sla_consult_days),
         outcome_due=due_at(received, locality.sla_outcome_days),
     )
+    req.is_repeat = asked_before(req)
     db.session.add(req)
     story = _Story(req, now, received)
     story._at(received, summary, help_wanted)
@@ -596,6 +612,13 @@ def load() -> None:
         summary="The child has missed three health appointments in a row and the clinic has new worries about "
         "the child's weight. The family has an open case.",
         help_wanted="To talk through whether this should go to the allocated worker or the Front Door.",
+    )
+    s.reassign(
+        c.after(received, 2, "09:50"),
+        by=joanna,
+        worker=zara,
+        reason="The duty lead is on a training course this week; a social worker who knows the family's records "
+        "will pick this up.",
     )
     s.acknowledge(
         c.after(received, 2, "10:20"),

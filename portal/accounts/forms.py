@@ -7,6 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, 
 from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
+from portal.accounts.models import ContactRole
 from portal.common.forms import ConfirmForm, GovDateField, PortalForm, WholeNumberField
 from portal.common.http import MAX_ID
 from portal.common.roles import Role
@@ -224,3 +225,33 @@ class AuditSearchForm(PortalForm):
     def validate_to_date(self, field: GovDateField) -> None:
         if field.data and self.from_date.data and field.data < self.from_date.data:
             raise ValidationError("The last day must be the same as or after the first day")
+
+
+class ContactDetailsForm(PortalForm):
+    contact_role = RadioField(
+        "What is your role at your organisation?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select your role at your organisation")],
+        invalid_choice_message="Select your role at your organisation",
+    )
+    job_title = StringField(
+        "Job title (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=120, message="Job title must be 120 characters or fewer")],
+    )
+    phone = StringField(
+        "Phone number (optional)",
+        widget=GovTextInput(),
+        description="The number the locality team can reach you on during the school day.",
+        validators=[Optional(), Length(max=40, message="Phone number must be 40 characters or fewer")],
+    )
+    submit = SubmitField("Save your details", widget=GovSubmitInput())
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.contact_role.choices = [(r.value, r.label) for r in ContactRole]
+
+    def validate_phone(self, field: StringField) -> None:
+        value = (field.data or "").strip()
+        if value and not all(ch.isdigit() or ch in " +()-" for ch in value):
+            raise ValidationError("Enter a phone number using only numbers, spaces, brackets, + and -")

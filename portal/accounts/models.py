@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -9,10 +10,30 @@ from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.roles import Role
-from portal.models_base import Base, TimestampMixin, utcnow
+from portal.models_base import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from portal.directory.models import Locality, Organisation
+
+
+class ContactRole(enum.StrEnum):
+    """A partner's role in their organisation, by which staff find a school's contacts."""
+
+    DSL = "dsl"
+    DEPUTY_DSL = "deputy_dsl"
+    SENCO = "senco"
+    HEAD_TEACHER = "head_teacher"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "dsl": "Designated safeguarding lead",
+            "deputy_dsl": "Deputy designated safeguarding lead",
+            "senco": "SENCO",
+            "head_teacher": "Head teacher",
+            "other": "Other",
+        }[self.value]
 
 
 def role_enum() -> Enum:
@@ -32,6 +53,8 @@ class User(TimestampMixin, Base):
     # A partner belongs to an organisation; staff work in (and managers manage) a locality.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+    # A partner's role in their organisation (designated safeguarding lead, SENCO…); None until they say.
+    contact_role: Mapped[ContactRole | None] = mapped_column(str_enum(ContactRole, 20))
     disabled_at: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     # Second factor (TOTP, RFC 6238) for staff: the shared secret (base32) and the last time step accepted,

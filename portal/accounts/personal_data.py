@@ -87,6 +87,7 @@ def _held(user: User) -> dict[str, Any]:
         "account": {
             **_row(user, "name", "email", "job_title", "phone", "created_at", "last_sign_in_at"),
             "role": user.role,
+            "contact_role": user.contact_role.label if user.contact_role else None,
             "organisation": user.organisation.name if user.organisation else None,
             "locality": user.locality.name if user.locality else None,
         },
@@ -152,6 +153,7 @@ LABELS = {
     "created_at": "Date",
     "last_sign_in_at": "Last signed in",
     "role": "Role",
+    "contact_role": "Your role at your organisation",
     "organisation": "Organisation",
     "locality": "Locality",
     "reference": "Reference",
@@ -321,6 +323,7 @@ def erase(user: User, *, by: User) -> None:
     user.email = erased_email
     user.phone = ""
     user.job_title = ""
+    user.contact_role = None
     user.password_hash = None
     user.disabled_at = user.disabled_at or now
     audit.record("user.erased", obj=user)

@@ -18,6 +18,7 @@ from portal.accounts.forms import (
     AuditSearchForm,
     CodeForm,
     ConfirmPasswordForm,
+    ContactDetailsForm,
     InvitationAcceptForm,
     InvitationCreateForm,
     NewPasswordForm,
@@ -31,6 +32,7 @@ from portal.accounts.forms import (
     UserDisableForm,
     UserEraseForm,
 )
+from portal.accounts.models import ContactRole
 from portal.common.errors import DomainError
 from portal.common.exports import csv_text
 from portal.common.forms import show_domain_error
@@ -255,6 +257,25 @@ def account() -> ResponseReturnValue:
         others_form=SignOutOthersForm(),
         second_factor_form=StartSecondFactorForm(),
     )
+
+
+@bp.route("/account/contact-details", methods=["GET", "POST"])
+@role_required(Role.PARTNER)
+def contact_details() -> ResponseReturnValue:
+    me = current_person()
+    form = ContactDetailsForm(
+        contact_role=me.contact_role.value if me.contact_role else None, job_title=me.job_title, phone=me.phone
+    )
+    if form.validate_on_submit():
+        services.set_contact_details(
+            me,
+            contact_role=ContactRole(form.contact_role.data),
+            job_title=form.job_title.data or "",
+            phone=form.phone.data or "",
+        )
+        flash("Your details have been saved. The locality team can see them.", "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/contact_details.html", form=form, title="Your role and how to reach you")
 
 
 @bp.route("/account/sessions/sign-out-others", methods=["POST"])

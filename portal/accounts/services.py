@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from portal import access
-from portal.accounts.models import Invitation, PasswordReset, User, UserSession
+from portal.accounts.models import ContactRole, Invitation, PasswordReset, User, UserSession
 from portal.common import audit, outbox
 from portal.common.errors import DomainError
 from portal.common.links import public_url_for
@@ -378,3 +378,16 @@ def create_admin(*, email: str, name: str) -> tuple[User, str]:
     db.session.flush()
     audit.record("user.admin_created", obj=user, actor_id=None, via="command line")
     return user, public_url_for("accounts.reset_password", token=token)
+
+
+def set_contact_details(user: User, *, contact_role: ContactRole, job_title: str, phone: str) -> User:
+    """A partner says their role at their organisation and how to reach them: staff find the school's
+    contacts by role (portal.directory.services.school_contacts)."""
+    if user.role is not Role.PARTNER:
+        raise Forbidden
+    user.contact_role = contact_role
+    user.job_title = job_title.strip()
+    user.phone = phone.strip()
+    db.session.flush()
+    audit.record("user.contact_details_set", obj=user, contact_role=contact_role.value)
+    return user

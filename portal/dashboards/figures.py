@@ -22,6 +22,13 @@
 - Demand: requests received in the period, per London month, by the organisation type of the
   partner (education = schools and early years; other = voluntary and other). Counts per school of
   1 to 4 are shown as "fewer than 5".
+- Outcomes: requests closed in the period, by outcome, and that mix by locality, by practitioner (the
+  request's worker when it closed) and by organisation type (its cells of 1 to 4 are shown as "fewer
+  than 5": a locality may have one police station or one health centre, so a type can be one
+  organisation). Worker changes: the reassignments of the requests closed in the period (a request's
+  whole journey), per request, and the share that kept one worker throughout. Repeat requests: of the
+  requests received in the period, those about a child asked about in the 365 days before (the same
+  organisation, initials and year of birth, or the same case reference; flagged when each arrived).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import User
 from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import Period, month, quarter
 from portal.dashboards.services import Filters, utc_bounds
@@ -57,9 +65,11 @@ from portal.requests.models import (
     Escalation,
     EscalationKind,
     InviteResponse,
+    Outcome,
     PodInvite,
     PodInvitee,
     Promise,
+    RequestStatus,
     Step,
     StepTiming,
 )
@@ -606,6 +616,117 @@ def demand(f: Filters) -> Demand:
     )
 
 
+# --- outcomes --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One row of an outcome mix: a locality, a practitioner or an organisation type, and its counts."""
+
+    label: str
+    counts: dict[Outcome, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def percent(self, outcome: Outcome) -> int | None:
+        return percent(self.counts[outcome], self.total)
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    closed: OutcomeRow  # every request closed in the period
+    by_locality: list[OutcomeRow]
+    by_practitioner: list[OutcomeRow]
+    by_group: list[OutcomeRow]  # ORGANISATION_GROUPS, in order; cells of 1 to 4 shown as "fewer than 5"
+    worker_changes: int  # reassignments of the requests closed in the period
+    reassigned: int  # of those requests, how many changed worker at least once
+    received: int  # requests received in the period
+    repeats: int  # of those, about a child asked about in the 365 days before
+
+    @property
+    def changes_per_request(self) -> Decimal | None:
+        return average(self.worker_changes, self.closed.total)
+
+    @property
+    def one_worker_percent(self) -> int | None:
+        return percent(self.closed.total - self.reassigned, self.closed.total)
+
+    @property
+    def repeat_percent(self) -> int | None:
+        return percent(self.repeats, self.received)
+
+
+def _no_outcomes() -> dict[Outcome, int]:
+    return dict.fromkeys(Outcome, 0)
+
+
+def outcomes(f: Filters) -> OutcomeFigures:
+    r = ConsultationRequest
+    start, end = utc_bounds(f.period)
+    # One count of the period's closed requests by locality, worker, organisation and outcome (through
+    # ix_consultation_request_closed), then the few names and types looked up by id, as demand() does.
+    rows = db.session.execute(
+        _request_scope(
+            f,
+            select(
+                r.locality_id,
+                r.worker_id,
+                r.organisation_id,
+                r.outcome,
+                func.count(),
+                func.coalesce(func.sum(r.worker_changes), 0),
+                func.coalesce(func.sum(case((r.worker_changes > 0, 1), else_=0)), 0),
+            ).where(r.closed_at >= start, r.closed_at < end, r.status == RequestStatus.CLOSED, r.outcome.is_not(None)),
+        ).group_by(r.locality_id, r.worker_id, r.organisation_id, r.outcome)
+    ).all()
+    kinds: dict[int, OrganisationKind] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(Organisation.id, Organisation.kind).where(Organisation.id.in_({row[2] for row in rows}))
+        ).all()
+    )
+    worker_ids = {row[1] for row in rows if row[1] is not None}
+    names: dict[int, str] = {}
+    if worker_ids:
+        names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(worker_ids))).all())  # type: ignore[arg-type]
+    locality_names = {loc.id: loc.name for loc in f.area.localities}
+    total = _no_outcomes()
+    by_locality: dict[int, dict[Outcome, int]] = defaultdict(_no_outcomes)
+    by_worker: dict[int | None, dict[Outcome, int]] = defaultdict(_no_outcomes)
+    by_group: dict[str, dict[Outcome, int]] = {group: _no_outcomes() for group in ORGANISATION_GROUPS}
+    changes = reassigned = 0
+    for locality_id, worker_id, organisation_id, outcome, count, changed, requests_changed in rows:
+        total[outcome] += count
+        by_locality[locality_id][outcome] += count
+        by_worker[worker_id][outcome] += count
+        by_group[_GROUP_OF[kinds[organisation_id]]][outcome] += count
+        changes += int(changed)
+        reassigned += int(requests_changed)
+    received, repeats = db.session.execute(
+        _received(f, f.period).add_columns(func.count(), func.coalesce(func.sum(case((r.is_repeat, 1), else_=0)), 0))
+    ).one()
+    return OutcomeFigures(
+        OutcomeRow("All closed requests", total),
+        sorted(
+            (OutcomeRow(locality_names.get(loc, "Another locality"), c) for loc, c in by_locality.items()),
+            key=lambda row: row.label,
+        ),
+        sorted(
+            (
+                OutcomeRow(names.get(w, "Another worker") if w is not None else "No worker", c)
+                for w, c in by_worker.items()
+            ),
+            key=lambda row: (row.label == "No worker", row.label),
+        ),
+        [OutcomeRow(group, by_group[group]) for group in ORGANISATION_GROUPS],
+        changes,
+        reassigned,
+        received,
+        int(repeats),
+    )
+
+
 # --- the dashboard ---------------------------------------------------------------------------------------------
 
 
@@ -616,6 +737,7 @@ class Dashboard:
     feedback: FeedbackFigures
     engagement: Engagement
     demand: Demand
+    outcomes: OutcomeFigures
 
     @property
     def request_links(self) -> dict[str, dict[str, Any]]:
@@ -623,4 +745,4 @@ class Dashboard:
 
 
 def dashboard(f: Filters) -> Dashboard:
-    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f))
+    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f), outcomes(f))

@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import or_, select
 
@@ -17,7 +18,7 @@ from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFi
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
-from portal.requests.models import Step
+from portal.requests.models import Outcome, Step
 
 
 def show(value: object, suffix: str = "") -> str:
@@ -118,6 +119,19 @@ def headlines(this: Dashboard, previous: Dashboard) -> list[Headline]:
         Headline(
             "Schools represented at partnership meetings", this.engagement.coverage, previous.engagement.coverage, "%"
         ),
+        Headline(
+            "Requests about a child asked about in the 12 months before",
+            this.outcomes.repeat_percent,
+            previous.outcomes.repeat_percent,
+            "%",
+            higher_is_better=False,
+        ),
+        Headline(
+            "Worker changes per closed request",
+            this.outcomes.changes_per_request,
+            previous.outcomes.changes_per_request,
+            higher_is_better=False,
+        ),
     ]
 
 
@@ -210,9 +224,39 @@ def report_csv(rep: Report) -> str:
         )
     for name, count in demand.schools:
         row("Requests by school", name, suppressed(count), "", "")
+    _outcome_rows(row, figure, rep)
     for entry in rep.you_said_we_did:
         row("You said, we did", entry.theme.label, entry.you_said, entry.we_did, "")
     return out.getvalue()
+
+
+def _outcome_rows(row: Any, figure: Any, rep: Report) -> None:
+    """The outcomes section of the CSV: the mix of this quarter and the one before, then this quarter's mix by
+    locality, practitioner and organisation type (cells of 1 to 4 by type as "fewer than 5", as on the page),
+    the repeat-request share and worker changes."""
+    o, po = rep.this.outcomes, rep.previous.outcomes
+    for outcome in Outcome:
+        figure("Outcomes", f"{outcome.label}: closed", o.closed.counts[outcome], po.closed.counts[outcome])
+        figure(
+            "Outcomes", f"{outcome.label}: of those closed (%)", o.closed.percent(outcome), po.closed.percent(outcome)
+        )
+    figure("Outcomes", "Requests closed", o.closed.total, po.closed.total)
+    figure("Outcomes", "Requests received", o.received, po.received)
+    figure("Outcomes", "About a child asked about in the 12 months before", o.repeats, po.repeats)
+    figure("Outcomes", "About a child asked about in the 12 months before (%)", o.repeat_percent, po.repeat_percent)
+    figure("Outcomes", "Worker changes on the requests closed", o.worker_changes, po.worker_changes)
+    figure("Outcomes", "Worker changes per closed request", o.changes_per_request, po.changes_per_request)
+    figure("Outcomes", "Closed requests that changed worker", o.reassigned, po.reassigned)
+    figure("Outcomes", "Closed requests that kept one worker (%)", o.one_worker_percent, po.one_worker_percent)
+    for section, rows, suppress in (
+        ("Outcomes by locality", o.by_locality, False),
+        ("Outcomes by practitioner", o.by_practitioner, False),
+        ("Outcomes by organisation type", o.by_group, True),
+    ):
+        for mix in rows:
+            for outcome in Outcome:
+                count = mix.counts[outcome]
+                row(section, f"{mix.label}: {outcome.label}", suppressed(count) if suppress else count, "", "")
 
 
 def record_export(rep: Report, *, by: User, file_format: str) -> None:

@@ -13,13 +13,19 @@ from portal.dashboards import charts, figures, services
 from portal.dashboards import report as quarterly  # under another name: the views below are report and report_csv
 from portal.dashboards.forms import filter_choices
 from portal.dashboards.pdf import render_pdf
+from portal.requests.models import Outcome
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 
 @bp.context_processor
 def chart_helpers() -> dict[str, object]:
-    return {"charts": charts, "groups": figures.ORGANISATION_GROUPS, "suppressed": services.suppressed}
+    return {
+        "charts": charts,
+        "groups": figures.ORGANISATION_GROUPS,
+        "outcomes": list(Outcome),
+        "suppressed": services.suppressed,
+    }
 
 
 # Managers only: admins run the system and see no case work, not even in aggregate (see README).

@@ -10,7 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
-from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField, PortalForm
+from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField, IdsField, PortalForm
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -279,3 +279,41 @@ class DistrictMappingForm(PortalForm):
 
 class DistrictMappingDeleteForm(ConfirmForm):
     submit = SubmitField("Yes, delete the mapping", widget=GovSubmitInput())
+
+
+NO_OWN_LEAD = -1  # the lead choice that leaves the schools to the duty lead
+
+
+class SchoolLeadsForm(PortalForm):
+    organisation_ids = IdsField(
+        "Which schools?", description="Select the schools, then the lead who will answer for them."
+    )
+    lead_id = SelectField(
+        "Who should lead them?", widget=GovSelect(), coerce=_id, validate_choice=False, render_kw=LONG_LIST
+    )
+    submit = SubmitField("Give the schools this lead", widget=GovSubmitInput())
+
+    def set_choices(self, *, schools: list[tuple[int, str]], leads: list[tuple[int, str]]) -> None:
+        self.organisation_ids.choices = schools
+        self.lead_id.choices = [
+            (0, "Select a lead"),
+            *leads,
+            (NO_OWN_LEAD, "No lead of their own: the duty lead answers"),
+        ]
+
+    def validate_organisation_ids(self, field: IdsField) -> None:
+        if field.errors:
+            return
+        if not field.data:
+            raise ValidationError("Select at least one school")
+        if not set(field.data) <= {value for value, _ in field.choices or []}:
+            raise ValidationError("Select schools from the list")
+
+    def validate_lead_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError("Select who should lead the schools")
+        _in_choices("Select a lead from the list")(self, field)
+
+    @property
+    def chosen_lead_id(self) -> int | None:
+        return None if self.lead_id.data == NO_OWN_LEAD else self.lead_id.data

@@ -334,6 +334,10 @@ def import_gias(
             report.created += 1
             continue
         changes = {attr: value for attr, value in values.items() if getattr(org, attr) != value}
+        if "locality_id" in changes and org.lead_id is not None:
+            # A school that moves to another locality leaves its lead behind (its requests go to the new
+            # locality's duty lead until one of its leads is given the school); every other school keeps its lead.
+            changes["lead_id"] = None
         if changes:
             plan.append((org, changes))
             report.updated += 1

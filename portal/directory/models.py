@@ -47,6 +47,7 @@ class Locality(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The duty lead: answers for the schools without a lead of their own, and for agencies.
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True))
     front_door_phone: Mapped[str] = mapped_column(String(40))
@@ -79,8 +80,12 @@ class Organisation(TimestampMixin, Base):
     town: Mapped[str] = mapped_column(String(80), default="")
     district: Mapped[str] = mapped_column(String(120), default="")
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("locality.id"), index=True)
+    # The school's own locality lead (a locality has several, each with their schools); None sends its
+    # requests to the locality's duty lead (Locality.lead_id). Kept by GIAS imports (migration 0015).
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", use_alter=True), index=True)
 
     locality: Mapped[Locality | None] = relationship()
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
 
 
 class DistrictMapping(Base):

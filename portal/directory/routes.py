@@ -24,6 +24,7 @@ from portal.directory.forms import (
     PodCreateForm,
     PodMemberAddForm,
     PodMemberRemoveForm,
+    SchoolLeadsForm,
 )
 from portal.directory.models import PodRole
 
@@ -66,10 +67,19 @@ def search_suggestions() -> ResponseReturnValue:
 @public
 def organisation(org_id: int) -> ResponseReturnValue:
     org = services.get_organisation(org_id)
-    contacts = services.locality_contacts(org.locality, on=london_today()) if org.locality else None
+    contacts = services.locality_contacts(org.locality, on=london_today(), organisation=org) if org.locality else None
+    # Staff see the school's own contacts by their role in it, with how to reach them.
+    school_contacts = services.school_contacts(org) if current_user.is_authenticated and current_user.is_staff else []
     # The search that led here (its results link with it), so "Back to search results" keeps it.
     search = request.args.get("q", "").strip()[:100]
-    return render_template("directory/organisation.html", org=org, contacts=contacts, search=search, title=org.name)
+    return render_template(
+        "directory/organisation.html",
+        org=org,
+        contacts=contacts,
+        school_contacts=school_contacts,
+        search=search,
+        title=org.name,
+    )
 
 
 @bp.route("/localities")
@@ -145,6 +155,40 @@ def locality(locality_id: int) -> ResponseReturnValue:
         pod_form=PodCreateForm(),
         organisations=services.list_organisations(locality_id=loc.id),
         title=loc.name,
+    )
+
+
+@bp.route("/localities/<int:locality_id>/school-leads", methods=["GET", "POST"])
+@role_required(Role.MANAGER, Role.ADMIN)
+def school_leads(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    services.ensure_can_manage(current_user, loc)
+    groups = services.leads_of_schools(loc)
+    form = SchoolLeadsForm()
+    form.set_choices(
+        schools=[
+            (org.id, f"{org.name} ({group.lead.name if group.lead else 'no lead of its own'})")
+            for group in groups
+            for org in group.organisations
+        ],
+        leads=[(u.id, f"{u.name} ({u.job_title or u.role.label})") for u in services.lead_choices(current_user, None)],
+    )
+    if form.validate_on_submit():
+        try:
+            changed = services.assign_school_leads(
+                loc, by=current_user, organisation_ids=form.organisation_ids.data or [], lead_id=form.chosen_lead_id
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="organisation_ids")
+        else:
+            flash(f"{changed} {'school has' if changed == 1 else 'schools have'} a new lead.", "success")
+            return redirect(url_for("directory.school_leads", locality_id=loc.id))
+    return render_template(
+        "directory/school_leads.html",
+        locality=loc,
+        groups=groups,
+        form=form,
+        title=f"Leads of the schools in {loc.name}",
     )
 
 

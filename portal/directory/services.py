@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal import access
-from portal.accounts.models import User
+from portal.accounts.models import ContactRole, User
 from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.permissions import Forbidden, NotFound
@@ -121,21 +121,54 @@ def who_is_in(user: User, *, on: date, fallback: User | None = None) -> tuple[Us
 
 
 @dataclass(frozen=True)
+class Route:
+    """Who answers for an organisation on a day: its own lead, else who covers them, else the locality's duty
+    lead (or who covers them), else the manager. `lead` is the lead the organisation has (its own, or the
+    duty lead when it has none) and `lead_absence` that lead's absence that day."""
+
+    lead: User | None
+    lead_absence: StaffAbsence | None
+    contact: User | None
+    schools_own_lead: bool  # `lead` is the organisation's own lead, not the duty lead
+
+
+def _active(user: User | None) -> User | None:
+    return user if user is not None and user.is_active else None
+
+
+def route_for(locality: Locality, *, on: date, organisation: Organisation | None = None) -> Route:
+    """Where a request from `organisation` (in `locality`) goes on `on`, and who a partner there contacts.
+
+    The organisation's own lead, or who covers them (their cover's cover, and so on); when that chain
+    finds nobody in, or the organisation has no lead of its own, the locality's duty lead or who covers
+    them; else the locality manager. A disabled lead counts as no lead."""
+    manager = _active(locality.manager)
+    duty = locality.lead
+    duty_today = who_is_in(duty, on=on, fallback=manager)[0] if duty is not None else manager
+    own = organisation.lead if organisation is not None and organisation.locality_id == locality.id else None
+    if own is not None and own.is_active:
+        contact, absence = who_is_in(own, on=on, fallback=duty_today)
+        return Route(own, absence, contact or manager, True)
+    if duty is not None:
+        contact, absence = who_is_in(duty, on=on, fallback=manager)
+        return Route(duty, absence, contact or manager, False)
+    return Route(None, None, manager, False)
+
+
+@dataclass(frozen=True)
 class LocalityContacts:
     locality: Locality
-    lead: User | None
+    lead: User | None  # the organisation's own lead, else the duty lead
     lead_absence: StaffAbsence | None
     contact: User | None  # who to contact today: the lead, or who covers
     manager: User | None
     pods: list[Pod]
+    schools_own_lead: bool = False
 
 
-def locality_contacts(locality: Locality, *, on: date) -> LocalityContacts:
-    lead = locality.lead
-    contact: User | None = None
-    absence: StaffAbsence | None = None
-    if lead is not None:
-        contact, absence = who_is_in(lead, on=on, fallback=locality.manager)
+def locality_contacts(locality: Locality, *, on: date, organisation: Organisation | None = None) -> LocalityContacts:
+    """Who to contact in `locality` on `on`, for `organisation` when given (its own lead first: `route_for`)."""
+    route = route_for(locality, on=on, organisation=organisation)
     pods = list(
         db.session.scalars(
             select(Pod)
@@ -144,7 +177,22 @@ def locality_contacts(locality: Locality, *, on: date) -> LocalityContacts:
             .order_by(Pod.name)
         )
     )
-    return LocalityContacts(locality, lead, absence, contact, locality.manager, pods)
+    return LocalityContacts(
+        locality, route.lead, route.lead_absence, route.contact, locality.manager, pods, route.schools_own_lead
+    )
+
+
+def school_contacts(organisation: Organisation) -> list[User]:
+    """The organisation's partners with an account, active ones, by their role in it (designated safeguarding
+    lead first) and name: the school's direct contacts, for staff."""
+    order = {role: i for i, role in enumerate(ContactRole)}
+    people = db.session.scalars(
+        select(User).where(
+            User.organisation_id == organisation.id, User.role == Role.PARTNER, User.disabled_at.is_(None)
+        )
+    )
+    unsaid = len(order)
+    return sorted(people, key=lambda u: (order[u.contact_role] if u.contact_role else unsaid, u.name, u.id))
 
 
 # --- localities -----------------------------------------------------------------------------------
@@ -325,6 +373,86 @@ def set_service_levels(
         after=dict(zip(names, (*days, escalation_days), strict=True)),
     )
     return locality
+
+
+# --- the leads of the schools ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadOfSchools:
+    lead: User | None  # None: the schools without a lead of their own (the duty lead answers)
+    organisations: list[Organisation]
+
+
+def leads_of_schools(locality: Locality) -> list[LeadOfSchools]:
+    """The locality's organisations grouped by their own lead (leads by name, those without one last)."""
+    orgs = list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.locality_id == locality.id)
+            .options(selectinload(Organisation.lead))
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+    groups: dict[int | None, list[Organisation]] = {}
+    for org in orgs:
+        groups.setdefault(org.lead_id, []).append(org)
+    leads = {org.lead_id: org.lead for org in orgs}
+    named = sorted((k for k in groups if k is not None), key=lambda k: (getattr(leads[k], "name", ""), k))
+    ordered = [LeadOfSchools(leads[k], groups[k]) for k in named]
+    if None in groups:
+        ordered.append(LeadOfSchools(None, groups[None]))
+    return ordered
+
+
+def assign_school_leads(locality: Locality, *, by: User, organisation_ids: list[int], lead_id: int | None) -> int:
+    """Make `lead_id` the lead of the chosen organisations of `locality` (None: no lead of their own, so
+    the duty lead answers). Managers of the locality and admins, with the lead chosen as a locality lead
+    is (`lead_choices`). Requests of those organisations sent to their old lead and not yet picked up go
+    to the new one, as when a locality's lead changes. Returns how many organisations changed lead."""
+    ensure_can_manage(by, locality)
+    chosen = sorted(set(organisation_ids))
+    if not chosen:
+        raise DomainError("Select at least one school", field="organisation_ids")
+    _check_appointee(lead_id, by=by, roles=LEAD_ROLES, keep=None, field="lead_id", label="lead")
+    orgs = list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(chosen), Organisation.locality_id == locality.id)
+        )
+    )
+    if len(orgs) != len(chosen):
+        raise DomainError("Select schools of this locality", field="organisation_ids")
+    changed = [org for org in orgs if org.lead_id != lead_id]
+    rerouted = 0
+    new_route = lead_id if lead_id is not None else locality.lead_id
+    by_old_lead: dict[int, list[int]] = {}
+    for org in changed:
+        if org.lead_id is not None:
+            by_old_lead.setdefault(org.lead_id, []).append(org.id)
+    for old_lead_id, ids in by_old_lead.items():
+        result = db.session.execute(
+            update(ConsultationRequest)
+            .where(
+                ConsultationRequest.organisation_id.in_(ids),
+                ConsultationRequest.routed_to_id == old_lead_id,
+                ConsultationRequest.worker_id.is_(None),
+                ConsultationRequest.status == RequestStatus.SUBMITTED,
+            )
+            .values(routed_to_id=new_route)
+            .execution_options(synchronize_session="fetch")
+        )
+        rerouted += int(getattr(result, "rowcount", 0) or 0)
+    for org in changed:
+        org.lead_id = lead_id
+    db.session.flush()
+    audit.record(
+        "organisation.leads_assigned",
+        obj=locality,
+        lead_id=lead_id,
+        organisation_ids=[org.id for org in changed],
+        rerouted=rerouted,
+    )
+    return len(changed)
 
 
 # --- pods -----------------------------------------------------------------------------------------

@@ -71,7 +71,8 @@ def partner_home(user: User) -> PartnerHome:
     now = utcnow()
     locality_id = access.partner_locality_id(user)
     locality = db.session.get(Locality, locality_id) if locality_id else None
-    contacts = locality_contacts(locality, on=today) if locality is not None else None
+    # Their own school's lead first (or who covers them), else the locality's duty lead.
+    contacts = locality_contacts(locality, on=today, organisation=user.organisation) if locality is not None else None
     pod_invites = list(
         db.session.scalars(
             select(PodInvite)

@@ -283,3 +283,22 @@ class EscalationResponseForm(PortalForm):
         ],
     )
     submit = SubmitField("Send response", widget=GovSubmitInput())
+
+
+class ReassignForm(PortalForm):
+    worker_id = SelectField("Who should hold the request now?", widget=GovSelect(), coerce=int, validate_choice=False)
+    reason = TextAreaField(
+        "Why is it moving?",
+        widget=GovTextArea(),
+        description="The partner reads this. For example, the worker is now part-time and a colleague will see "
+        "it through.",
+        validators=[
+            InputRequired(message="Enter why the request is moving to another worker"),
+            Length(max=1000, message="The reason must be 1,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Reassign the request", widget=GovSubmitInput())
+
+    def validate_worker_id(self, field: SelectField) -> None:
+        if not field.data or field.data not in {v for v, _ in field.choices}:
+            raise ValidationError("Select who should hold the request now")

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models_base import Base, TimestampMixin, str_enum, utcnow
@@ -112,6 +112,12 @@ class ConsultationRequest(TimestampMixin, Base):
     # Raised by every change made through the ORM, which updates only the version it read: when two
     # people act on the same request at once, the second change fails instead of overwriting the first.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Times the request passed to another worker (portal.requests.services.reassign_request): "one social
+    # worker, one journey" is counted from it.
+    worker_changes: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether, when it arrived, the same child had been asked about in the 12 months before: the same
+    # organisation, initials and year of birth, or the same case reference (migration 0016 filled it in).
+    is_repeat: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The key of the form that made the request: posting the same form again finds this request.
     submission_key: Mapped[str | None] = mapped_column(String(32))
 
@@ -150,6 +156,9 @@ class ConsultationRequest(TimestampMixin, Base):
         Index("ix_consultation_request_routed_unassigned", "routed_to_id", "worker_id", "status"),
         # The target of the foreign keys to (request, locality) of the rows that copy the request's locality.
         Index("ix_consultation_request_id_locality", "id", "locality_id", unique=True),
+        # The dashboards' outcomes: a locality's requests closed in a period. The repeat check at submission.
+        Index("ix_consultation_request_closed", "locality_id", "closed_at"),
+        Index("ix_consultation_request_case_reference", "case_reference", "received_at"),
         CheckConstraint(
             "(child_initials <> '' AND child_birth_year IS NOT NULL) OR case_reference <> ''", name="child_identified"
         ),

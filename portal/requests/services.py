@@ -19,12 +19,12 @@ from portal.common import audit, outbox
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
 from portal.common.links import public_url_for
-from portal.common.permissions import NotFound
+from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
 from portal.common.times import format_date, format_datetime, london_date, london_today
 from portal.common.working_days import add_working_days, due_at, working_days_between
 from portal.directory.models import Locality, Organisation
-from portal.directory.services import who_is_in
+from portal.directory.services import route_for, who_is_in
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests import filters as request_filters
@@ -163,6 +163,36 @@ def _submitted_with(by: User, submission_key: str) -> ConsultationRequest | None
     )
 
 
+REPEAT_WINDOW = timedelta(days=365)
+
+
+def asked_before(req: ConsultationRequest) -> bool:
+    """Whether the child of `req` (not yet saved) was asked about in the 365 days before it arrived: a request
+    from the same organisation with the same initials and year of birth, or with the same case reference.
+    Anonymised requests match nothing. Counted on the dashboards as the repeat-request share."""
+    r = ConsultationRequest
+    same_child = []
+    if req.case_reference:
+        same_child.append(r.case_reference == req.case_reference)
+    if req.child_initials and req.child_birth_year is not None:
+        same_child.append(
+            and_(
+                r.organisation_id == req.organisation_id,
+                r.child_initials == req.child_initials,
+                r.child_birth_year == req.child_birth_year,
+            )
+        )
+    if not same_child:
+        return False
+    query = select(r.id).where(
+        or_(*same_child),
+        r.received_at >= req.received_at - REPEAT_WINDOW,
+        r.received_at <= req.received_at,
+        r.anonymised_at.is_(None),
+    )
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def submit_request(
     *,
     by: User,
@@ -175,7 +205,8 @@ def submit_request(
     confirmed: bool,
     submission_key: str | None = None,
 ) -> ConsultationRequest:
-    """A partner asks. It goes to the school's locality and its lead, or to the cover when the lead is away.
+    """A partner asks. It goes to the school's locality and its own lead, or to the cover when the lead is
+    away, else to the locality's duty lead (portal.directory.services.route_for).
 
     With a `submission_key`, the same form posted again returns the request the first post made.
     """
@@ -192,10 +223,8 @@ def submit_request(
     check_free_text(summary=summary, help_wanted=help_wanted, confirmed=confirmed)
     received = utcnow()
     start = london_date(received)
-    routed_to = None
-    if locality.lead is not None:
-        routed_to, _ = who_is_in(locality.lead, on=start, fallback=locality.manager)
-    routed_to = routed_to or locality.manager
+    # The school's own lead, or who covers them, else the duty lead (or their cover), else the manager.
+    routed_to = route_for(locality, on=start, organisation=by.organisation).contact
     req = ConsultationRequest(
         kind=kind,
         organisation_id=by.organisation.id,
@@ -213,6 +242,7 @@ def submit_request(
         outcome_due=due_at(received, locality.sla_outcome_days),
     )
     req.submission_key = submission_key or None
+    req.is_repeat = asked_before(req)
     try:
         # In a savepoint: when a simultaneous post of the same form got there first, only this insert is undone.
         with db.session.begin_nested():
@@ -274,6 +304,62 @@ def acknowledge_request(
     )
     if worker.id != by.id:
         _notify(worker, req, subject="A request has been assigned to you", what="You are the worker for this request.")
+    db.session.flush()
+    return req
+
+
+def may_reassign(user: User, req: ConsultationRequest, *, today: date | None = None) -> bool:
+    """Who may pass a request to another worker: who holds it (its worker, or who it was sent to), the lead
+    of its school (or the duty lead for an organisation without one), whoever covers either of them today,
+    and a manager of its locality (portal.access)."""
+    if user.role not in (Role.PRACTITIONER, Role.MANAGER) or not req.is_open:
+        return False
+    if access.manages(user, req.locality_id):
+        return True
+    answering = access.answering_for_ids(user, on=today or london_today())
+    holder = req.worker_id or req.routed_to_id
+    lead = req.organisation.lead_id or req.locality.lead_id
+    return holder in answering or lead in answering
+
+
+def reassign_request(req: ConsultationRequest, *, by: User, worker_id: int, reason: str) -> ConsultationRequest:
+    """Pass an open request to another worker of its locality, with a reason the partner reads. Before it is
+    acknowledged it is sent to them to acknowledge; after, they become its worker. Each change is on the
+    timeline and counted (`worker_changes`: the dashboards' "one social worker, one journey")."""
+    _ensure_staff_of(by, req)
+    if req.status is RequestStatus.CLOSED:
+        raise DomainError("You cannot reassign a closed request")
+    if not may_reassign(by, req):
+        raise Forbidden
+    worker = next((u for u in assignable_workers(req) if u.id == worker_id), None)
+    if worker is None:
+        raise DomainError("Select a worker from the locality", field="worker_id")
+    holder_id = req.worker_id or req.routed_to_id
+    if worker.id == holder_id:
+        raise DomainError(f"{worker.name} already holds this request. Select someone else", field="worker_id")
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Enter why the request is moving to another worker", field="reason")
+    previous = req.worker or req.routed_to
+    if req.worker_id is not None:
+        req.worker_id = worker.id
+    else:
+        req.routed_to_id = worker.id
+    req.worker_changes = (req.worker_changes or 0) + 1
+    # The reason alone: who holds it now is the request's worker (the page's "Contact"), and the audit log
+    # keeps who it moved from and to. A name in the text would read to the identifier check as a child's.
+    _event(req, EventKind.REASSIGNED, by=by, text=reason)
+    audit.record("request.reassigned", obj=req, from_id=holder_id, to_id=worker.id, worker_changes=req.worker_changes)
+    _notify(
+        req.created_by,
+        req,
+        subject="Your request is with someone new",
+        what="Your request has moved to another worker. The portal says who holds it now and why.",
+    )
+    if worker.id != by.id:
+        _notify(worker, req, subject="A request has been passed to you", what="You now hold this request.")
+    if previous is not None and previous.id not in (by.id, worker.id):
+        _notify(previous, req, subject="A request has moved on", what="This request is now held by someone else.")
     db.session.flush()
     return req
 
@@ -673,16 +759,26 @@ class RequestView:
     contact: User | None  # the worker, or who covers today
     contact_is_cover: bool
     today: date
+    # The last time it passed to another worker (who holds it now, and why), when it has.
+    reassigned: RequestEvent | None = None
+    may_reassign: bool = False
 
 
-def request_view(req: ConsultationRequest) -> RequestView:
+def request_view(req: ConsultationRequest, *, user: User | None = None) -> RequestView:
     today = london_today()
     owner = req.worker or req.routed_to
     contact = owner
     if owner is not None:
         contact, _ = who_is_in(owner, on=today, fallback=req.locality.manager)
+    reassigned = next((e for e in reversed(req.events) if e.kind is EventKind.REASSIGNED), None)
     return RequestView(
-        req, clocks(req), contact, contact is not None and owner is not None and contact.id != owner.id, today
+        req,
+        clocks(req),
+        contact,
+        contact is not None and owner is not None and contact.id != owner.id,
+        today,
+        reassigned,
+        user is not None and may_reassign(user, req, today=today),
     )
 
 

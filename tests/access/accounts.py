@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access import ADMINS, ANY_SIGNED_IN, EVERYONE, MANAGERS
+from tests.access import ADMINS, ANY_SIGNED_IN, EVERYONE, MANAGERS, PARTNERS
 
 ACCESS: dict[str, frozenset[Any]] = {
     "accounts.sign_in": EVERYONE,
@@ -12,6 +12,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.oidc_callback": EVERYONE,
     "accounts.sign_out": ANY_SIGNED_IN,
     "accounts.account": ANY_SIGNED_IN,
+    "accounts.contact_details": PARTNERS,
     "accounts.audit_log_page": MANAGERS,
     "accounts.audit_log_csv": MANAGERS,
     "accounts.sign_out_other_sessions": ANY_SIGNED_IN,

@@ -16,6 +16,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.edit_locality": MANAGERS,
     "directory.locality": MANAGERS,
     "directory.service_levels": ADMINS,
+    "directory.school_leads": MANAGERS,
     "directory.create_pod": MANAGERS,
     "directory.pod": MANAGERS,
     "directory.confirm_remove_pod_member": MANAGERS,

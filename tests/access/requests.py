@@ -17,6 +17,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "requests.wait": CASEWORK,
     "requests.resume": CASEWORK,
     "requests.close": CASEWORK,
+    "requests.reassign": CASEWORK,
     "requests.new_promise": CASEWORK,
     "requests.keep_promise": CASEWORK,
     "requests.escalate": PARTNERS,

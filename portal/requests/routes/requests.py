@@ -12,7 +12,7 @@ from flask_login import current_user
 from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.http import page_number
-from portal.common.permissions import current_person, role_required
+from portal.common.permissions import Forbidden, current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import london_today
 from portal.requests import filters as request_filters
@@ -26,6 +26,7 @@ from portal.requests.forms import (
     MessageForm,
     PromiseForm,
     PromiseKeepForm,
+    ReassignForm,
     RequestCreateForm,
     ResumeForm,
     ScheduleForm,
@@ -145,7 +146,7 @@ def new_request() -> ResponseReturnValue:
 def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
     req = services.load_for_page(req_id, user=current_person())
     services.record_view(req, user=current_person())
-    view = services.request_view(req)
+    view = services.request_view(req, user=current_person())
     return render_template(
         "requests/request.html",
         view=view,
@@ -209,6 +210,30 @@ def acknowledge(request_id: int) -> ResponseReturnValue:
             flash(f"{req.reference} acknowledged. The partner can see what happens next.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
     return _action_page("requests/action.html", req, form, "Acknowledge the request", button="Acknowledge")
+
+
+@bp.route("/<int:request_id>/reassign", methods=["GET", "POST"])
+@role_required(*STAFF)
+def reassign(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=current_person())
+    if not services.may_reassign(current_person(), req):
+        raise Forbidden
+    form = ReassignForm()
+    holder = req.worker_id or req.routed_to_id
+    form.worker_id.choices = [(0, "Select a worker")] + [
+        (u.id, u.name) for u in services.assignable_workers(req) if u.id != holder
+    ]
+    if form.validate_on_submit():
+        try:
+            services.reassign_request(
+                req, by=current_person(), worker_id=form.worker_id.data, reason=form.reason.data or ""
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="reason")
+        else:
+            flash(f"{req.reference} reassigned. The partner can see who holds it now and why.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id))
+    return _action_page("requests/action.html", req, form, "Reassign the request", button="Reassign")
 
 
 @bp.route("/<int:request_id>/schedule", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +18,7 @@ from portal.common.times import london_today
 from portal.directory.models import (
     DistrictMapping,
     Locality,
+    NeedLevel,
     Organisation,
     Pod,
     PodMember,
@@ -296,12 +297,38 @@ SERVICE_LEVEL_DAYS = range(1, 31)  # whole working days a service level may be
 
 
 def set_service_levels(
-    locality: Locality, *, by: User, acknowledge_days: int, consult_days: int, outcome_days: int, escalation_days: int
+    locality: Locality,
+    *,
+    by: User,
+    acknowledge_days: int,
+    consult_days: int,
+    outcome_days: int,
+    escalation_days: int,
+    soon_days: int | None = None,
+    today_cutoff: time | None = None,
+    today_by: time | None = None,
+    today_next_by: time | None = None,
 ) -> Locality:
-    """Set a locality's service levels in working days (admins only). New requests (and escalations) take
-    their due dates from them; those already made keep theirs."""
+    """Set a locality's service levels in working days (admins only), and those by urgency: the working
+    days for "within a working day", and for "today" the cut-off, the time answered by that day and the
+    time answered by on the next working day (portal.common.working_days.respond_by). New requests (and
+    escalations) take their due dates from them; those already made keep theirs."""
     if by.role is not Role.ADMIN:
         raise Forbidden
+    soon_days = locality.sla_soon_days if soon_days is None else soon_days
+    today_cutoff = today_cutoff or locality.sla_today_cutoff
+    today_by = today_by or locality.sla_today_by
+    today_next_by = today_next_by or locality.sla_today_next_by
+    if soon_days not in SERVICE_LEVEL_DAYS:
+        raise DomainError("Within a working day must be between 1 and 30 working days", field="soon_days")
+    if not today_cutoff < today_by:
+        raise DomainError("The time answered by on the same day must be after the cut-off", field="today_by")
+    if not today_next_by <= today_by:
+        # Otherwise a request asked just after the cut-off would be due later than one asked at the weekend.
+        raise DomainError(
+            "The time answered by on the next working day must be the same as or before the same day's",
+            field="today_next_by",
+        )
     days = (acknowledge_days, consult_days, outcome_days)
     if any(d not in SERVICE_LEVEL_DAYS for d in (*days, escalation_days)):
         low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
@@ -317,13 +344,74 @@ def set_service_levels(
     )
     locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days = days
     locality.sla_escalation_days = escalation_days
+    urgency_before = (locality.sla_soon_days, *(str(t) for t in locality.today_rule))
+    locality.sla_soon_days = soon_days
+    locality.sla_today_cutoff, locality.sla_today_by, locality.sla_today_next_by = today_cutoff, today_by, today_next_by
     db.session.flush()
     audit.record(
         "locality.service_levels_set",
         obj=locality,
         before=dict(zip(names, before, strict=True)),
         after=dict(zip(names, (*days, escalation_days), strict=True)),
+        urgency_before=dict(zip(URGENCY_NAMES, urgency_before, strict=True)),
+        urgency_after=dict(zip(URGENCY_NAMES, (soon_days, *(str(t) for t in locality.today_rule)), strict=True)),
     )
+    return locality
+
+
+URGENCY_NAMES = ("soon_days", "today_cutoff", "today_by", "today_next_by")
+
+
+# --- levels of need ---------------------------------------------------------------------------------
+
+
+def get_need_level(locality: Locality, level_id: int) -> NeedLevel:
+    level = next((lv for lv in locality.need_levels if lv.id == level_id), None)
+    if level is None:
+        raise NotFound
+    return level
+
+
+def add_need_level(locality: Locality, *, by: User, name: str, description: str) -> NeedLevel:
+    """Add a level to the end of the locality's list of levels of need (admins only)."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    name = name.strip()
+    if any(level.name.casefold() == name.casefold() for level in locality.need_levels):
+        raise DomainError(f"{locality.name} already has a level called {name}", field="name")
+    level = NeedLevel(
+        locality_id=locality.id,
+        name=name,
+        description=description.strip(),
+        position=max((lv.position for lv in locality.need_levels), default=0) + 1,
+    )
+    db.session.add(level)
+    db.session.flush()
+    db.session.refresh(locality, ["need_levels"])
+    audit.record("need_level.added", obj=locality, need_level_id=level.id, name=level.name)
+    return level
+
+
+def set_need_level_retired(level: NeedLevel, *, by: User, retired: bool) -> NeedLevel:
+    """Retire a level (no longer offered when closing; requests keep it), or offer it again."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    level.retired = retired
+    db.session.flush()
+    audit.record("need_level.retired" if retired else "need_level.restored", obj=level.locality, need_level_id=level.id)
+    return level
+
+
+def set_threshold_document(locality: Locality, *, by: User, url: str) -> Locality:
+    """The link to the locality's threshold document, shown beside the level advised (admins only)."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    url = url.strip()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise DomainError("Enter a link that starts with https://", field="url")
+    locality.threshold_document_url = url
+    db.session.flush()
+    audit.record("locality.threshold_document_set", obj=locality, url=url)
     return locality
 
 

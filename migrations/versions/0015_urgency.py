@@ -1,0 +1,50 @@
+"""Urgency: how soon the partner needs a response (today, within a working day, routine), the moment a
+"today" request's response is due in working hours, and each locality's service levels by urgency
+(a cut-off time, the same-day and next-day times, the working days for "within a working day").
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-04 18:20:00.000000
+
+Requests made before this migration are routine, which is how they were timed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = "0015"
+down_revision = "0014"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("consultation_request", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "urgency",
+                sa.Enum("today", "within_a_working_day", "routine", name="urgency", native_enum=False, length=30),
+                server_default="routine",
+                nullable=False,
+            )
+        )
+        batch_op.add_column(sa.Column("respond_by_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("locality", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sla_today_cutoff", sa.Time(), server_default="14:00:00", nullable=False))
+        batch_op.add_column(sa.Column("sla_today_by", sa.Time(), server_default="17:00:00", nullable=False))
+        batch_op.add_column(sa.Column("sla_today_next_by", sa.Time(), server_default="12:00:00", nullable=False))
+        batch_op.add_column(sa.Column("sla_soon_days", sa.Integer(), server_default="1", nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("locality", schema=None) as batch_op:
+        batch_op.drop_column("sla_soon_days")
+        batch_op.drop_column("sla_today_next_by")
+        batch_op.drop_column("sla_today_by")
+        batch_op.drop_column("sla_today_cutoff")
+    with op.batch_alter_table("consultation_request", schema=None) as batch_op:
+        batch_op.drop_column("respond_by_at")
+        batch_op.drop_column("urgency")

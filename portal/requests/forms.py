@@ -254,8 +254,8 @@ class MessageForm(IdentifierConfirmation, PortalForm):
 
 
 class StaffNoteForm(IdentifierConfirmation, PortalForm):
-    PREFIX = "note"  # on the request page beside the message form, whose fields have the same names
-    text = TextAreaField(
+    # "note", not "text": the request page shows it beside the message form, and ids must not repeat.
+    note = TextAreaField(
         "Staff note",
         widget=FreeTextArea(),
         description="Partners never see staff notes: use them for management oversight and case direction.",

@@ -75,8 +75,8 @@ class Urgency(enum.StrEnum):
     def hint(self) -> str:
         """What each is for, in the partner's words (shown with the choice)."""
         return {
-            "today": "You need to talk to someone today to keep a child safe in school, or to decide what to do"
-            " before the end of the day. If a child is in immediate danger, call 999.",
+            "today": "You need to talk to someone today, to decide what to do before the end of the day. Asked by"
+            " 2pm, you hear back the same afternoon; later, by midday on the next working day.",
             "within_a_working_day": "A worry that cannot wait for the routine timescale, but can wait until tomorrow.",
             "routine": "Advice, a consultation or a question that can follow the usual timescales.",
         }[self.value]

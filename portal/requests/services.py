@@ -542,13 +542,13 @@ def add_message(req: ConsultationRequest, *, by: User, text: str, confirmed: boo
     return event
 
 
-def add_staff_note(req: ConsultationRequest, *, by: User, text: str, confirmed: bool) -> RequestEvent:
+def add_staff_note(req: ConsultationRequest, *, by: User, note: str, confirmed: bool) -> RequestEvent:
     """A note for staff only (management oversight, case direction): it joins the timeline marked "staff
     only", is audited, and never reaches a partner — not their page (`timeline`), nor an e-mail (none is
     sent), nor their data export (portal.accounts.personal_data exports only what they did)."""
     _ensure_staff_of(by, req)
-    check_free_text(text=text, confirmed=confirmed)
-    event = RequestEvent(kind=EventKind.STAFF_NOTE, actor_id=by.id, text=text.strip(), staff_only=True)
+    check_free_text(note=note, confirmed=confirmed)
+    event = RequestEvent(kind=EventKind.STAFF_NOTE, actor_id=by.id, text=note.strip(), staff_only=True)
     req.events.append(event)
     db.session.flush()
     audit.record("request.staff_note_added", obj=req, event_id=event.id)
@@ -784,7 +784,7 @@ def list_requests(
         query = query.order_by(
             case((closed, 3), (overdue, 0), else_=1),
             case((closed, None), else_=urgency_rank),
-            case((closed, None), (r.status == RequestStatus.SUBMITTED, 0), else_=1),
+            case((closed, None), (overdue, 0), (r.status == RequestStatus.SUBMITTED, 0), else_=1),
             case((closed, None), else_=r.respond_by_at).asc().nulls_last(),
             case((closed, None), else_=r.outcome_due),
             r.closed_at.desc(),

@@ -146,7 +146,7 @@ def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
         view=view,
         req=req,
         message_form=forms.get("message_form") or MessageForm(formdata=None),
-        note_form=forms.get("note_form") or StaffNoteForm(formdata=None, prefix=StaffNoteForm.PREFIX),
+        note_form=forms.get("note_form") or StaffNoteForm(formdata=None),
         keep_form=PromiseKeepForm(formdata=None),
         resume_form=ResumeForm(formdata=None),
         form=forms.get("message_form") or forms.get("note_form"),
@@ -182,14 +182,14 @@ def add_message(request_id: int) -> ResponseReturnValue:
 @role_required(*STAFF)
 def add_staff_note(request_id: int) -> ResponseReturnValue:
     req = services.get_request(request_id, user=current_person())
-    form = StaffNoteForm(prefix=StaffNoteForm.PREFIX)
+    form = StaffNoteForm()
     if form.validate_on_submit():
         try:
             services.add_staff_note(
-                req, by=current_person(), text=form.text.data or "", confirmed=bool(form.confirm_identifiers.data)
+                req, by=current_person(), note=form.note.data or "", confirmed=bool(form.confirm_identifiers.data)
             )
         except DomainError as error:
-            show_domain_error(form, error, fallback="text")
+            show_domain_error(form, error, fallback="note")
         else:
             flash("Staff note added. Partners cannot see it.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))

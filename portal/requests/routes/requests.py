@@ -305,7 +305,9 @@ def close(request_id: int) -> ResponseReturnValue:
         form,
         "Close with an outcome",
         unfinished=services.unfinished_work(req),
-        need_level_hints=[{"hint": {"text": level.description}} for level in services.need_levels(req)],
+        need_level_hints=[
+            {"hint": {"text": level.description}} if level.description else {} for level in services.need_levels(req)
+        ],
     )
 
 

@@ -1,6 +1,10 @@
 """The level of need advised: each locality's own list of levels (set by admins), the link to its
 threshold document, and the level recorded on a closed request.
 
+On SQLite the column and its foreign key are added by one ALTER TABLE: Alembic would otherwise rebuild
+consultation_request (copy, drop, rename), and dropping it with rows that other tables reference fails, or
+cascades, with foreign keys on.
+
 Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-04 18:22:00.000000
@@ -16,6 +20,8 @@ revision = "0017"
 down_revision = "0016"
 branch_labels = None
 depends_on = None
+
+FOREIGN_KEY = "fk_consultation_request_need_level_id_need_level"
 
 
 def upgrade() -> None:
@@ -37,16 +43,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_need_level_locality_id"), ["locality_id"], unique=False)
     with op.batch_alter_table("locality", schema=None) as batch_op:
         batch_op.add_column(sa.Column("threshold_document_url", sa.String(length=500), server_default="", nullable=False))
-    with op.batch_alter_table("consultation_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("need_level_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_consultation_request_need_level_id_need_level"), "need_level", ["need_level_id"], ["id"]
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "ALTER TABLE consultation_request ADD COLUMN need_level_id INTEGER"
+            f" CONSTRAINT {FOREIGN_KEY} REFERENCES need_level (id)"
         )
+    else:
+        with op.batch_alter_table("consultation_request", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("need_level_id", sa.Integer(), nullable=True))
+            batch_op.create_foreign_key(FOREIGN_KEY, "need_level", ["need_level_id"], ["id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("consultation_request", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_consultation_request_need_level_id_need_level"), type_="foreignkey")
+        # SQLite does not name a column's own REFERENCES when reflecting it; rebuilding the table without the
+        # column drops its foreign key there.
+        if op.get_bind().dialect.name != "sqlite":
+            batch_op.drop_constraint(FOREIGN_KEY, type_="foreignkey")
         batch_op.drop_column("need_level_id")
     with op.batch_alter_table("locality", schema=None) as batch_op:
         batch_op.drop_column("threshold_document_url")

@@ -157,6 +157,19 @@ class LocalityServiceLevelsForm(PortalForm):
         example=5,
         description="Working days for a manager to respond when a partner asks to speak to a manager or disagrees.",
     )
+    submit = SubmitField("Save service levels", widget=GovSubmitInput())
+
+    # Fields validate in order, so the field before has its errors by now; compare only with a valid one.
+    def validate_consult_days(self, field: WorkingDaysField) -> None:
+        if _less_than_valid(field, self.acknowledge_days):
+            raise ValidationError("Consult within must be the same as or more than acknowledge within")
+
+    def validate_outcome_days(self, field: WorkingDaysField) -> None:
+        if _less_than_valid(field, self.consult_days):
+            raise ValidationError("Outcome shared within must be the same as or more than consult within")
+
+
+class LocalityUrgentServiceLevelsForm(PortalForm):
     soon_days = WorkingDaysField(
         "Within a working day: answered within",
         what="answer a request needed within a working day",
@@ -188,6 +201,15 @@ class LocalityServiceLevelsForm(PortalForm):
     def _time(self, field: StringField) -> time | None:
         return parse_time(field.data or "")
 
+    def times(self) -> tuple[time, time, time] | None:
+        """(cut-off, answered by that day, answered by on the next working day), once all three are real."""
+        cutoff, same_day_by, next_day_by = (
+            self._time(f) for f in (self.today_cutoff, self.today_by, self.today_next_by)
+        )
+        if cutoff is None or same_day_by is None or next_day_by is None:
+            return None
+        return cutoff, same_day_by, next_day_by
+
     def validate_today_cutoff(self, field: StringField) -> None:
         if self._time(field) is None:
             raise ValidationError("Enter a real time, like 2pm or 14:00")
@@ -199,15 +221,6 @@ class LocalityServiceLevelsForm(PortalForm):
     def validate_today_next_by(self, field: StringField) -> None:
         if self._time(field) is None:
             raise ValidationError("Enter a real time, like midday or 12:00")
-
-    # Fields validate in order, so the field before has its errors by now; compare only with a valid one.
-    def validate_consult_days(self, field: WorkingDaysField) -> None:
-        if _less_than_valid(field, self.acknowledge_days):
-            raise ValidationError("Consult within must be the same as or more than acknowledge within")
-
-    def validate_outcome_days(self, field: WorkingDaysField) -> None:
-        if _less_than_valid(field, self.consult_days):
-            raise ValidationError("Outcome shared within must be the same as or more than consult within")
 
 
 def _less_than_valid(field: WorkingDaysField, other: WorkingDaysField) -> bool:

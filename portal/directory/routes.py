@@ -11,7 +11,7 @@ from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.permissions import public, role_required
 from portal.common.roles import Role
-from portal.common.times import format_time, london_today, parse_time
+from portal.common.times import format_time, london_today
 from portal.directory import services
 from portal.directory.forms import (
     AbsenceDeleteForm,
@@ -21,6 +21,7 @@ from portal.directory.forms import (
     DistrictMappingForm,
     LocalityForm,
     LocalityServiceLevelsForm,
+    LocalityUrgentServiceLevelsForm,
     NeedLevelForm,
     NeedLevelRetireForm,
     PodCreateForm,
@@ -160,10 +161,6 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
         consult_days=loc.sla_consult_days,
         outcome_days=loc.sla_outcome_days,
         escalation_days=loc.sla_escalation_days,
-        soon_days=loc.sla_soon_days,
-        today_cutoff=format_time(loc.sla_today_cutoff),
-        today_by=format_time(loc.sla_today_by),
-        today_next_by=format_time(loc.sla_today_next_by),
     )
     if form.validate_on_submit():
         try:
@@ -174,10 +171,6 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
                 consult_days=form.consult_days.data or 0,
                 outcome_days=form.outcome_days.data or 0,
                 escalation_days=form.escalation_days.data or 0,
-                soon_days=form.soon_days.data or 0,
-                today_cutoff=parse_time(form.today_cutoff.data or ""),
-                today_by=parse_time(form.today_by.data or ""),
-                today_next_by=parse_time(form.today_next_by.data or ""),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="acknowledge_days")
@@ -186,6 +179,40 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
             return redirect(url_for("directory.locality", locality_id=loc.id))
     return render_template(
         "directory/service_levels.html", form=form, locality=loc, title=f"Service levels for {loc.name}"
+    )
+
+
+@bp.route("/localities/<int:locality_id>/urgent-service-levels", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def urgent_service_levels(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    cutoff, same_day_by, next_day_by = loc.today_rule
+    form = LocalityUrgentServiceLevelsForm(
+        soon_days=loc.sla_soon_days,
+        today_cutoff=format_time(cutoff),
+        today_by=format_time(same_day_by),
+        today_next_by=format_time(next_day_by),
+    )
+    if form.validate_on_submit() and (times := form.times()) is not None:
+        try:
+            services.set_urgent_service_levels(
+                loc,
+                by=current_user,
+                soon_days=form.soon_days.data or 0,
+                today_cutoff=times[0],
+                today_by=times[1],
+                today_next_by=times[2],
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="soon_days")
+        else:
+            flash(f"Urgent service levels for {loc.name} have been saved. New requests will use them.", "success")
+            return redirect(url_for("directory.locality", locality_id=loc.id))
+    return render_template(
+        "directory/urgent_service_levels.html",
+        form=form,
+        locality=loc,
+        title=f"Urgent service levels for {loc.name}",
     )
 
 

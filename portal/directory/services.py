@@ -297,38 +297,12 @@ SERVICE_LEVEL_DAYS = range(1, 31)  # whole working days a service level may be
 
 
 def set_service_levels(
-    locality: Locality,
-    *,
-    by: User,
-    acknowledge_days: int,
-    consult_days: int,
-    outcome_days: int,
-    escalation_days: int,
-    soon_days: int | None = None,
-    today_cutoff: time | None = None,
-    today_by: time | None = None,
-    today_next_by: time | None = None,
+    locality: Locality, *, by: User, acknowledge_days: int, consult_days: int, outcome_days: int, escalation_days: int
 ) -> Locality:
-    """Set a locality's service levels in working days (admins only), and those by urgency: the working
-    days for "within a working day", and for "today" the cut-off, the time answered by that day and the
-    time answered by on the next working day (portal.common.working_days.respond_by). New requests (and
-    escalations) take their due dates from them; those already made keep theirs."""
+    """Set a locality's service levels in working days (admins only). New requests (and escalations) take
+    their due dates from them; those already made keep theirs."""
     if by.role is not Role.ADMIN:
         raise Forbidden
-    soon_days = locality.sla_soon_days if soon_days is None else soon_days
-    today_cutoff = today_cutoff or locality.sla_today_cutoff
-    today_by = today_by or locality.sla_today_by
-    today_next_by = today_next_by or locality.sla_today_next_by
-    if soon_days not in SERVICE_LEVEL_DAYS:
-        raise DomainError("Within a working day must be between 1 and 30 working days", field="soon_days")
-    if not today_cutoff < today_by:
-        raise DomainError("The time answered by on the same day must be after the cut-off", field="today_by")
-    if not today_next_by <= today_by:
-        # Otherwise a request asked just after the cut-off would be due later than one asked at the weekend.
-        raise DomainError(
-            "The time answered by on the next working day must be the same as or before the same day's",
-            field="today_next_by",
-        )
     days = (acknowledge_days, consult_days, outcome_days)
     if any(d not in SERVICE_LEVEL_DAYS for d in (*days, escalation_days)):
         low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
@@ -344,22 +318,52 @@ def set_service_levels(
     )
     locality.sla_acknowledge_days, locality.sla_consult_days, locality.sla_outcome_days = days
     locality.sla_escalation_days = escalation_days
-    urgency_before = (locality.sla_soon_days, *(str(t) for t in locality.today_rule))
-    locality.sla_soon_days = soon_days
-    locality.sla_today_cutoff, locality.sla_today_by, locality.sla_today_next_by = today_cutoff, today_by, today_next_by
     db.session.flush()
     audit.record(
         "locality.service_levels_set",
         obj=locality,
         before=dict(zip(names, before, strict=True)),
         after=dict(zip(names, (*days, escalation_days), strict=True)),
-        urgency_before=dict(zip(URGENCY_NAMES, urgency_before, strict=True)),
-        urgency_after=dict(zip(URGENCY_NAMES, (soon_days, *(str(t) for t in locality.today_rule)), strict=True)),
     )
     return locality
 
 
-URGENCY_NAMES = ("soon_days", "today_cutoff", "today_by", "today_next_by")
+def _urgent_levels(locality: Locality) -> dict[str, str | int]:
+    cutoff, same_day_by, next_day_by = locality.today_rule
+    return {
+        "soon_days": locality.sla_soon_days,
+        "today_cutoff": cutoff.strftime("%H:%M"),
+        "today_by": same_day_by.strftime("%H:%M"),
+        "today_next_by": next_day_by.strftime("%H:%M"),
+    }
+
+
+def set_urgent_service_levels(
+    locality: Locality, *, by: User, soon_days: int, today_cutoff: time, today_by: time, today_next_by: time
+) -> Locality:
+    """Set a locality's service levels by urgency (admins only): the working days to answer a request needed
+    "within a working day", and for one needed "today" the cut-off, the time it is answered by that day and
+    the time answered by on the next working day (portal.common.working_days.respond_by). New requests take
+    their due dates from them; those already made keep theirs."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    if soon_days not in SERVICE_LEVEL_DAYS:
+        low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
+        raise DomainError(f"Service levels must be between {low} and {high} working days", field="soon_days")
+    if not today_cutoff < today_by:
+        raise DomainError("The time answered by on the same day must be after the cut-off", field="today_by")
+    if not today_next_by <= today_by:
+        # Otherwise a request asked just after the cut-off would be due later than one asked at the weekend.
+        raise DomainError(
+            "The time answered by on the next working day must be the same as or before the same day's",
+            field="today_next_by",
+        )
+    before = _urgent_levels(locality)
+    locality.sla_soon_days = soon_days
+    locality.sla_today_cutoff, locality.sla_today_by, locality.sla_today_next_by = today_cutoff, today_by, today_next_by
+    db.session.flush()
+    audit.record("locality.urgent_service_levels_set", obj=locality, before=before, after=_urgent_levels(locality))
+    return locality
 
 
 # --- levels of need ---------------------------------------------------------------------------------

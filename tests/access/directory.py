@@ -16,6 +16,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.edit_locality": MANAGERS,
     "directory.locality": MANAGERS,
     "directory.service_levels": ADMINS,
+    "directory.urgent_service_levels": ADMINS,
     "directory.need_levels": ADMINS,
     "directory.retire_need_level": ADMINS,
     "directory.threshold_document": ADMINS,

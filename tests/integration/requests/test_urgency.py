@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from portal.common.models import AuditEvent
 from portal.common.roles import Role
 from portal.common.times import LONDON
 from portal.extensions import db
@@ -102,28 +103,35 @@ def test_within_a_working_day_and_routine(client_for, clock, world):
 
 def test_the_localitys_service_levels_by_urgency_set_by_an_admin(client_for, clock, world):
     admin = client_for(Role.ADMIN)
-    page = admin.get(f"/localities/{world.locality.id}/service-levels")
+    page = admin.get(f"/localities/{world.locality.id}/urgent-service-levels")
     assert page.soup.select_one("#today_cutoff")["value"] == "2pm"
     fields = {
-        "acknowledge_days": "1",
-        "consult_days": "5",
-        "outcome_days": "10",
-        "escalation_days": "5",
         "soon_days": "2",
         "today_cutoff": "3pm",
         "today_by": "4:30pm",
         "today_next_by": "10am",
     }
     assert_error_page(
-        post(admin, f"/localities/{world.locality.id}/service-levels", {**fields, "today_next_by": "6pm"}),
+        post(admin, f"/localities/{world.locality.id}/urgent-service-levels", {**fields, "today_next_by": "6pm"}),
         "The time answered by on the next working day must be the same as or before the same day's",
     )
     assert_error_page(
-        post(admin, f"/localities/{world.locality.id}/service-levels", {**fields, "today_by": "25:00"}),
+        post(admin, f"/localities/{world.locality.id}/urgent-service-levels", {**fields, "today_by": "25:00"}),
         "Enter a real time, like 5pm or 17:00",
     )
-    saved = post(admin, f"/localities/{world.locality.id}/service-levels", fields)
+    saved = post(admin, f"/localities/{world.locality.id}/urgent-service-levels", fields)
     assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
+    [row] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "locality.urgent_service_levels_set")
+    ).all()
+    assert row.actor_id == world.admin.id and row.detail == {
+        "before": {"soon_days": 1, "today_cutoff": "14:00", "today_by": "17:00", "today_next_by": "12:00"},
+        "after": {"soon_days": 2, "today_cutoff": "15:00", "today_by": "16:30", "today_next_by": "10:00"},
+    }
+    assert (
+        post(client_for(Role.MANAGER), f"/localities/{world.locality.id}/urgent-service-levels", fields).status_code
+        == 403
+    )
 
     clock.set(at(WEDNESDAY, 14, 30))  # after 2pm, before the locality's 3pm
     partner = client_for(Role.PARTNER)

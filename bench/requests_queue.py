@@ -590,6 +590,7 @@ def measure_page(
         client.get(path)
     wall, cpu, sql_ms, counts = [], [], [], []
     per_path: dict[str, set[int]] = defaultdict(set)
+    path_ms: dict[str, list[float]] = defaultdict(list)
     by_statement: dict[int, list[float]] = defaultdict(list)
     labels: dict[int, str] = {}
     example: list[Statement] = []
@@ -603,7 +604,10 @@ def measure_page(
         cpu.append(cpu_ms)
         sql_ms.append(sum(s.ms for s in statements))
         counts.append(len(statements))
-        per_path[path].add(len(statements))
+        # An empty list loads nothing beside it: its statements are counted apart from a list with rows.
+        empty = 'id="no-requests"' in response.get_data(as_text=True)
+        per_path[path + (" (no rows)" if empty else "")].add(len(statements))
+        path_ms[path].append(ms)
         if path == paths[0]:
             example = list(statements)
             for n, s in enumerate(statements):
@@ -615,6 +619,10 @@ def measure_page(
         "sql_p95_ms": round(sorted(sql_ms)[max(0, math.ceil(0.95 * len(sql_ms)) - 1)], 3),
         "statements": {"min": min(counts), "max": max(counts)},
         "statements_per_path": {p: sorted(n) for p, n in per_path.items()},
+        "per_path_ms": {
+            p: {"median": round(statistics.median(v), 3), "max": round(max(v), 3), "n": len(v)}
+            for p, v in path_ms.items()
+        },
         "statement_breakdown": [
             {"n": n + 1, "what": labels[n], "median_ms": round(statistics.median(v), 3)}
             for n, v in sorted(by_statement.items())
@@ -695,7 +703,14 @@ def _depth(rows: Sequence[Any], row: Any) -> int:
 
 
 def measure_size(
-    app: Flask, world: World, recorder: SQLRecorder, pages: list[int], *, requests: int, final: bool
+    app: Flask,
+    world: World,
+    recorder: SQLRecorder,
+    pages: list[int],
+    *,
+    requests: int,
+    final: bool,
+    filtered_paths: list[str],
 ) -> dict[str, Any]:
     client = sign_in(app, world.practitioner_email)
     queue = measure_page(client, recorder, ["/requests"], requests=requests, expect="Request queue")
@@ -706,6 +721,8 @@ def measure_size(
     last_page = measure_page(client, recorder, [f"/requests?page={last}"], requests=extra_n, expect="Request queue")
     with_closed = measure_page(client, recorder, ["/requests?closed=1"], requests=extra_n, expect="Request queue")
     service_closed = measure_service(app, world.practitioner_id, calls=extra_n, show_closed=True)
+    # The filters and the search (issue 13): each path's statement count must not grow with the data.
+    filtered = measure_page(client, recorder, filtered_paths, requests=requests, expect="Request queue")
     plans, profile, proposed = {}, {}, {}
     if final:
         wanted = ("count(*) of the queue", "select consultation_request (the page)")
@@ -718,6 +735,7 @@ def measure_size(
         "request_page": detail,
         "queue_last_page": {**last_page, "page": last},
         "queue_with_closed": with_closed,
+        "queue_filtered": filtered,
         "service_list_requests": service,
         "service_list_requests_with_closed": service_closed,
     }
@@ -809,8 +827,36 @@ def profile_pages(client: FlaskClient, paths: dict[str, list[str]], *, passes: i
 
 Section = tuple[str, list[str], list[list[Any]]]
 
+# The request list's filters and search as people use them, each in turn; the searches look for a request of
+# the busy locality among the first rows (it exists at every size): its reference, its child's initials, its case
+# reference (pick_filtered_paths).
+FILTERED = (
+    "/requests?only=overdue",
+    "/requests?worker=mine",
+    "/requests?worker=unassigned",
+    "/requests?kind=pod_invite&kind=query",
+    "/requests?status=closed&received=90",
+    "/requests?status=submitted&status=acknowledged&status=scheduled&status=waiting_on_partner&status=closed"
+    "&only=escalated",
+    "/requests?q=primary",
+)
+
+
+def pick_filtered_paths(app: Flask, world: World, *, among: int) -> list[str]:
+    r = ConsultationRequest
+    with app.app_context():
+        base = select(r).where(r.locality_id == world.busy_locality, r.id <= among).order_by(r.id)
+        initials = db.session.scalar(base.where(r.child_initials != "").limit(1))
+        case = db.session.scalar(base.where(r.case_reference.is_not(None), r.case_reference != "").limit(1))
+        paths = [*FILTERED, f"/requests?q={initials.child_initials}", f"/requests?q={initials.reference}"]
+        paths.append(f"/requests?status=closed&status=submitted&status=acknowledged&q={case.case_reference}")
+        db.session.remove()
+    return paths
+
+
 PAGES = (
     ("queue", "GET /requests (queue, page 1)"),
+    ("queue_filtered", f"GET /requests?<filter> ({len(FILTERED) + 3} filters and searches)"),
     ("request_page", "GET /requests/<id> (20 requests)"),
     ("service_list_requests", "services.list_requests(), page 1"),
     ("queue_last_page", "GET /requests?page=<last>"),
@@ -897,6 +943,13 @@ def report_sections(r: dict[str, Any]) -> list[Section]:
                 [[b["n"], b["what"], b["median_ms"]] for b in last[key]["statement_breakdown"]],
             )
         )
+    sections.append(
+        (
+            f"Each filter and search of the list at {last['rows']:,} requests (server time, ms)",
+            ["path", "median", "max", "n"],
+            [[f"`{p}`", v["median"], v["max"], v["n"]] for p, v in last["queue_filtered"]["per_path_ms"].items()],
+        )
+    )
     fix = last.get("proposed_fix") or {}
     if fix:
         title = (
@@ -1001,14 +1054,24 @@ def main(argv: list[str] | None = None) -> int:
         with app.app_context():
             recorder.attach(db.engine)
         sizes, pages, load_seconds = [], [], 0.0
+        filtered_paths: list[str] = []
         for size in steps:
             print(f"Growing to {size:,} requests …", flush=True)
             seconds = grow(app, maker, size - (maker.next_id - 1))
             load_seconds += seconds
             if not pages:
                 pages = pick_pages(app, world, among=size)
+                filtered_paths = pick_filtered_paths(app, world, among=size)
             print(f"  loaded in {seconds:.1f} s; measuring …", flush=True)
-            figures = measure_size(app, world, recorder, pages, requests=args.requests, final=size == steps[-1])
+            figures = measure_size(
+                app,
+                world,
+                recorder,
+                pages,
+                requests=args.requests,
+                final=size == steps[-1],
+                filtered_paths=filtered_paths,
+            )
             sizes.append(
                 {
                     "rows": size,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
@@ -34,7 +34,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests import filters as request_filters
 from portal.requests import timings
-from portal.requests.filters import RequestFilters
+from portal.requests.filters import RequestFilters, overdue_condition
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -722,22 +722,6 @@ def clocks(req: ConsultationRequest) -> list[Clock]:
     ]
 
 
-def overdue_condition(today: date) -> ColumnElement[bool]:
-    """The SQL twin of `Clock.is_overdue` over `clocks()`: the queue's order and the overdue notices must
-    agree with the "Overdue" tags. A consultation arranged for after its due date does not meet the
-    consult clock until it has taken place."""
-    r = ConsultationRequest
-    return and_(
-        r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
-        or_(
-            and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
-            and_(r.acknowledged_at.is_(None), r.respond_by_at < utcnow()),
-            and_(or_(r.consultation_at.is_(None), r.consultation_at > utcnow()), r.consult_due < today),
-            r.outcome_due < today,
-        ),
-    )
-
-
 # --- lists ----------------------------------------------------------------------------------------
 
 
@@ -759,8 +743,8 @@ def list_requests(
     filters: RequestFilters | None = None,
     today: date | None = None,
 ) -> RequestList:
-    """A partner's organisation's requests, newest first; staff's queue: overdue first, then new, then by due
-    date. `filters` (portal.requests.filters) narrows it; by default the open requests (and closed ones too
+    """A partner's organisation's requests, newest first; staff's queue: overdue first, then by urgency, then
+    new, then by due time. `filters` (portal.requests.filters) narrows it; by default the open requests (and closed ones too
     with `show_closed`)."""
     today = today or london_today()
     r = ConsultationRequest

@@ -166,4 +166,5 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     moved = Clock()
     monkeypatch.setattr("portal.models_base.utcnow", moved)
     monkeypatch.setattr("portal.requests.services.utcnow", moved)
+    monkeypatch.setattr("portal.requests.filters.utcnow", moved)
     return moved

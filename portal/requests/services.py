@@ -744,8 +744,8 @@ def list_requests(
     today: date | None = None,
 ) -> RequestList:
     """A partner's organisation's requests, newest first; staff's queue: overdue first, then by urgency, then
-    new, then by due time. `filters` (portal.requests.filters) narrows it; by default the open requests (and closed ones too
-    with `show_closed`)."""
+    new, then by due time. `filters` (portal.requests.filters) narrows it; by default the open requests (and
+    closed ones too with `show_closed`)."""
     today = today or london_today()
     r = ConsultationRequest
     filters = filters or request_filters.RequestFilters()

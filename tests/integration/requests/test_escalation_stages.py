@@ -52,6 +52,7 @@ def test_on_its_due_date_it_stays_with_the_manager_and_the_day_after_it_moves_on
 
     clock.set(london_moment(date(2026, 12, 7), 18))  # due today: not yet overdue
     assert services.notify_overdue_escalations() == 0
+    assert client_for(head).get("/home").soup.select("#escalations li") == []
     partner = client_for(Role.PARTNER)
     due_text = text_of(partner.get(f"/requests/{req.id}"), f"#escalation-{escalation.id}-due")
     assert due_text == "Stage 1 of 2. A manager will respond by 7 December 2026."
@@ -82,8 +83,11 @@ def test_on_its_due_date_it_stays_with_the_manager_and_the_day_after_it_moves_on
     )
     assert "Passed to the head of service" in text_of(page, ".portal-timeline")
 
-    # The head of service, a manager of another locality, now sees the request and answers: the stage closes.
+    # The head of service, a manager of another locality, now has it on their home, sees the request and
+    # answers: the stage closes.
     head_client = client_for(head)
+    waiting = head_client.get("/home").soup.select("#escalations li")
+    assert [req.reference in item.get_text() for item in waiting] == [True]
     assert head_client.get(f"/requests/{req.id}").status_code == 200
     answered = post(
         head_client, f"/requests/{req.id}/escalations/{escalation.id}/respond", {"response": "I will call you."}

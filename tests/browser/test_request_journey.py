@@ -102,6 +102,7 @@ def test_a_request_from_asking_to_the_outcome(visitor_factory):
 
     _follow(lead, work.get_by_role("link", name="Close with an outcome"))
     work.get_by_label("Advice given").check()
+    work.get_by_label("Level 2: early help").check()  # the locality's own list (seeds/demo.py)
     work.get_by_label("Outcome and what happens next").fill(
         "We talked it through. School will offer a mentor; early help will contact mum this week."
     )

@@ -40,11 +40,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("locality", schema=None) as batch_op:
-        batch_op.drop_column("sla_soon_days")
-        batch_op.drop_column("sla_today_next_by")
-        batch_op.drop_column("sla_today_by")
-        batch_op.drop_column("sla_today_cutoff")
-    with op.batch_alter_table("consultation_request", schema=None) as batch_op:
-        batch_op.drop_column("respond_by_at")
-        batch_op.drop_column("urgency")
+    _drop_columns("locality", "sla_soon_days", "sla_today_next_by", "sla_today_by", "sla_today_cutoff")
+    _drop_columns("consultation_request", "respond_by_at", "urgency")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop plain columns. On SQLite with ALTER TABLE … DROP COLUMN (3.35 and later) rather than Alembic's
+    rebuild of the table, which drops it: with foreign keys on, dropping a table that other rows reference
+    fails, or deletes them by cascade."""
+    if op.get_bind().dialect.name == "sqlite":
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN "{column}"')
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.drop_column(column)

@@ -36,10 +36,19 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("request_event", schema=None) as batch_op:
-        batch_op.drop_column("staff_only")
-    with op.batch_alter_table("user_account", schema=None) as batch_op:
-        batch_op.drop_column("is_head_of_service")
-    with op.batch_alter_table("escalation", schema=None) as batch_op:
-        batch_op.drop_column("moved_on_at")
-        batch_op.drop_column("stage")
+    _drop_columns("request_event", "staff_only")
+    _drop_columns("user_account", "is_head_of_service")
+    _drop_columns("escalation", "moved_on_at", "stage")
+
+
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop plain columns. On SQLite with ALTER TABLE … DROP COLUMN (3.35 and later) rather than Alembic's
+    rebuild of the table, which drops it: with foreign keys on, dropping a table that other rows reference
+    fails, or deletes them by cascade."""
+    if op.get_bind().dialect.name == "sqlite":
+        for column in columns:
+            op.execute(f'ALTER TABLE {table} DROP COLUMN "{column}"')
+        return
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.drop_column(column)

@@ -55,14 +55,20 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("consultation_request", schema=None) as batch_op:
-        # SQLite does not name a column's own REFERENCES when reflecting it; rebuilding the table without the
-        # column drops its foreign key there.
-        if op.get_bind().dialect.name != "sqlite":
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot drop a column with a foreign key, so consultation_request is rebuilt without it; with
+        # foreign keys off, or dropping the old table would fail, or delete the rows that reference it by
+        # cascade. The pragma works outside a transaction only: this is the first step down from 0017.
+        op.execute("PRAGMA foreign_keys=OFF")
+        with op.batch_alter_table("consultation_request", schema=None) as batch_op:
+            batch_op.drop_column("need_level_id")
+        op.execute('ALTER TABLE locality DROP COLUMN "threshold_document_url"')
+    else:
+        with op.batch_alter_table("consultation_request", schema=None) as batch_op:
             batch_op.drop_constraint(FOREIGN_KEY, type_="foreignkey")
-        batch_op.drop_column("need_level_id")
-    with op.batch_alter_table("locality", schema=None) as batch_op:
-        batch_op.drop_column("threshold_document_url")
+            batch_op.drop_column("need_level_id")
+        with op.batch_alter_table("locality", schema=None) as batch_op:
+            batch_op.drop_column("threshold_document_url")
     with op.batch_alter_table("need_level", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_need_level_locality_id"))
     op.drop_table("need_level")

@@ -3,7 +3,15 @@
 import portal.dashboards.models  # noqa: F401 (the dashboards' index on the requests' table)
 from portal.accounts.models import Invitation, PasswordReset, User, UserSession
 from portal.common.models import AuditEvent, OutboxMessage
-from portal.directory.models import DistrictMapping, Locality, Organisation, Pod, PodMember, StaffAbsence
+from portal.directory.models import (
+    DistrictMapping,
+    Locality,
+    NeedLevel,
+    Organisation,
+    Pod,
+    PodMember,
+    StaffAbsence,
+)
 from portal.feedback.models import Feedback, PulseResponse, Recognition, YouSaidWeDid
 from portal.meetings.models import MeetingAction, MeetingInvitation, PartnershipMeeting
 from portal.models_base import Base
@@ -31,6 +39,7 @@ __all__ = [
     "Locality",
     "MeetingAction",
     "MeetingInvitation",
+    "NeedLevel",
     "Organisation",
     "OutboxMessage",
     "PartnershipMeeting",

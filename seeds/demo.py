@@ -15,7 +15,16 @@ from sqlalchemy import select
 from portal.accounts.models import ContactRole, User
 from portal.common.roles import Role
 from portal.common.security import hash_password
-from portal.directory.models import DistrictMapping, Locality, Organisation, OrganisationKind, Pod, PodMember, PodRole
+from portal.directory.models import (
+    DistrictMapping,
+    Locality,
+    NeedLevel,
+    Organisation,
+    OrganisationKind,
+    Pod,
+    PodMember,
+    PodRole,
+)
 from portal.extensions import db
 
 DEMO_PASSWORD = "demo-pass-2026"  # demo data only: the demo seed refuses to run in production # nosec B105
@@ -157,6 +166,17 @@ def _user(
     return user
 
 
+# A Continuum of Need's four levels, as councils' threshold documents name them (invented wording), and an
+# invented link to the document.
+NEED_LEVELS = [
+    ("Level 1: universal", "Needs met by universal services such as schools and health visitors"),
+    ("Level 2: early help", "Additional needs met with early help, a lead professional and a family plan"),
+    ("Level 3: targeted support", "Complex needs that need a coordinated, targeted response"),
+    ("Level 4: specialist", "Significant harm or risk of it: statutory social care"),
+]
+THRESHOLD_DOCUMENT = "https://www.example.org/continuum-of-need"
+
+
 def load_demo() -> list[DemoSignIn]:
     """Load the demo data once (a second run changes nothing) and return the demo sign-ins."""
     if not current_app.config.get("DEMO_DATA_ALLOWED"):
@@ -169,7 +189,12 @@ def load_demo() -> list[DemoSignIn]:
         ),
         DemoSignIn(Role.MANAGER, "joanna.keele@example.org", DEMO_PASSWORD, "Coalville's manager"),
         DemoSignIn(Role.PRACTITIONER, "amara.okafor@example.org", DEMO_PASSWORD, "Charnwood South and Desford's lead"),
-        DemoSignIn(Role.MANAGER, "manager@example.org", DEMO_PASSWORD, "Charnwood South and Desford's manager"),
+        DemoSignIn(
+            Role.MANAGER,
+            "manager@example.org",
+            DEMO_PASSWORD,
+            "Charnwood South and Desford's manager, and the head of service: escalations left unanswered reach them",
+        ),
         DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD, "the system admin"),
     ]
     if db.session.scalar(select(User).where(User.email == "admin@example.org")) is not None:
@@ -179,7 +204,10 @@ def load_demo() -> list[DemoSignIn]:
     names = iter(INVENTED_NAMES)
     for key, (locality_name, districts) in LOCALITIES.items():
         loc = Locality(name=locality_name, front_door_phone=FRONT_DOOR_PHONE, front_door_email=FRONT_DOOR_EMAIL)
+        loc.threshold_document_url = THRESHOLD_DOCUMENT
         db.session.add(loc)
+        for position, (level, meaning) in enumerate(NEED_LEVELS, start=1):
+            loc.need_levels.append(NeedLevel(name=level, description=meaning, position=position))
         localities[key] = loc
         for district in districts:
             db.session.add(DistrictMapping(district=district, locality=loc))
@@ -187,6 +215,8 @@ def load_demo() -> list[DemoSignIn]:
         lead = _user(lead_name, lead_local, Role.PRACTITIONER, job_title=lead_title, locality=loc)
         manager_name, manager_local, manager_title = MANAGERS[key]
         manager = _user(manager_name, manager_local, Role.MANAGER, job_title=manager_title, locality=loc)
+        # The head of service (a flag on a manager, set by admins): the second stage of an escalation.
+        manager.is_head_of_service = manager_local == "manager"
         db.session.flush()
         loc.lead_id, loc.manager_id = lead.id, manager.id
         pod = Pod(locality=loc, name=f"{locality_name} pod")

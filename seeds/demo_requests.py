@@ -30,7 +30,7 @@ from portal.accounts.models import User
 from portal.common.identifiers import check_free_text
 from portal.common.roles import Role
 from portal.common.times import LONDON, format_date
-from portal.common.working_days import add_working_days, due_at, is_working_day
+from portal.common.working_days import add_working_days, is_working_day
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -50,8 +50,9 @@ from portal.requests.models import (
     RequestKind,
     RequestPause,
     RequestStatus,
+    Urgency,
 )
-from portal.requests.services import asked_before
+from portal.requests.services import asked_before, due_dates
 
 # Invented partners of agencies and a school that the other demo files leave without one:
 # (name, e-mail local part, job title, organisation).
@@ -187,9 +188,20 @@ class _Story:
         self._event(at, EventKind.WAITING, by, reason)
         return self
 
-    def close(self, at: datetime, *, by: User, outcome: Outcome, summary: str) -> _Story:
+    def note(self, at: datetime, *, by: User, text: str) -> _Story:
+        """A staff-only note (services.add_staff_note): partners never see it."""
+        self._at(at, text)
+        self.req.events.append(
+            RequestEvent(at=at, kind=EventKind.STAFF_NOTE, actor_id=by.id, text=text, staff_only=True)
+        )
+        return self
+
+    def close(self, at: datetime, *, by: User, outcome: Outcome, summary: str, need_level: int | None = None) -> _Story:
+        """`need_level`: the position on the locality's list of the level of need advised."""
         self._at(at, summary)
         req = self.req
+        if need_level is not None:
+            req.need_level_id = next(lv.id for lv in req.locality.need_levels if lv.position == need_level)
         # No demo request closes while it waits: closing then would first restart the clocks (services._resume).
         assert req.status in (RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED)  # noqa: S101
         req.status = RequestStatus.CLOSED
@@ -197,7 +209,8 @@ class _Story:
         req.outcome_summary = summary
         req.closed_at = at
         timings.record_closed(req)
-        self._event(at, EventKind.CLOSED, by, f"{outcome.label}. {summary}")
+        advised = f" Level of need advised: {req.need_level.name}." if req.need_level is not None else ""
+        self._event(at, EventKind.CLOSED, by, f"{outcome.label}.{advised} {summary}")
         return self
 
     def escalate(self, at: datetime, *, by: User, kind: EscalationKind, text: str) -> Escalation:
@@ -348,10 +361,11 @@ def _ask(
     initials: str = "",
     born: int | None = None,
     case_reference: str = "",
+    urgency: Urgency = Urgency.ROUTINE,
 ) -> _Story:
     """services.submit_request at `received`: to the locality of the partner's organisation and the school's
-    own lead, else the duty lead (no demo lead is away), with due dates from the locality's service levels and
-    the repeat-request flag the service sets."""
+    own lead, else the duty lead (no demo lead is away), with due dates from the locality's service levels for
+    its urgency and the repeat-request flag the service sets."""
     org = by.organisation
     assert org is not None and org.locality is not None  # noqa: S101
     locality: Locality = org.locality
@@ -368,9 +382,8 @@ def _ask(
         help_wanted=help_wanted,
         received_at=received,
         created_at=received,
-        acknowledge_due=due_at(received, locality.sla_acknowledge_days),
-        consult_due=due_at(received, locality.sla_consult_days),
-        outcome_due=due_at(received, locality.sla_outcome_days),
+        urgency=urgency,
+        **due_dates(locality, received=received, urgency=urgency),
     )
     req.is_repeat = asked_before(req)
     db.session.add(req)
@@ -862,6 +875,7 @@ def load() -> None:
     s.close(
         c.ago(2, "15:00"),
         by=aled,
+        need_level=2,
         outcome=Outcome.STEP_DOWN_TO_EARLY_HELP,
         summary="We agreed that early help is the right support. The early help team will contact the family "
         "this week, and the school will keep up its pastoral check-ins. You will hear from the early help "
@@ -924,6 +938,12 @@ def load() -> None:
         c.ago(3, "09:30"),
         by=priya,
         text="We were expecting a call by now and have not heard anything. Is the consultation still going ahead?",
+    )
+    s.note(
+        c.ago(3, "10:15"),
+        by=amara,
+        text="Management oversight: the promised call was missed while Kit was on a course. Kit to call the "
+        "college today; I will check the consultation is booked by Friday.",
     )
     s.escalate(
         c.ago(1, "16:40"),
@@ -1064,6 +1084,7 @@ def load() -> None:
         now - timedelta(minutes=95),
         by=pat,
         kind=query,
+        urgency=Urgency.TODAY,
         case_reference="CR-1183920",
         summary="Could you tell us who the allocated social worker is now? The previous worker has left and the "
         "family have asked the school who to call.",

@@ -167,6 +167,10 @@ class UserDisableForm(PortalForm):
     submit = SubmitField("Disable account", widget=GovSubmitInput())
 
 
+class HeadOfServiceForm(PortalForm):
+    submit = SubmitField("Change", widget=GovSubmitInput())
+
+
 class SecondFactorResetForm(PortalForm):
     submit = SubmitField("Reset the authenticator app", widget=GovSubmitInput())
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common.roles import Role
@@ -64,6 +65,9 @@ class User(TimestampMixin, Base):
     # The secret shown while the app is being set up, kept here (server side) until a code proves the app
     # has it: the session cookie is signed but readable, so it never carries a secret.
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
+    # A manager who is also the head of service: the next stage of an escalation or disagreement left
+    # unanswered after its due date (portal.requests.escalations). A flag, not a role: set by admins.
+    is_head_of_service: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
     organisation: Mapped[Organisation | None] = relationship(foreign_keys=[organisation_id])
     locality: Mapped[Locality | None] = relationship(foreign_keys=[locality_id])

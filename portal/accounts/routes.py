@@ -19,6 +19,7 @@ from portal.accounts.forms import (
     CodeForm,
     ConfirmPasswordForm,
     ContactDetailsForm,
+    HeadOfServiceForm,
     InvitationAcceptForm,
     InvitationCreateForm,
     NewPasswordForm,
@@ -483,6 +484,7 @@ def users() -> ResponseReturnValue:
         "accounts/users.html",
         users=services.list_users(),
         form=UserDisableForm(),
+        head_form=HeadOfServiceForm(),
         reset_form=SecondFactorResetForm(),
         unlink_form=ProviderIdentityUnlinkForm(),
         linked=oidc.linked_user_ids(),
@@ -502,6 +504,21 @@ def disable_user(user_id: int) -> ResponseReturnValue:
             flash(error.message, "info")
         else:
             flash(f"{user.name}'s account has been disabled.", "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/users/<int:user_id>/head-of-service", methods=["POST"])
+@role_required(Role.ADMIN)
+def set_head_of_service(user_id: int) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    form = HeadOfServiceForm()
+    if form.validate_on_submit():
+        try:
+            services.set_head_of_service(user, by=current_person(), head_of_service=not user.is_head_of_service)
+        except DomainError as error:
+            flash(error.message, "info")
+        else:
+            flash(f"{user.name} is {'now' if user.is_head_of_service else 'no longer'} the head of service.", "success")
     return redirect(url_for("accounts.users"))
 
 

@@ -349,6 +349,19 @@ def set_user_disabled(user: User, *, by: User, disabled: bool) -> None:
     db.session.flush()
 
 
+def set_head_of_service(user: User, *, by: User, head_of_service: bool) -> None:
+    """Mark a manager as the head of service (or no longer): escalations left unanswered past their due
+    date move on to them (portal.requests.services.notify_overdue_escalations). Admins only; a flag on
+    the manager, not a role."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    if head_of_service and user.role is not Role.MANAGER:
+        raise DomainError("Only a manager can be the head of service")
+    user.is_head_of_service = head_of_service
+    audit.record("user.head_of_service_set", obj=user, head_of_service=head_of_service)
+    db.session.flush()
+
+
 # --- the first admin ------------------------------------------------------------------------------
 
 

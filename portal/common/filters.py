@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from portal.common.times import format_date, format_datetime
+from portal.common.times import format_date, format_datetime, format_time
 from portal.models_base import utcnow
 
 
@@ -19,4 +19,5 @@ def register(app: Flask) -> None:
     app.add_template_filter(tel_href, "tel_href")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_time, "clock_time")
     app.add_template_global(utcnow, "now_utc")

@@ -82,17 +82,21 @@ def format_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def format_time(value: time) -> str:
+    """GOV.UK style: 2:30pm, 5pm, midday."""
+    if value.hour == 12 and value.minute == 0:
+        return "midday"
+    hour = value.hour % 12 or 12
+    suffix = "am" if value.hour < 12 else "pm"
+    return f"{hour}{suffix}" if value.minute == 0 else f"{hour}:{value.minute:02d}{suffix}"
+
+
 def format_datetime(value: datetime | None) -> str:
     """GOV.UK style: 5 January 2026 at 2:30pm."""
     if value is None:
         return ""
     local = london(value)
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    time = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
-    if local.hour == 12 and local.minute == 0:
-        time = "midday"
-    return f"{format_date(local)} at {time}"
+    return f"{format_date(local)} at {format_time(local.time())}"
 
 
 class Timed(Protocol):

@@ -42,6 +42,7 @@ __all__ = [
     "elapsed_working_days",
     "is_working_day",
     "local_date",
+    "respond_by",
     "working_day_on_or_after",
     "working_days_between",
 ]
@@ -242,3 +243,25 @@ def due_date_with_pauses(received: datetime, n: int, pauses: Iterable[Pause], *,
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def respond_by(asked: datetime, *, cutoff: time, same_day_by: time, next_day_by: time, tz: str = LONDON) -> datetime:
+    """When a response asked for "today" at ``asked`` is due, in working hours (a timezone-aware moment).
+
+    Asked on a working day by ``cutoff`` (London time; 2pm, say, that minute included): by ``same_day_by``
+    that day (5pm). Asked after the cut-off: by ``next_day_by`` (noon) on the next working day. Asked on
+    a weekend or a bank holiday: as if asked first thing on the next working day, so by ``same_day_by``
+    then. Never before ``asked`` when ``cutoff < same_day_by``, and later or the same for a later
+    ``asked`` when also ``next_day_by <= same_day_by`` (the service levels' form checks both).
+    """
+    _require_aware(asked, "asked")
+    zone = ZoneInfo(tz)
+    local = asked.astimezone(zone)
+    day = local.date()
+    if not is_working_day(day):
+        due_day, due_time = working_day_on_or_after(day), same_day_by
+    elif local.time().replace(second=0, microsecond=0) <= cutoff:
+        due_day, due_time = day, same_day_by
+    else:
+        due_day, due_time = add_working_days(day, 1), next_day_by
+    return datetime.combine(due_day, due_time, tzinfo=zone).astimezone(asked.tzinfo)

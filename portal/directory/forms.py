@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import time
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -11,6 +12,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitFi
 from wtforms.validators import DataRequired, Email, InputRequired, Length, StopValidation, ValidationError
 
 from portal.common.forms import LONG_LIST, ConfirmForm, GovDateField, IdsField, PortalForm
+from portal.common.times import parse_time
 from portal.directory.models import PodRole
 from portal.directory.services import SERVICE_LEVEL_DAYS
 
@@ -167,8 +169,95 @@ class LocalityServiceLevelsForm(PortalForm):
             raise ValidationError("Outcome shared within must be the same as or more than consult within")
 
 
+class LocalityUrgentServiceLevelsForm(PortalForm):
+    soon_days = WorkingDaysField(
+        "Within a working day: answered within",
+        what="answer a request needed within a working day",
+        example=1,
+        description="Working days to acknowledge and consult when the partner needs a response within a working day.",
+    )
+    today_cutoff = StringField(
+        "Today: asked by",
+        widget=GovTextInput(),
+        description="A request needed today and asked by this time on a working day is answered that day. "
+        "For example, 2pm.",
+        validators=[InputRequired(message="Enter the time by which a request needed today must be asked")],
+    )
+    today_by = StringField(
+        "Today: answered by",
+        widget=GovTextInput(),
+        description="The time by which it is answered that day. For example, 5pm.",
+        validators=[InputRequired(message="Enter the time by which a request needed today is answered")],
+    )
+    today_next_by = StringField(
+        "Today, asked later: answered by",
+        widget=GovTextInput(),
+        description="Asked after the cut-off, it is answered by this time on the next working day. For example, "
+        "midday.",
+        validators=[InputRequired(message="Enter the time by which a request asked after the cut-off is answered")],
+    )
+    submit = SubmitField("Save service levels", widget=GovSubmitInput())
+
+    def _time(self, field: StringField) -> time | None:
+        return parse_time(field.data or "")
+
+    def times(self) -> tuple[time, time, time] | None:
+        """(cut-off, answered by that day, answered by on the next working day), once all three are real."""
+        cutoff, same_day_by, next_day_by = (
+            self._time(f) for f in (self.today_cutoff, self.today_by, self.today_next_by)
+        )
+        if cutoff is None or same_day_by is None or next_day_by is None:
+            return None
+        return cutoff, same_day_by, next_day_by
+
+    def validate_today_cutoff(self, field: StringField) -> None:
+        if self._time(field) is None:
+            raise ValidationError("Enter a real time, like 2pm or 14:00")
+
+    def validate_today_by(self, field: StringField) -> None:
+        if self._time(field) is None:
+            raise ValidationError("Enter a real time, like 5pm or 17:00")
+
+    def validate_today_next_by(self, field: StringField) -> None:
+        if self._time(field) is None:
+            raise ValidationError("Enter a real time, like midday or 12:00")
+
+
 def _less_than_valid(field: WorkingDaysField, other: WorkingDaysField) -> bool:
     return not other.errors and field.data is not None and other.data is not None and field.data < other.data
+
+
+class NeedLevelForm(PortalForm):
+    name = StringField(
+        "Level",
+        widget=GovTextInput(),
+        description="As your threshold document names it. For example, Level 2: early help.",
+        validators=[
+            InputRequired(message="Enter the level's name"),
+            Length(max=120, message="The level's name must be 120 characters or fewer"),
+        ],
+    )
+    description = StringField(
+        "What it means (optional)",
+        widget=GovTextInput(),
+        description="The practitioner and the partner read this beside the level.",
+        validators=[Length(max=300, message="What it means must be 300 characters or fewer")],
+    )
+    submit = SubmitField("Add the level", widget=GovSubmitInput())
+
+
+class NeedLevelRetireForm(PortalForm):
+    submit = SubmitField("Retire", widget=GovSubmitInput())
+
+
+class ThresholdDocumentForm(PortalForm):
+    url = StringField(
+        "Link to the threshold document (optional)",
+        widget=GovTextInput(),
+        description="For example, https://www.example.org/continuum-of-need. Leave blank for none.",
+        validators=[Length(max=500, message="The link must be 500 characters or fewer")],
+    )
+    submit = SubmitField("Save the link", widget=GovSubmitInput())
 
 
 class PodCreateForm(PortalForm):

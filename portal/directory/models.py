@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models_base import Base, TimestampMixin, str_enum
@@ -59,10 +59,46 @@ class Locality(TimestampMixin, Base):
     sla_outcome_days: Mapped[int] = mapped_column(default=10, server_default="10")
     # A manager responds to "speak to a manager" and to a disagreement within this many working days.
     sla_escalation_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Service levels by urgency (portal.requests.models.Urgency). A "today" request asked by the cut-off
+    # on a working day is answered by `sla_today_by` that day, otherwise by `sla_today_next_by` on the
+    # next working day; one needed "within a working day" is answered within `sla_soon_days`.
+    sla_today_cutoff: Mapped[time] = mapped_column(default=time(14, 0), server_default="14:00:00")
+    sla_today_by: Mapped[time] = mapped_column(default=time(17, 0), server_default="17:00:00")
+    sla_today_next_by: Mapped[time] = mapped_column(default=time(12, 0), server_default="12:00:00")
+    sla_soon_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The locality's threshold document (its Continuum of Need, say), linked beside the level advised.
+    threshold_document_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     pods: Mapped[list[Pod]] = relationship(back_populates="locality", order_by="Pod.name")
+    need_levels: Mapped[list[NeedLevel]] = relationship(
+        back_populates="locality", order_by="NeedLevel.position, NeedLevel.id"
+    )
+
+    @property
+    def today_rule(self) -> tuple[time, time, time]:
+        """The "today" service level: (cut-off, answered by that day, answered by on the next working day)."""
+        return self.sla_today_cutoff, self.sla_today_by, self.sla_today_next_by
+
+
+class NeedLevel(Base):
+    """One level of need on a locality's own list (a Continuum of Need's levels 1–4, say), set by admins.
+    The practitioner records the level advised when closing a request. Retired, never deleted: closed
+    requests keep the level they were given."""
+
+    __tablename__ = "need_level"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    locality: Mapped[Locality] = relationship(back_populates="need_levels")
+
+    __table_args__ = (UniqueConstraint("locality_id", "name"),)
 
 
 class Organisation(TimestampMixin, Base):

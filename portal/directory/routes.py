@@ -11,7 +11,7 @@ from portal.common.errors import DomainError
 from portal.common.forms import show_domain_error
 from portal.common.permissions import public, role_required
 from portal.common.roles import Role
-from portal.common.times import london_today
+from portal.common.times import format_time, london_today
 from portal.directory import services
 from portal.directory.forms import (
     AbsenceDeleteForm,
@@ -21,10 +21,14 @@ from portal.directory.forms import (
     DistrictMappingForm,
     LocalityForm,
     LocalityServiceLevelsForm,
+    LocalityUrgentServiceLevelsForm,
+    NeedLevelForm,
+    NeedLevelRetireForm,
     PodCreateForm,
     PodMemberAddForm,
     PodMemberRemoveForm,
     SchoolLeadsForm,
+    ThresholdDocumentForm,
 )
 from portal.directory.models import PodRole
 
@@ -219,6 +223,93 @@ def service_levels(locality_id: int) -> ResponseReturnValue:
             return redirect(url_for("directory.locality", locality_id=loc.id))
     return render_template(
         "directory/service_levels.html", form=form, locality=loc, title=f"Service levels for {loc.name}"
+    )
+
+
+@bp.route("/localities/<int:locality_id>/urgent-service-levels", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def urgent_service_levels(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    cutoff, same_day_by, next_day_by = loc.today_rule
+    form = LocalityUrgentServiceLevelsForm(
+        soon_days=loc.sla_soon_days,
+        today_cutoff=format_time(cutoff),
+        today_by=format_time(same_day_by),
+        today_next_by=format_time(next_day_by),
+    )
+    if form.validate_on_submit() and (times := form.times()) is not None:
+        try:
+            services.set_urgent_service_levels(
+                loc,
+                by=current_user,
+                soon_days=form.soon_days.data or 0,
+                today_cutoff=times[0],
+                today_by=times[1],
+                today_next_by=times[2],
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="soon_days")
+        else:
+            flash(f"Urgent service levels for {loc.name} have been saved. New requests will use them.", "success")
+            return redirect(url_for("directory.locality", locality_id=loc.id))
+    return render_template(
+        "directory/urgent_service_levels.html",
+        form=form,
+        locality=loc,
+        title=f"Urgent service levels for {loc.name}",
+    )
+
+
+@bp.route("/localities/<int:locality_id>/levels-of-need", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def need_levels(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    form = NeedLevelForm()
+    if form.validate_on_submit():
+        try:
+            level = services.add_need_level(
+                loc, by=current_user, name=form.name.data or "", description=form.description.data or ""
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="name")
+        else:
+            flash(f"{level.name} has been added. Practitioners can choose it when they close a request.", "success")
+            return redirect(url_for("directory.need_levels", locality_id=loc.id))
+    return render_template(
+        "directory/need_levels.html",
+        locality=loc,
+        form=form,
+        retire_form=NeedLevelRetireForm(formdata=None),
+        title=f"Levels of need for {loc.name}",
+    )
+
+
+@bp.route("/localities/<int:locality_id>/levels-of-need/<int:level_id>/retired", methods=["POST"])
+@role_required(Role.ADMIN)
+def retire_need_level(locality_id: int, level_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    level = services.get_need_level(loc, level_id)
+    if NeedLevelRetireForm().validate_on_submit():
+        services.set_need_level_retired(level, by=current_user, retired=not level.retired)
+        flash(f"{level.name} has been {'retired' if level.retired else 'offered again'}.", "success")
+    return redirect(url_for("directory.need_levels", locality_id=loc.id))
+
+
+@bp.route("/localities/<int:locality_id>/threshold-document", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def threshold_document(locality_id: int) -> ResponseReturnValue:
+    loc = services.get_locality(locality_id)
+    form = ThresholdDocumentForm(url=loc.threshold_document_url)
+    if form.validate_on_submit():
+        try:
+            services.set_threshold_document(loc, by=current_user, url=form.url.data or "")
+        except DomainError as error:
+            show_domain_error(form, error, fallback="url")
+        else:
+            flash(f"The threshold document link for {loc.name} has been saved.", "success")
+            return redirect(url_for("directory.need_levels", locality_id=loc.id))
+    return render_template(
+        "directory/threshold_document.html", form=form, locality=loc, title=f"Threshold document for {loc.name}"
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -18,6 +18,7 @@ from portal.common.times import london_today
 from portal.directory.models import (
     DistrictMapping,
     Locality,
+    NeedLevel,
     Organisation,
     Pod,
     PodMember,
@@ -453,6 +454,97 @@ def assign_school_leads(locality: Locality, *, by: User, organisation_ids: list[
         rerouted=rerouted,
     )
     return len(changed)
+
+
+def _urgent_levels(locality: Locality) -> dict[str, str | int]:
+    cutoff, same_day_by, next_day_by = locality.today_rule
+    return {
+        "soon_days": locality.sla_soon_days,
+        "today_cutoff": cutoff.strftime("%H:%M"),
+        "today_by": same_day_by.strftime("%H:%M"),
+        "today_next_by": next_day_by.strftime("%H:%M"),
+    }
+
+
+def set_urgent_service_levels(
+    locality: Locality, *, by: User, soon_days: int, today_cutoff: time, today_by: time, today_next_by: time
+) -> Locality:
+    """Set a locality's service levels by urgency (admins only): the working days to answer a request needed
+    "within a working day", and for one needed "today" the cut-off, the time it is answered by that day and
+    the time answered by on the next working day (portal.common.working_days.respond_by). New requests take
+    their due dates from them; those already made keep theirs."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    if soon_days not in SERVICE_LEVEL_DAYS:
+        low, high = SERVICE_LEVEL_DAYS[0], SERVICE_LEVEL_DAYS[-1]
+        raise DomainError(f"Service levels must be between {low} and {high} working days", field="soon_days")
+    if not today_cutoff < today_by:
+        raise DomainError("The time answered by on the same day must be after the cut-off", field="today_by")
+    if not today_next_by <= today_by:
+        # Otherwise a request asked just after the cut-off would be due later than one asked at the weekend.
+        raise DomainError(
+            "The time answered by on the next working day must be the same as or before the same day's",
+            field="today_next_by",
+        )
+    before = _urgent_levels(locality)
+    locality.sla_soon_days = soon_days
+    locality.sla_today_cutoff, locality.sla_today_by, locality.sla_today_next_by = today_cutoff, today_by, today_next_by
+    db.session.flush()
+    audit.record("locality.urgent_service_levels_set", obj=locality, before=before, after=_urgent_levels(locality))
+    return locality
+
+
+# --- levels of need ---------------------------------------------------------------------------------
+
+
+def get_need_level(locality: Locality, level_id: int) -> NeedLevel:
+    level = next((lv for lv in locality.need_levels if lv.id == level_id), None)
+    if level is None:
+        raise NotFound
+    return level
+
+
+def add_need_level(locality: Locality, *, by: User, name: str, description: str) -> NeedLevel:
+    """Add a level to the end of the locality's list of levels of need (admins only)."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    name = name.strip()
+    if any(level.name.casefold() == name.casefold() for level in locality.need_levels):
+        raise DomainError(f"{locality.name} already has a level called {name}", field="name")
+    level = NeedLevel(
+        locality_id=locality.id,
+        name=name,
+        description=description.strip(),
+        position=max((lv.position for lv in locality.need_levels), default=0) + 1,
+    )
+    db.session.add(level)
+    db.session.flush()
+    db.session.refresh(locality, ["need_levels"])
+    audit.record("need_level.added", obj=locality, need_level_id=level.id, name=level.name)
+    return level
+
+
+def set_need_level_retired(level: NeedLevel, *, by: User, retired: bool) -> NeedLevel:
+    """Retire a level (no longer offered when closing; requests keep it), or offer it again."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    level.retired = retired
+    db.session.flush()
+    audit.record("need_level.retired" if retired else "need_level.restored", obj=level.locality, need_level_id=level.id)
+    return level
+
+
+def set_threshold_document(locality: Locality, *, by: User, url: str) -> Locality:
+    """The link to the locality's threshold document, shown beside the level advised (admins only)."""
+    if by.role is not Role.ADMIN:
+        raise Forbidden
+    url = url.strip()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise DomainError("Enter a link that starts with https://", field="url")
+    locality.threshold_document_url = url
+    db.session.flush()
+    audit.record("locality.threshold_document_set", obj=locality, url=url)
+    return locality
 
 
 # --- pods -----------------------------------------------------------------------------------------

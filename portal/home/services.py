@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import access
@@ -31,6 +31,7 @@ from portal.requests.filters import overdue_condition
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
+    EscalationStage,
     InviteResponse,
     PodInvite,
     PodInvitee,
@@ -236,14 +237,18 @@ def practitioner_home(user: User) -> PractitionerHome:
     )
 
 
-def _waiting_escalations(locality_ids: Any) -> list[Escalation]:
-    """Escalations and disagreements of these localities with no response yet, the one due first first."""
+def _waiting_escalations(locality_ids: Any, *, head_of_service: bool = False) -> list[Escalation]:
+    """Escalations and disagreements of these localities with no response yet, the one due first first; for
+    the head of service, also those of any locality that have moved on to them."""
     r = ConsultationRequest
+    mine: ColumnElement[bool] = r.locality_id.in_(locality_ids)
+    if head_of_service:
+        mine = or_(mine, Escalation.stage >= EscalationStage.HEAD_OF_SERVICE)
     return list(
         db.session.scalars(
             select(Escalation)
             .join(r, r.id == Escalation.request_id)
-            .where(r.locality_id.in_(locality_ids), Escalation.responded_at.is_(None))
+            .where(mine, Escalation.responded_at.is_(None))
             .options(selectinload(Escalation.request), selectinload(Escalation.raised_by))
             .order_by(Escalation.due_on, Escalation.raised_at, Escalation.id)
             .limit(SHOWN)
@@ -285,7 +290,7 @@ def manager_home(user: User) -> ManagerHome:
     now = utcnow()
     managed = access.managed_locality_ids(user)
     r = ConsultationRequest
-    escalations = _waiting_escalations(managed)
+    escalations = _waiting_escalations(managed, head_of_service=user.is_head_of_service)
     in_area = and_(r.locality_id.in_(managed), r.status.in_(OPEN_STATUSES))
     open_count, overdue_count, unassigned_count = db.session.execute(
         select(

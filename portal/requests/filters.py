@@ -242,6 +242,8 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
         r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
         or_(
             and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
+            # A "today" request is overdue from its time in working hours, not only from the next day.
+            and_(r.acknowledged_at.is_(None), r.respond_by_at < utcnow()),
             and_(or_(r.consultation_at.is_(None), r.consultation_at > utcnow()), r.consult_due < today),
             r.outcome_due < today,
         ),

@@ -27,7 +27,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 
 from portal.common.forms import FreeTextArea, GovDateField, IdentifierConfirmation, PortalForm, WholeNumberField
 from portal.common.times import london_today, on_day_at, parse_time
-from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind
+from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind, Urgency
 
 # Radio choices are set in __init__, not on the field: WTForms 3.3 deprecates tuple choices given to the
 # field itself, and the warning is an error under the test suite.
@@ -42,6 +42,12 @@ class RequestCreateForm(IdentifierConfirmation, PortalForm):
         widget=GovRadioInput(),
         validators=[InputRequired(message="Select what you need")],
         invalid_choice_message="Select what you need",
+    )
+    urgency = RadioField(
+        "How soon do you need a response?",
+        widget=GovRadioInput(),
+        validators=[InputRequired(message="Select how soon you need a response")],
+        invalid_choice_message="Select how soon you need a response",
     )
     # No Optional() on the child's fields: it would stop the chain before the validators below, which
     # word the "initials and year of birth, or a case reference" rule.
@@ -84,6 +90,12 @@ class RequestCreateForm(IdentifierConfirmation, PortalForm):
             (RequestKind.POD_INVITE.value, "A pod invite: join a meeting of the pod on a complex case"),
             (RequestKind.QUERY.value, "A query: a question about a case or the service"),
         ]
+        self.urgency.choices = [(u.value, u.label) for u in Urgency]
+
+    @staticmethod
+    def urgency_hints() -> list[dict[str, Any]]:
+        """What each urgency is for, as the radios' hints (in the order of the choices)."""
+        return [{"hint": {"text": u.hint}} for u in Urgency]
 
     def validate_child_initials(self, field: StringField) -> None:
         value = (field.data or "").strip()
@@ -203,6 +215,13 @@ class CloseForm(PortalForm):
             Length(max=4000, message="This must be 4,000 characters or fewer"),
         ],
     )
+    # The locality's own levels (portal.requests.services.need_levels); asked only when it has some.
+    need_level_id = RadioField(
+        "What level of need did you advise?",
+        widget=GovRadioInput(),
+        coerce=int,
+        validate_choice=False,
+    )
     # Asked only when work is not finished (portal.requests.services.unfinished_work; the page lists it).
     close_unfinished = BooleanField(
         "I want to close the request before this work is finished", widget=GovCheckboxInput()
@@ -212,6 +231,14 @@ class CloseForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outcome.choices = [(o.value, o.label) for o in Outcome]
+        self.need_level_id.choices = []
+
+    def set_need_levels(self, levels: list[tuple[int, str]]) -> None:
+        self.need_level_id.choices = levels
+
+    def validate_need_level_id(self, field: RadioField) -> None:
+        if field.choices and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Select the level of need you advised")
 
 
 class MessageForm(IdentifierConfirmation, PortalForm):
@@ -224,6 +251,20 @@ class MessageForm(IdentifierConfirmation, PortalForm):
         ],
     )
     submit = SubmitField("Send message", widget=GovSubmitInput())
+
+
+class StaffNoteForm(IdentifierConfirmation, PortalForm):
+    # "note", not "text": the request page shows it beside the message form, and ids must not repeat.
+    note = TextAreaField(
+        "Staff note",
+        widget=FreeTextArea(),
+        description="Partners never see staff notes: use them for management oversight and case direction.",
+        validators=[
+            InputRequired(message="Enter the staff note"),
+            Length(max=4000, message="The staff note must be 4,000 characters or fewer"),
+        ],
+    )
+    submit = SubmitField("Add the staff note", widget=GovSubmitInput())
 
 
 class PromiseForm(PortalForm):

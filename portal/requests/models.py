@@ -14,7 +14,7 @@ from portal.models_base import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
-    from portal.directory.models import Locality, Organisation, Pod
+    from portal.directory.models import Locality, NeedLevel, Organisation, Pod
 
 
 class RequestKind(enum.StrEnum):
@@ -59,6 +59,33 @@ class Outcome(enum.StrEnum):
         }[self.value]
 
 
+class Urgency(enum.StrEnum):
+    """How soon the partner needs a response. It sets the acknowledge and consult clocks
+    (portal.requests.services.due_dates) and the queue's order."""
+
+    TODAY = "today"
+    WITHIN_A_WORKING_DAY = "within_a_working_day"
+    ROUTINE = "routine"
+
+    @property
+    def label(self) -> str:
+        return {"today": "Today", "within_a_working_day": "Within a working day", "routine": "Routine"}[self.value]
+
+    @property
+    def hint(self) -> str:
+        """What each is for, in the partner's words (shown with the choice)."""
+        return {
+            "today": "You need to talk to someone today, to decide what to do before the end of the day. Asked by"
+            " 2pm, you hear back the same afternoon; later, by midday on the next working day.",
+            "within_a_working_day": "A worry that cannot wait for the routine timescale, but can wait until tomorrow.",
+            "routine": "Advice, a consultation or a question that can follow the usual timescales.",
+        }[self.value]
+
+    @property
+    def rank(self) -> int:
+        return {"today": 0, "within_a_working_day": 1, "routine": 2}[self.value]
+
+
 class ConsultationMethod(enum.StrEnum):
     PHONE = "phone"
     VIDEO = "video"
@@ -89,6 +116,9 @@ class ConsultationRequest(TimestampMixin, Base):
     case_reference: Mapped[str] = mapped_column(String(30), default="")
     summary: Mapped[str] = mapped_column(Text)
     help_wanted: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[Urgency] = mapped_column(
+        str_enum(Urgency, 30), default=Urgency.ROUTINE, server_default=Urgency.ROUTINE.value
+    )
 
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]
@@ -99,6 +129,8 @@ class ConsultationRequest(TimestampMixin, Base):
     consult_due: Mapped[date]
     outcome_due: Mapped[date]
     paused_since: Mapped[datetime | None]
+    # A "today" request's response is due by this moment, in working hours (its due dates are its day).
+    respond_by_at: Mapped[datetime | None]
 
     next_step: Mapped[str] = mapped_column(Text, default="")
     expected_by: Mapped[date | None]
@@ -107,6 +139,8 @@ class ConsultationRequest(TimestampMixin, Base):
     consultation_details: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, 40))
     outcome_summary: Mapped[str] = mapped_column(Text, default="")
+    # The level of need advised on closing, from the locality's own list.
+    need_level_id: Mapped[int | None] = mapped_column(ForeignKey("need_level.id"))
     overdue_notified_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
     # Raised by every change made through the ORM, which updates only the version it read: when two
@@ -126,6 +160,7 @@ class ConsultationRequest(TimestampMixin, Base):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     routed_to: Mapped[User | None] = relationship(foreign_keys=[routed_to_id])
     worker: Mapped[User | None] = relationship(foreign_keys=[worker_id])
+    need_level: Mapped[NeedLevel | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(
         back_populates="request", order_by="RequestEvent.id", cascade="all, delete-orphan"
     )
@@ -196,6 +231,8 @@ class EventKind(enum.StrEnum):
     POD_INVITE_CHANGED = "pod_invite_changed"
     POD_INVITE_CANCELLED = "pod_invite_cancelled"
     REASSIGNED = "reassigned"
+    STAFF_NOTE = "staff_note"
+    ESCALATION_MOVED_ON = "escalation_moved_on"
 
     @property
     def heading(self) -> str:
@@ -216,11 +253,14 @@ class EventKind(enum.StrEnum):
             "pod_invite_changed": "Pod invite changed",
             "pod_invite_cancelled": "Pod invite cancelled",
             "reassigned": "Reassigned",
+            "staff_note": "Staff note",
+            "escalation_moved_on": "Passed to the head of service",
         }[self.value]
 
 
 class RequestEvent(Base):
-    """One entry in a request's timeline, which the partner reads in full. Messages are events too."""
+    """One entry in a request's timeline. Messages are events too. The partner reads every entry but the
+    staff-only ones (staff notes: management oversight, case direction), which never reach a partner."""
 
     __tablename__ = "request_event"
 
@@ -230,6 +270,7 @@ class RequestEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, 30))
     text: Mapped[str] = mapped_column(Text, default="")
+    staff_only: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
@@ -309,8 +350,21 @@ class EscalationKind(enum.StrEnum):
         ]
 
 
+class EscalationStage(enum.IntEnum):
+    """Who must answer an escalation: the locality's manager (or who covers them), then, once that is
+    past its due date unanswered, the head of service."""
+
+    MANAGER = 1
+    HEAD_OF_SERVICE = 2
+
+    @property
+    def label(self) -> str:
+        return {1: "The locality manager", 2: "The head of service"}[self.value]
+
+
 class Escalation(Base):
-    """A partner asked to speak to a manager, or disagreed with the outcome; a manager must respond."""
+    """A partner asked to speak to a manager, or disagreed with the outcome; a manager must respond. An
+    answer closes the stage; left unanswered past `due_on`, it moves on to the head of service."""
 
     __tablename__ = "escalation"
 
@@ -326,6 +380,8 @@ class Escalation(Base):
     # The manager's response is due by this London day (the locality's escalation service level).
     due_on: Mapped[date | None]
     overdue_notified_at: Mapped[datetime | None]
+    stage: Mapped[int] = mapped_column(default=EscalationStage.MANAGER, server_default="1")
+    moved_on_at: Mapped[datetime | None]
 
     request: Mapped[ConsultationRequest] = relationship(back_populates="escalations")
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
@@ -333,6 +389,10 @@ class Escalation(Base):
 
     def is_overdue(self, today: date) -> bool:
         return self.responded_at is None and self.due_on is not None and today > self.due_on
+
+    @property
+    def stage_label(self) -> str:
+        return EscalationStage(self.stage).label
 
 
 class InviteResponse(enum.StrEnum):

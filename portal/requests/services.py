@@ -22,8 +22,13 @@ from portal.common.links import public_url_for
 from portal.common.permissions import Forbidden, NotFound
 from portal.common.roles import Role
 from portal.common.times import format_date, format_datetime, london_date, london_today
-from portal.common.working_days import add_working_days, due_at, working_days_between
-from portal.directory.models import Locality, Organisation
+from portal.common.working_days import (
+    add_working_days,
+    due_at,
+    respond_by,
+    working_days_between,
+)
+from portal.directory.models import Locality, NeedLevel, Organisation
 from portal.directory.services import route_for, who_is_in
 from portal.extensions import db
 from portal.models_base import utcnow
@@ -35,6 +40,7 @@ from portal.requests.models import (
     ConsultationRequest,
     Escalation,
     EscalationKind,
+    EscalationStage,
     EventKind,
     Outcome,
     Promise,
@@ -42,6 +48,7 @@ from portal.requests.models import (
     RequestKind,
     RequestPause,
     RequestStatus,
+    Urgency,
 )
 
 OPEN_STATUSES = (
@@ -70,11 +77,20 @@ QUEUE_COLUMNS = (
     ConsultationRequest.case_reference,
     ConsultationRequest.next_step,
     ConsultationRequest.expected_by,
+    ConsultationRequest.urgency,
+    ConsultationRequest.respond_by_at,
 )
 
 
 def _event(req: ConsultationRequest, kind: EventKind, *, by: User | None, text: str = "") -> None:
     req.events.append(RequestEvent(kind=kind, actor_id=by.id if by else None, text=text))
+
+
+def timeline(req: ConsultationRequest, *, user: User) -> list[RequestEvent]:
+    """The request's timeline as `user` may read it: staff see every entry, a partner never a staff-only one."""
+    if user.role in (Role.PRACTITIONER, Role.MANAGER):
+        return list(req.events)
+    return [event for event in req.events if not event.staff_only]
 
 
 def _link(req: ConsultationRequest) -> str:
@@ -111,13 +127,17 @@ def visible_to(user: User, query: Select[tuple[ConsultationRequest]]) -> Select[
         # Covering for someone means answering for their requests, wherever the cover works: those
         # assigned to them, and those sent to them that nobody has picked up yet.
         mine = access.answering_for_ids(user, on=today)
-        return query.where(
-            or_(
-                r.locality_id.in_(access.work_locality_ids(user, on=today)),
-                r.worker_id.in_(mine),
-                and_(r.worker_id.is_(None), r.routed_to_id.in_(mine)),
+        seen = [
+            r.locality_id.in_(access.work_locality_ids(user, on=today)),
+            r.worker_id.in_(mine),
+            and_(r.worker_id.is_(None), r.routed_to_id.in_(mine)),
+        ]
+        if user.role is Role.MANAGER and user.is_head_of_service:
+            # The head of service answers the escalations that reached them, in any locality.
+            seen.append(
+                r.id.in_(select(Escalation.request_id).where(Escalation.stage >= EscalationStage.HEAD_OF_SERVICE))
             )
-        )
+        return query.where(or_(*seen))
     return query.where(false())
 
 
@@ -204,9 +224,11 @@ def submit_request(
     help_wanted: str,
     confirmed: bool,
     submission_key: str | None = None,
+    urgency: Urgency = Urgency.ROUTINE,
 ) -> ConsultationRequest:
     """A partner asks. It goes to the school's locality and its own lead, or to the cover when the lead is
-    away, else to the locality's duty lead (portal.directory.services.route_for).
+    away, else to the locality's duty lead (portal.directory.services.route_for). A "today" request reaches
+    the lead and who covers them at once.
 
     With a `submission_key`, the same form posted again returns the request the first post made.
     """
@@ -224,7 +246,8 @@ def submit_request(
     received = utcnow()
     start = london_date(received)
     # The school's own lead, or who covers them, else the duty lead (or their cover), else the manager.
-    routed_to = route_for(locality, on=start, organisation=by.organisation).contact
+    route = route_for(locality, on=start, organisation=by.organisation)
+    routed_to = route.contact
     req = ConsultationRequest(
         kind=kind,
         organisation_id=by.organisation.id,
@@ -237,9 +260,8 @@ def submit_request(
         summary=summary.strip(),
         help_wanted=help_wanted.strip(),
         received_at=received,
-        acknowledge_due=due_at(received, locality.sla_acknowledge_days),
-        consult_due=due_at(received, locality.sla_consult_days),
-        outcome_due=due_at(received, locality.sla_outcome_days),
+        urgency=urgency,
+        **due_dates(locality, received=received, urgency=urgency),
     )
     req.submission_key = submission_key or None
     req.is_repeat = asked_before(req)
@@ -253,19 +275,65 @@ def submit_request(
         if earlier is None:
             raise
         return earlier
-    audit.record("request.submitted", obj=req, kind=kind.value, identifiers_confirmed=confirmed)
-    _notify(routed_to, req, subject="New request", what="A partner has sent a new request to your locality.")
+    audit.record("request.submitted", obj=req, kind=kind.value, urgency=urgency.value, identifiers_confirmed=confirmed)
+    if urgency is Urgency.TODAY:
+        # Both the lead and who covers them: whoever is free first answers.
+        told = {u.id: u for u in (route.lead, routed_to) if u is not None}
+        for person in told.values():
+            _notify(
+                person,
+                req,
+                subject="Urgent: a response is needed today",
+                what=f"A partner needs a response today, by {format_datetime(req.respond_by_at)}.",
+            )
+    else:
+        _notify(routed_to, req, subject="New request", what="A partner has sent a new request to your locality.")
     _notify(
         by,
         req,
         subject="Request sent",
         what=(
             f"Your request has reached the locality team{f' ({routed_to.name})' if routed_to else ''}. They will"
-            f" acknowledge it and tell you what happens next by {format_date(req.acknowledge_due)}; you will get"
+            f" acknowledge it and tell you what happens next by {respond_by_text(req)}; you will get"
             " an e-mail when they do, and you can follow it in the portal."
         ),
     )
     return req
+
+
+def due_dates(locality: Locality, *, received: datetime, urgency: Urgency) -> dict[str, date | datetime | None]:
+    """A new request's due dates by its urgency and the locality's service levels. Routine: the locality's
+    working days for each clock. "Within a working day": acknowledged and consulted within the locality's
+    days for it. "Today": acknowledged and consulted by a moment in working hours (see
+    portal.common.working_days.respond_by), the due dates being that moment's day. The outcome is never due
+    before the consultation."""
+    routine = {
+        "acknowledge_due": due_at(received, locality.sla_acknowledge_days),
+        "consult_due": due_at(received, locality.sla_consult_days),
+        "outcome_due": due_at(received, locality.sla_outcome_days),
+    }
+    respond_by_at: datetime | None = None
+    if urgency is Urgency.ROUTINE:
+        return {**routine, "respond_by_at": None}
+    if urgency is Urgency.TODAY:
+        cutoff, same_day_by, next_day_by = locality.today_rule
+        respond_by_at = respond_by(received, cutoff=cutoff, same_day_by=same_day_by, next_day_by=next_day_by)
+        due = london_date(respond_by_at)
+    else:
+        due = due_at(received, locality.sla_soon_days)
+    return {
+        "acknowledge_due": min(due, routine["acknowledge_due"]),
+        "consult_due": min(due, routine["consult_due"]),
+        "outcome_due": routine["outcome_due"],
+        "respond_by_at": respond_by_at,
+    }
+
+
+def respond_by_text(req: ConsultationRequest) -> str:
+    """When the partner hears back: '4 December 2026 at 5pm' for a "today" request, else the day."""
+    if req.respond_by_at is not None and req.acknowledged_at is None:
+        return format_datetime(req.respond_by_at)
+    return format_date(req.acknowledge_due)
 
 
 # --- working it -----------------------------------------------------------------------------------
@@ -470,13 +538,35 @@ def unfinished_work(req: ConsultationRequest, *, now: datetime | None = None) ->
     return unfinished
 
 
+def need_levels(req: ConsultationRequest) -> list[NeedLevel]:
+    """The levels of need the request's locality offers now (its own list, set by admins)."""
+    return list(
+        db.session.scalars(
+            select(NeedLevel)
+            .where(NeedLevel.locality_id == req.locality_id, NeedLevel.retired.is_(False))
+            .order_by(NeedLevel.position, NeedLevel.id)
+        )
+    )
+
+
 def close_request(
-    req: ConsultationRequest, *, by: User, outcome: Outcome, summary: str, close_unfinished: bool = False
+    req: ConsultationRequest,
+    *,
+    by: User,
+    outcome: Outcome,
+    summary: str,
+    close_unfinished: bool = False,
+    need_level_id: int | None = None,
 ) -> ConsultationRequest:
-    """Close with an outcome code and a summary the partner reads. With work not finished (`unfinished_work`),
-    only when the closer has said they mean it (`close_unfinished`): the partner would otherwise read an outcome,
-    and the figures count a consultation "done", before the call has happened."""
+    """Close with an outcome code and a summary the partner reads, and the level of need advised from the
+    locality's own list (required when it has one). With work not finished (`unfinished_work`), only when
+    the closer has said they mean it (`close_unfinished`): the partner would otherwise read an outcome, and
+    the figures count a consultation "done", before the call has happened."""
     _ensure_staff_of(by, req)
+    levels = need_levels(req)
+    level = next((lv for lv in levels if lv.id == need_level_id), None)
+    if levels and level is None:
+        raise DomainError("Select the level of need you advised", field="need_level_id")
     if req.status is RequestStatus.SUBMITTED:
         raise DomainError("Acknowledge the request before you close it")
     if req.status is RequestStatus.CLOSED:
@@ -490,10 +580,12 @@ def close_request(
     req.status = RequestStatus.CLOSED
     req.outcome = outcome
     req.outcome_summary = summary.strip()
+    req.need_level_id = level.id if level is not None else None
     req.closed_at = utcnow()
     timings.record_closed(req)
-    _event(req, EventKind.CLOSED, by=by, text=f"{outcome.label}. {req.outcome_summary}")
-    audit.record("request.closed", obj=req, outcome=outcome.value)
+    advised = f" Level of need advised: {level.name}." if level is not None else ""
+    _event(req, EventKind.CLOSED, by=by, text=f"{outcome.label}.{advised} {req.outcome_summary}")
+    audit.record("request.closed", obj=req, outcome=outcome.value, need_level_id=req.need_level_id)
     _notify(
         req.created_by,
         req,
@@ -534,6 +626,19 @@ def add_message(req: ConsultationRequest, *, by: User, text: str, confirmed: boo
             what="There is a new message on your request.",
         )
     db.session.flush()
+    return event
+
+
+def add_staff_note(req: ConsultationRequest, *, by: User, note: str, confirmed: bool) -> RequestEvent:
+    """A note for staff only (management oversight, case direction): it joins the timeline marked "staff
+    only", is audited, and never reaches a partner — not their page (`timeline`), nor an e-mail (none is
+    sent), nor their data export (portal.accounts.personal_data exports only what they did)."""
+    _ensure_staff_of(by, req)
+    check_free_text(note=note, confirmed=confirmed)
+    event = RequestEvent(kind=EventKind.STAFF_NOTE, actor_id=by.id, text=note.strip(), staff_only=True)
+    req.events.append(event)
+    db.session.flush()
+    audit.record("request.staff_note_added", obj=req, event_id=event.id)
     return event
 
 
@@ -602,10 +707,31 @@ def escalate(req: ConsultationRequest, *, by: User, kind: EscalationKind, text: 
         text=text.strip(),
     )
     audit.record("request.escalated", obj=req, kind=kind.value)
-    manager = req.locality.manager
-    _notify(manager, req, subject=kind.label, what="A partner needs a response from a manager on this request.")
+    _notify(
+        _manager_answering(req, on=london_today()),
+        req,
+        subject=kind.label,
+        what=f"A partner needs a response from a manager on this request by {format_date(escalation.due_on)}.",
+    )
     db.session.flush()
     return escalation
+
+
+def _manager_answering(req: ConsultationRequest, *, on: date) -> User | None:
+    """The locality's manager, or who covers for them on `on` while they are away."""
+    manager = req.locality.manager
+    return who_is_in(manager, on=on, fallback=manager)[0] if manager is not None else None
+
+
+def heads_of_service() -> list[User]:
+    """The managers admins have marked as the head of service: the second stage of an escalation."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.is_head_of_service.is_(True), User.role == Role.MANAGER, User.disabled_at.is_(None))
+            .order_by(User.name)
+        )
+    )
 
 
 def get_escalation(req: ConsultationRequest, escalation_id: int) -> Escalation:
@@ -616,6 +742,7 @@ def get_escalation(req: ConsultationRequest, escalation_id: int) -> Escalation:
 
 
 def respond_to_escalation(escalation: Escalation, *, by: User, response: str) -> Escalation:
+    """A manager (or, at the second stage, the head of service) answers: the answer closes the stage."""
     req = escalation.request
     if by.role is not Role.MANAGER:
         raise NotFound
@@ -626,7 +753,7 @@ def respond_to_escalation(escalation: Escalation, *, by: User, response: str) ->
     escalation.responded_at = utcnow()
     escalation.response = response.strip()
     _event(req, EventKind.MANAGER_RESPONDED, by=by, text=escalation.response)
-    audit.record("escalation.responded", obj=req, escalation_id=escalation.id)
+    audit.record("escalation.responded", obj=req, escalation_id=escalation.id, stage=escalation.stage)
     _notify(
         escalation.raised_by, req, subject="A manager has responded", what="A manager has answered you on this request."
     )
@@ -643,16 +770,24 @@ class Clock:
     due: date
     done: date | None
     paused: bool
+    # A "today" request's moment in working hours: overdue from then, not only from the next day.
+    due_time: datetime | None = None
+    done_time: datetime | None = None
+
+    def _late(self, today: date) -> bool:
+        if self.due_time is not None:
+            return (self.done_time or utcnow()) > self.due_time
+        return (self.done or today) > self.due
 
     def state(self, today: date) -> str:
         if self.done is not None:
-            return "Done on time" if self.done <= self.due else "Done late"
+            return "Done late" if self._late(today) else "Done on time"
         if self.paused:
             return "Paused"
-        return "Overdue" if today > self.due else "On time"
+        return "Overdue" if self._late(today) else "On time"
 
     def is_overdue(self, today: date) -> bool:
-        return self.done is None and not self.paused and today > self.due
+        return self.done is None and not self.paused and self._late(today)
 
 
 def clocks(req: ConsultationRequest) -> list[Clock]:
@@ -666,6 +801,8 @@ def clocks(req: ConsultationRequest) -> list[Clock]:
             req.acknowledge_due,
             london_date(req.acknowledged_at) if req.acknowledged_at else None,
             paused,
+            due_time=req.respond_by_at,
+            done_time=req.acknowledged_at,
         ),
         Clock("Consult", req.consult_due, london_date(consulted) if consulted else None, paused),
         Clock("Share the outcome", req.outcome_due, london_date(req.closed_at) if req.closed_at else None, paused),
@@ -693,9 +830,9 @@ def list_requests(
     filters: RequestFilters | None = None,
     today: date | None = None,
 ) -> RequestList:
-    """A partner's organisation's requests, newest first; staff's queue: overdue first, then new, then by due
-    date. `filters` (portal.requests.filters) narrows it; by default the open requests (and closed ones too
-    with `show_closed`)."""
+    """A partner's organisation's requests, newest first; staff's queue: overdue first, then by urgency, then
+    new, then by due time. `filters` (portal.requests.filters) narrows it; by default the open requests (and
+    closed ones too with `show_closed`)."""
     today = today or london_today()
     r = ConsultationRequest
     filters = filters or request_filters.RequestFilters()
@@ -712,9 +849,14 @@ def list_requests(
     if user.role is Role.PARTNER:
         query = query.order_by(r.received_at.desc(), r.id.desc())
     else:
-        # Overdue, then new, then the rest of the open work by due date; closed requests last, newest first.
+        # Overdue, then by urgency (today, within a working day, routine), new before the rest, then by due
+        # time: a "today" request's moment, then the dates; closed requests last, newest first.
+        urgency_rank = case(*((r.urgency == u, u.rank) for u in Urgency), else_=len(Urgency))
         query = query.order_by(
-            case((closed, 3), (overdue, 0), (r.status == RequestStatus.SUBMITTED, 1), else_=2),
+            case((closed, 3), (overdue, 0), else_=1),
+            case((closed, None), else_=urgency_rank),
+            case((closed, None), (overdue, 0), (r.status == RequestStatus.SUBMITTED, 0), else_=1),
+            case((closed, None), else_=r.respond_by_at).asc().nulls_last(),
             case((closed, None), else_=r.outcome_due),
             r.closed_at.desc(),
             r.id,
@@ -752,7 +894,8 @@ def list_requests(
 
 @dataclass(frozen=True)
 class RequestView:
-    """What a request page shows: the request, its timeline, and who answers for it today."""
+    """What a request page shows: the request, its timeline as the viewer may read it, and who answers
+    for it today."""
 
     request: ConsultationRequest
     clocks: list[Clock]
@@ -762,9 +905,10 @@ class RequestView:
     # The last time it passed to another worker (who holds it now, and why), when it has.
     reassigned: RequestEvent | None = None
     may_reassign: bool = False
+    timeline: list[RequestEvent] = field(default_factory=list)
 
 
-def request_view(req: ConsultationRequest, *, user: User | None = None) -> RequestView:
+def request_view(req: ConsultationRequest, *, user: User) -> RequestView:
     today = london_today()
     owner = req.worker or req.routed_to
     contact = owner
@@ -778,7 +922,8 @@ def request_view(req: ConsultationRequest, *, user: User | None = None) -> Reque
         contact is not None and owner is not None and contact.id != owner.id,
         today,
         reassigned,
-        user is not None and may_reassign(user, req, today=today),
+        may_reassign(user, req, today=today),
+        timeline(req, user=user),
     )
 
 
@@ -793,6 +938,7 @@ def load_for_page(request_id: int, *, user: User) -> ConsultationRequest:
         selectinload(ConsultationRequest.worker),
         selectinload(ConsultationRequest.routed_to),
         selectinload(ConsultationRequest.created_by),
+        selectinload(ConsultationRequest.need_level),
     )
     req = db.session.scalar(query)
     if req is None:
@@ -832,40 +978,73 @@ def send_promise_reminders(*, today: date | None = None) -> int:
 
 
 def notify_overdue_escalations(*, today: date | None = None) -> int:
-    """Once an escalation or disagreement is past its due date without a response, tell the locality's
-    manager again, or whoever covers for them today when they are away."""
+    """Move on the escalations and disagreements left unanswered past their due date: the first stage
+    (the locality's manager) goes to the head of service, with a new due date, and the manager — or who
+    covers for them today while they are away — is told too; the partner sees the stage and the date. A
+    second stage past its due date is told to the head of service and the manager again, once."""
     today = today or london_today()
-    overdue = list(
+    unanswered = list(
         db.session.scalars(
             select(Escalation)
             .where(
                 Escalation.responded_at.is_(None),
                 Escalation.due_on < today,
-                Escalation.overdue_notified_at.is_(None),
+                or_(Escalation.stage < EscalationStage.HEAD_OF_SERVICE, Escalation.overdue_notified_at.is_(None)),
             )
             .options(
                 selectinload(Escalation.request)
                 .selectinload(ConsultationRequest.locality)
                 .selectinload(Locality.manager)
             )
+            .order_by(Escalation.id)
             .limit(1000)
         )
     )
-    for escalation in overdue:
-        escalation.overdue_notified_at = utcnow()
+    heads = heads_of_service() if unanswered else []
+    for escalation in unanswered:
         req = escalation.request
-        manager = req.locality.manager
-        answering = who_is_in(manager, on=today)[0] if manager is not None else None
-        _notify(
-            answering,
-            req,
-            subject="Overdue: a partner is waiting for a manager",
-            what=f"A partner has waited since {format_date(escalation.raised_at)} for a manager's response on this "
-            f"request; it was due by {format_date(escalation.due_on)}.",
-        )
-        audit.record("escalation.overdue_notified", obj=req, escalation_id=escalation.id)
+        was_due = escalation.due_on
+        told = {u.id: u for u in (*heads, _manager_answering(req, on=today)) if u is not None}
+        if escalation.stage < EscalationStage.HEAD_OF_SERVICE:
+            escalation.stage = EscalationStage.HEAD_OF_SERVICE
+            escalation.moved_on_at = utcnow()
+            escalation.due_on = due_at(utcnow(), req.locality.sla_escalation_days)
+            _event(
+                req,
+                EventKind.ESCALATION_MOVED_ON,
+                by=None,
+                text=f"No manager responded by {format_date(was_due)}, so this has been passed to the head of"
+                f" service, who will respond by {format_date(escalation.due_on)}.",
+            )
+            audit.record("escalation.moved_on", obj=req, escalation_id=escalation.id, stage=escalation.stage)
+            for person in told.values():
+                _notify(
+                    person,
+                    req,
+                    subject="Passed to the head of service: a partner is waiting",
+                    what=f"A partner has waited since {format_date(escalation.raised_at)} for a manager's response "
+                    f"on this request; it was due by {format_date(was_due)}. It is now with the head of service, "
+                    f"due by {format_date(escalation.due_on)}.",
+                )
+            _notify(
+                escalation.raised_by,
+                req,
+                subject="Passed to the head of service",
+                what="A manager did not respond in time, so the head of service will respond to you.",
+            )
+        else:
+            escalation.overdue_notified_at = utcnow()
+            audit.record("escalation.overdue_notified", obj=req, escalation_id=escalation.id)
+            for person in told.values():
+                _notify(
+                    person,
+                    req,
+                    subject="Overdue: a partner is waiting for the head of service",
+                    what=f"A partner has waited since {format_date(escalation.raised_at)} for a response on this "
+                    f"request; the head of service's response was due by {format_date(was_due)}.",
+                )
     db.session.flush()
-    return len(overdue)
+    return len(unanswered)
 
 
 def notify_overdue(*, today: date | None = None) -> int:

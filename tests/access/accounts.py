@@ -26,6 +26,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "accounts.users": ADMINS,
     "accounts.disable_user": ADMINS,
     "accounts.enable_user": ADMINS,
+    "accounts.set_head_of_service": ADMINS,
     "accounts.erase_user": ADMINS,
     "accounts.export_data": ANY_SIGNED_IN,
     "accounts.export_data_csv": ANY_SIGNED_IN,

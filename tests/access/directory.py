@@ -17,6 +17,10 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.locality": MANAGERS,
     "directory.service_levels": ADMINS,
     "directory.school_leads": MANAGERS,
+    "directory.urgent_service_levels": ADMINS,
+    "directory.need_levels": ADMINS,
+    "directory.retire_need_level": ADMINS,
+    "directory.threshold_document": ADMINS,
     "directory.create_pod": MANAGERS,
     "directory.pod": MANAGERS,
     "directory.confirm_remove_pod_member": MANAGERS,
@@ -34,7 +38,7 @@ ACCESS: dict[str, frozenset[Any]] = {
 def url_values(world: Any, factories: Any) -> dict[str, Any]:
     """Values for this domain's URL parameters, for objects in the world's first locality: a pod with the
     practitioner in it, the practitioner's absence (the manager covers) and a district mapped to it."""
-    from portal.directory.models import DistrictMapping
+    from portal.directory.models import DistrictMapping, NeedLevel
     from portal.extensions import db
 
     pod = factories.PodFactory(locality=world.locality)
@@ -44,6 +48,8 @@ def url_values(world: Any, factories: Any) -> dict[str, Any]:
     )
     mapping = DistrictMapping(district="Testshire", locality_id=world.locality.id)
     db.session.add(mapping)
+    level = NeedLevel(locality_id=world.locality.id, name="Level 2: early help", position=2)
+    db.session.add(level)
     db.session.commit()
     return {
         "org_id": world.school.id,
@@ -52,4 +58,5 @@ def url_values(world: Any, factories: Any) -> dict[str, Any]:
         "member_id": member.id,
         "absence_id": absence.id,
         "mapping_id": mapping.id,
+        "level_id": level.id,
     }

@@ -12,6 +12,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "requests.new_request": PARTNERS,
     "requests.request_page": PEOPLE,
     "requests.add_message": PEOPLE,
+    "requests.add_staff_note": CASEWORK,
     "requests.acknowledge": CASEWORK,
     "requests.schedule": CASEWORK,
     "requests.wait": CASEWORK,

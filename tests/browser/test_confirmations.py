@@ -198,6 +198,7 @@ def test_closing_a_request_with_its_consultation_ahead_warns_first(visitor_facto
     expect(page.locator("#unfinished-work")).to_contain_text("has not happened yet")
     page.get_by_label("Advice given").check()
     page.get_by_label("Outcome and what happens next").fill("We talked it through; the school will review it.")
+    page.get_by_label("Level 1: universal").check()  # the demo localities keep a list of levels of need
     worker.submit("Close the request")
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Confirm that you want to close the request before its work is finished"

@@ -33,6 +33,7 @@ def _follow(visitor, locator):
 def _ask(partner, text):
     page = partner.goto("/requests/new")
     page.get_by_label("A consultation: talk a case through with a practitioner").check()
+    page.get_by_label("Routine").check()
     page.get_by_label("Child's initials").fill("KM")
     page.get_by_label("Year of birth").fill("2016")
     page.get_by_label("What is worrying you, or what is your question?").fill(text)
@@ -50,6 +51,7 @@ def test_a_request_from_asking_to_the_outcome(visitor_factory):
     expect(page.locator(".govuk-error-summary")).to_be_visible()
 
     page.get_by_label("A consultation: talk a case through with a practitioner").check()
+    page.get_by_label("Routine").check()
     page.get_by_label("Child's initials").fill("KM")
     page.get_by_label("Year of birth").fill("2016")
     summary = page.get_by_label("What is worrying you, or what is your question?")
@@ -100,6 +102,7 @@ def test_a_request_from_asking_to_the_outcome(visitor_factory):
 
     _follow(lead, work.get_by_role("link", name="Close with an outcome"))
     work.get_by_label("Advice given").check()
+    work.get_by_label("Level 2: early help").check()  # the locality's own list (seeds/demo.py)
     work.get_by_label("Outcome and what happens next").fill(
         "We talked it through. School will offer a mentor; early help will contact mum this week."
     )

@@ -30,9 +30,10 @@ from portal.requests.forms import (
     RequestCreateForm,
     ResumeForm,
     ScheduleForm,
+    StaffNoteForm,
     WaitForm,
 )
-from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind, RequestStatus
+from portal.requests.models import ConsultationMethod, EscalationKind, Outcome, RequestKind, RequestStatus, Urgency
 from portal.requests.routes import PEOPLE, STAFF, bp
 
 
@@ -130,17 +131,20 @@ def new_request() -> ResponseReturnValue:
                 help_wanted=form.help_wanted.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
                 submission_key=form.submission_key.data or None,
+                urgency=Urgency(form.urgency.data),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="summary")
         else:
             flash(
-                f"Request {req.reference} sent. We will acknowledge it by {req.acknowledge_due:%-d %B %Y}.", "success"
+                f"Request {req.reference} sent. We will acknowledge it by {services.respond_by_text(req)}.", "success"
             )
             return redirect(url_for("requests.request_page", request_id=req.id))
     # The partner's own locality's Front Door, which may differ from the council's main number.
     phone = services.front_door_phone(current_person()) or current_app.config["FRONT_DOOR_PHONE"]
-    return render_template("requests/new.html", form=form, phone=phone, title="Ask for help")
+    return render_template(
+        "requests/new.html", form=form, phone=phone, urgency_hints=form.urgency_hints(), title="Ask for help"
+    )
 
 
 def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
@@ -152,9 +156,10 @@ def _page(req_id: int, **forms: Any) -> ResponseReturnValue:
         view=view,
         req=req,
         message_form=forms.get("message_form") or MessageForm(formdata=None),
+        note_form=forms.get("note_form") or StaffNoteForm(formdata=None),
         keep_form=PromiseKeepForm(formdata=None),
         resume_form=ResumeForm(formdata=None),
-        form=forms.get("message_form"),
+        form=forms.get("message_form") or forms.get("note_form"),
         title=f"Request {req.reference}",
     )
 
@@ -181,6 +186,24 @@ def add_message(request_id: int) -> ResponseReturnValue:
             flash("Message sent.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))
     return _page(request_id, message_form=form)
+
+
+@bp.route("/<int:request_id>/staff-notes", methods=["POST"])
+@role_required(*STAFF)
+def add_staff_note(request_id: int) -> ResponseReturnValue:
+    req = services.get_request(request_id, user=current_person())
+    form = StaffNoteForm()
+    if form.validate_on_submit():
+        try:
+            services.add_staff_note(
+                req, by=current_person(), note=form.note.data or "", confirmed=bool(form.confirm_identifiers.data)
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="note")
+        else:
+            flash("Staff note added. Partners cannot see it.", "success")
+            return redirect(url_for("requests.request_page", request_id=req.id, _anchor="timeline"))
+    return _page(request_id, note_form=form)
 
 
 def _action_page(template: str, req: Any, form: Any, title: str, **extra: Any) -> str:
@@ -294,6 +317,7 @@ def resume(request_id: int) -> ResponseReturnValue:
 def close(request_id: int) -> ResponseReturnValue:
     req = services.get_request(request_id, user=current_person())
     form = CloseForm()
+    form.set_need_levels([(level.id, level.name) for level in services.need_levels(req)])
     if form.validate_on_submit():
         try:
             services.close_request(
@@ -302,6 +326,7 @@ def close(request_id: int) -> ResponseReturnValue:
                 outcome=Outcome(form.outcome.data),
                 summary=form.outcome_summary.data or "",
                 close_unfinished=bool(form.close_unfinished.data),
+                need_level_id=form.need_level_id.data,
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="outcome")
@@ -309,7 +334,14 @@ def close(request_id: int) -> ResponseReturnValue:
             flash(f"{req.reference} closed. The partner can read the outcome.", "success")
             return redirect(url_for("requests.request_page", request_id=req.id))
     return _action_page(
-        "requests/close.html", req, form, "Close with an outcome", unfinished=services.unfinished_work(req)
+        "requests/close.html",
+        req,
+        form,
+        "Close with an outcome",
+        unfinished=services.unfinished_work(req),
+        need_level_hints=[
+            {"hint": {"text": level.description}} if level.description else {} for level in services.need_levels(req)
+        ],
     )
 
 

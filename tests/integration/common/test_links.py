@@ -96,6 +96,7 @@ def test_forged_forwarded_host_never_reaches_an_email(production, world, factori
         "/requests/new",
         {
             "kind": "consultation",
+            "urgency": "routine",
             "child_initials": "JB",
             "child_birth_year": "2015",
             "summary": "Worries about attendance since half term.",

@@ -66,6 +66,7 @@ def test_make_run_serves_the_demo_and_captures_its_mail(tmp_path):
             "/requests/new",
             {
                 "kind": "consultation",
+                "urgency": "routine",
                 "child_initials": "JB",
                 "child_birth_year": "2015",
                 "summary": "Worries about attendance and a change in behaviour since half term.",

@@ -146,3 +146,25 @@ def today() -> date:
 
 def days_ago(n: int) -> date:
     return london_today() - timedelta(days=n)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """clock.set(moment): the portal's "now" for the requests' services and every "today"
+    (portal.common.times reads portal.models_base.utcnow); sign-in sessions keep the real clock."""
+
+    class Clock:
+        now: datetime | None = None
+
+        def set(self, moment: datetime) -> None:
+            self.now = moment
+
+        def __call__(self) -> datetime:
+            assert self.now is not None, "set the clock first"
+            return self.now
+
+    moved = Clock()
+    monkeypatch.setattr("portal.models_base.utcnow", moved)
+    monkeypatch.setattr("portal.requests.services.utcnow", moved)
+    monkeypatch.setattr("portal.requests.filters.utcnow", moved)
+    return moved

@@ -30,6 +30,7 @@ SUMMARY = "Attendance has dropped sharply since half term and the family has sto
 HELP = "Advice on whether to refer to early help."
 VALID = {
     "kind": "consultation",
+    "urgency": "routine",
     "child_initials": "QZ",
     "child_birth_year": "2013",
     "case_reference": "",

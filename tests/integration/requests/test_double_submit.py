@@ -14,6 +14,7 @@ from tests.support.forms import post
 
 FORM = {
     "kind": "consultation",
+    "urgency": "routine",
     "child_initials": "KM",
     "child_birth_year": "2016",
     "summary": "Attendance has dropped.",

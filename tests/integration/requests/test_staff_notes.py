@@ -1,0 +1,106 @@
+"""Staff-only notes (management oversight, case direction): staff add them to a request's timeline,
+marked "staff only", each audited; they never reach a partner — not any page a partner can open, not an
+e-mail, not the partner's own data export."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from portal.common.models import OutboxMessage
+from portal.common.roles import Role
+from portal.extensions import db
+from portal.requests.models import ConsultationRequest, EventKind, RequestEvent
+from tests.access import ANY_SIGNED_IN, EVERYONE, P
+from tests.integration.accounts.test_personal_data import reauthenticate
+from tests.integration.common.test_access import ACCESS, _urls
+from tests.integration.requests.conftest import audit_rows, body_of
+from tests.support.forms import assert_error_page, post
+
+NOTE = "Oversight 7731: step up to an assessment if attendance falls again"
+
+
+def _note_on(client, request_id: int, text: str = NOTE):
+    return post(client, f"/requests/{request_id}/staff-notes", {"note": text})
+
+
+def test_staff_add_a_note_marked_staff_only_and_audited_with_no_email(client_for, world, make_request):
+    req = make_request()
+    outbox_before = db.session.scalar(select(func.count(OutboxMessage.id)))
+    manager = client_for(Role.MANAGER)
+    added = _note_on(manager, req.id)
+    assert added.status_code == 302 and added.headers["Location"].endswith(f"/requests/{req.id}#timeline")
+
+    [event] = db.session.scalars(select(RequestEvent).where(RequestEvent.kind == EventKind.STAFF_NOTE)).all()
+    assert event.staff_only and event.text == NOTE and event.actor_id == world.manager.id
+    [row] = audit_rows(req.id, "request.staff_note_added")
+    assert row.actor_id == world.manager.id and row.detail == {"event_id": event.id}
+    assert NOTE not in json.dumps(row.detail)
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == outbox_before  # nobody is e-mailed
+
+    for client in (manager, client_for(Role.PRACTITIONER)):
+        items = client.get(f"/requests/{req.id}").soup.select(".portal-timeline__item")
+        [noted] = [item for item in items if NOTE in item.get_text()]
+        assert " ".join(noted.select_one("h3").get_text().split()) == "Staff note Staff only"
+
+
+def test_a_note_is_checked_for_a_childs_identifiers_and_must_not_be_empty(client_for, make_request):
+    req = make_request()
+    practitioner = client_for(Role.PRACTITIONER)
+    assert_error_page(_note_on(practitioner, req.id, "   "), "Enter the staff note")
+    assert_error_page(_note_on(practitioner, req.id, "NHS number 943 476 5919"), "Remove the NHS number (943 476 5919)")
+    assert db.session.scalar(select(func.count(RequestEvent.id)).where(RequestEvent.staff_only)) == 0
+
+
+def test_partners_and_admins_cannot_add_one(client_for, make_request):
+    req = make_request()
+    assert _note_on(client_for(Role.PARTNER), req.id).status_code == 403
+    assert _note_on(client_for(Role.ADMIN), req.id).status_code == 403
+    assert db.session.scalar(select(func.count(RequestEvent.id)).where(RequestEvent.staff_only)) == 0
+
+
+def test_no_staff_note_reaches_a_partner_on_any_page_in_any_email_or_in_their_export(
+    app, client_for, world, factories, make_request, deliver, inbox
+):
+    # Every route with its objects (tests/access), then a note on every request there is, in the middle of
+    # a request's life: the partner is e-mailed about the changes before and after it.
+    urls = _urls(app, world, factories)
+    req = make_request()
+    practitioner = client_for(Role.PRACTITIONER)
+    post(practitioner, f"/requests/{req.id}/messages", {"text": "We will call you tomorrow."})
+    manager = client_for(Role.MANAGER)
+    for request_id in db.session.scalars(select(ConsultationRequest.id)).all():
+        assert _note_on(manager, request_id).status_code == 302
+    post(practitioner, f"/requests/{req.id}/messages", {"text": "Thank you for the figures."})
+    partner = client_for(Role.PARTNER)
+    post(partner, f"/requests/{req.id}/messages", {"text": "Here they are."})
+
+    # Every page the partner may open (GET), their data export included (after the password again).
+    reauthenticate(partner)
+    seen = 0
+    for endpoint, method, url in urls:
+        allowed = ACCESS[endpoint]
+        if method != "GET" or not (allowed in (EVERYONE, ANY_SIGNED_IN) or P in allowed):
+            continue
+        if endpoint == "accounts.sign_out":
+            continue
+        response = partner.get(url)
+        body = response.get_data()  # bytes: some answers are calendar files or other downloads
+        assert NOTE.encode() not in body, f"a staff note reached the partner at {endpoint} ({url})"
+        assert b"Staff note" not in body and b"Staff only" not in body, endpoint
+        seen += response.status_code == 200
+    assert seen > 20  # the crawl really saw the partner's pages
+    page = partner.get(f"/requests/{req.id}")
+    assert "We will call you tomorrow." in page.get_data(as_text=True)  # the partner does see the rest
+    for export in ("/account/your-data", "/account/your-data.json", "/account/your-data.csv"):
+        response = partner.get(export)
+        assert response.status_code == 200 and NOTE not in response.get_data(as_text=True), export
+
+    # Every e-mail, as delivered by real SMTP (and its copy in the notifications).
+    deliver()
+    assert inbox.messages, "the partner and staff were e-mailed about the messages"
+    for message in inbox.messages:
+        assert NOTE not in body_of(message) and NOTE not in str(message["Subject"])
+    for row in db.session.scalars(select(OutboxMessage)):
+        assert NOTE not in row.subject and NOTE not in row.body_text

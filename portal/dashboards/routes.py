@@ -8,7 +8,6 @@ from flask.typing import ResponseReturnValue
 from portal.common.errors import DomainError
 from portal.common.periods import PeriodKind, quarter
 from portal.common.permissions import NotFound, current_person, role_required
-from portal.common.roles import Role
 from portal.dashboards import charts, figures, services
 from portal.dashboards import report as quarterly  # under another name: the views below are report and report_csv
 from portal.dashboards.forms import filter_choices
@@ -22,7 +21,8 @@ def chart_helpers() -> dict[str, object]:
     return {"charts": charts, "groups": figures.ORGANISATION_GROUPS, "suppressed": services.suppressed}
 
 
-# Managers only: admins run the system and see no case work, not even in aggregate (see README).
+# Managers (their area) and senior leaders (every locality) only: admins run the system and see no case work,
+# not even in aggregate (see README).
 
 
 def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.Filters:
@@ -37,7 +37,7 @@ def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.F
 
 
 @bp.route("")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def index() -> ResponseReturnValue:
     try:
         filters = _filters()
@@ -78,7 +78,7 @@ def _report() -> quarterly.Report:
 
 
 @bp.route("/report")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report() -> ResponseReturnValue:
     rep = _report()
     return render_template("dashboards/report.html", title=rep.title, rep=rep)
@@ -90,7 +90,7 @@ def _filename(rep: quarterly.Report, extension: str) -> str:
 
 
 @bp.route("/report.pdf")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report_pdf() -> ResponseReturnValue:
     rep = _report()
     html = render_template("dashboards/report_print.html", title=rep.title, rep=rep)
@@ -104,7 +104,7 @@ def report_pdf() -> ResponseReturnValue:
 
 
 @bp.route("/report.csv")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report_csv() -> ResponseReturnValue:
     rep = _report()
     data = quarterly.report_csv(rep)

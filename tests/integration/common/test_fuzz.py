@@ -224,7 +224,7 @@ def _hostile_paths(rule: Any, url_for_values: dict[str, Any]) -> list[str]:
 
 
 def _sweep_role(app: Flask, world: Any, factories: Any, role: Role, sweep: Sweep) -> None:
-    user = {P: world.partner, PR: world.practitioner, M: world.manager, A: world.admin}[role]
+    user = world.of(role)
     given_values: dict[str, Any] = {}
     for domain in DOMAINS:
         given_values.update(domain.url_values(world, factories))

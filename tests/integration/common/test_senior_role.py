@@ -78,4 +78,4 @@ def test_an_admin_may_invite_a_senior_leader(client_for, world, app):
     page = client_for(Role.ADMIN).get(path)
     values = [i["value"] for i in page.soup.select("input[name=role]")]
     assert "senior" in values
-    assert "Senior leader" in page.get_text()
+    assert "Senior leader" in page.soup.get_text()

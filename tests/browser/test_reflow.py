@@ -104,8 +104,9 @@ def _crawl(visitor: Any, app: Any, starts: list[str]) -> list[str]:
         "dev.sandhu@example.org",  # Coalville's locality lead (a practitioner)
         "manager@example.org",  # Charnwood South and Desford's manager: meetings in every quarter
         "admin@example.org",
+        "senior@example.org",
     ],
-    ids=["anonymous", "partner", "practitioner", "manager", "admin"],
+    ids=["anonymous", "partner", "practitioner", "manager", "admin", "senior"],
 )
 def test_no_page_scrolls_sideways_at_320px(visitor_factory, live_server, email):
     visitor = visitor_factory(viewport=NARROW)

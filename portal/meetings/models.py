@@ -120,6 +120,8 @@ class MeetingAction(TimestampMixin, Base):
     rag: Mapped[Rag] = mapped_column(str_enum(Rag, 10), default=Rag.AMBER)
     done_at: Mapped[datetime | None]
     update_note: Mapped[str] = mapped_column(Text, default="")
+    # When the owner was reminded that it is due (once, two working days before; see portal.meetings.owners).
+    reminded_at: Mapped[datetime | None]
 
     locality: Mapped[Locality] = relationship()
     raised_at_meeting: Mapped[PartnershipMeeting] = relationship()
@@ -131,8 +133,35 @@ class MeetingAction(TimestampMixin, Base):
         Index("ix_meeting_action_series", "locality_id", "done_at"),
     )
 
+    changes: Mapped[list[MeetingActionChange]] = relationship(
+        back_populates="action", order_by="MeetingActionChange.id", cascade="all, delete-orphan"
+    )
+
     @property
     def owner_label(self) -> str:
         if self.owner_user is not None:
             return self.owner_user.name
         return self.owner_organisation.name if self.owner_organisation is not None else ""
+
+    def is_overdue(self, today: date) -> bool:
+        """Open and past its due date."""
+        return self.done_at is None and self.due_on < today
+
+
+class MeetingActionChange(Base):
+    """One update of an action, by a manager or its owner: the RAG status before and after, whether it is
+    done, the note as it then read, who and when. The action's history, oldest first."""
+
+    __tablename__ = "meeting_action_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("meeting_action.id", ondelete="CASCADE"), index=True)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime]
+    previous_rag: Mapped[Rag] = mapped_column(str_enum(Rag, 10))
+    rag: Mapped[Rag] = mapped_column(str_enum(Rag, 10))
+    done: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    action: Mapped[MeetingAction] = relationship(back_populates="changes")
+    changed_by: Mapped[User | None] = relationship()

@@ -26,6 +26,7 @@ from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
 from portal.directory.models import Organisation
 from portal.extensions import db
+from portal.meetings import owners
 from portal.meetings.models import MeetingAction, MeetingAnswer, PartnershipMeeting, Rag
 from portal.meetings.services import (
     ATTENDEES_MAX,
@@ -36,7 +37,7 @@ from portal.models_base import utcnow
 
 MINUTES_MAX = 50000
 ACTION_MAX = 1000
-NOTE_MAX = 1000
+NOTE_MAX = owners.NOTE_MAX
 
 # --- checks ---------------------------------------------------------------------------------------
 
@@ -238,27 +239,14 @@ def update_action(
     note: str,
     confirmed: bool,
 ) -> MeetingAction:
-    """Change an action's RAG status, mark it done (or open again), and note progress. A new or changed note
-    is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`); one saved before is not
-    asked about again."""
+    """Change an action's RAG status, mark it done (or open again), and note progress (portal.meetings.owners:
+    kept in the action's history). A new or changed note is checked for a child's identifiers first
+    (IdentifiersFound, unless `confirmed`); one saved before is not asked about again."""
     ensure_manager_of(by, meeting)
     if action.locality_id != meeting.locality_id:
         raise NotFound
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise DomainError(f"The update must be {NOTE_MAX:,} characters or fewer", field="note")
     was_done = action.done_at is not None
-    if (rag, done, note) == (action.rag, was_done, action.update_note):
-        raise DomainError("Change the RAG status, whether it is done or the update, or go back", field="rag")
-    if note != action.update_note:
-        check_free_text(note=note, confirmed=confirmed)
-    previous = action.rag
-    action.rag = rag
-    action.update_note = note
-    if done and not was_done:
-        action.done_at = utcnow()
-    elif not done:
-        action.done_at = None
+    previous = owners.apply_update(action, by=by, rag=rag, done=done, note=note, confirmed=confirmed)
     audit.record(
         "meeting_action.updated",
         obj=action,

@@ -12,7 +12,7 @@ from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import london_today, when_text, where_text
-from portal.meetings import record, services
+from portal.meetings import owners, record, services
 from portal.meetings.coverage import coverage_for  # by name: the view below is called coverage
 from portal.meetings.forms import (
     ActionForm,
@@ -111,8 +111,10 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
         is_open=services.is_open(meeting),
         is_held=services.is_held(meeting),
         show_minutes=bool(meeting.minutes) and (manages or meeting.minutes_published_at is not None),
-        raised=record.raised_at(meeting),
-        carried=record.carried_forward(meeting),
+        raised=(raised := record.raised_at(meeting)),
+        carried=(carried := record.carried_forward(meeting)),
+        own_action_ids=owners.owned_ids(me, raised + carried),
+        today=london_today(),
         answer_form=answer_form,
         form=answer_form,
         title=meeting.title,
@@ -341,8 +343,47 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
         "meetings/action_update.html",
         meeting=meeting,
         action=action,
+        today=london_today(),
         form=form,
         title="Update the action",
+    )
+
+
+@bp.route("/actions")
+@role_required(*PEOPLE)
+def my_actions() -> ResponseReturnValue:
+    """The actions this person (or their organisation) owns, across every meeting."""
+    return render_template("meetings/my_actions.html", mine=owners.my_actions(current_person()), title="My actions")
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@role_required(*PEOPLE)
+def action_page(action_id: int) -> ResponseReturnValue:
+    """One action, its history, and (for its owner or a manager of its locality) the update form."""
+    me = current_person()
+    action = owners.get_action(action_id, user=me)
+    form = ActionUpdateForm()
+    if request.method == "GET":
+        form.rag.data = action.rag.value
+        form.done.data = action.done_at is not None
+        form.note.data = action.update_note
+    elif form.validate_on_submit():
+        try:
+            owners.update_own_action(
+                action,
+                by=me,
+                rag=Rag(form.rag.data),
+                done=bool(form.done.data),
+                note=form.note.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="rag")
+        else:
+            flash("Action updated.", "success")
+            return redirect(url_for("meetings.action_page", action_id=action.id))
+    return render_template(
+        "meetings/action.html", action=action, form=form, today=london_today(), title="Your action"
     )
 
 

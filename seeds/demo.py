@@ -166,7 +166,7 @@ def load_demo() -> list[DemoSignIn]:
         DemoSignIn(Role.PRACTITIONER, "amara.okafor@example.org", DEMO_PASSWORD, "Charnwood South and Desford's lead"),
         DemoSignIn(Role.MANAGER, "manager@example.org", DEMO_PASSWORD, "Charnwood South and Desford's manager"),
         DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD, "the system admin"),
-        DemoSignIn(Role.SENIOR, "senior@example.org", DEMO_PASSWORD, "the head of service: reads every locality's figures"),
+        DemoSignIn(Role.SENIOR, "senior@example.org", DEMO_PASSWORD, "the head of service: reads every figure"),
     ]
     if db.session.scalar(select(User).where(User.email == "admin@example.org")) is not None:
         return sign_ins

@@ -28,12 +28,16 @@ def upgrade() -> None:
         sa.Column("action_id", sa.Integer(), nullable=False),
         sa.Column("changed_by_id", sa.Integer(), nullable=True),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("previous_rag", sa.Enum("red", "amber", "green", name="rag", native_enum=False, length=10), nullable=False),
+        sa.Column(
+            "previous_rag", sa.Enum("red", "amber", "green", name="rag", native_enum=False, length=10), nullable=False
+        ),
         sa.Column("rag", sa.Enum("red", "amber", "green", name="rag", native_enum=False, length=10), nullable=False),
         sa.Column("done", sa.Boolean(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["action_id"], ["meeting_action.id"], name=op.f("fk_meeting_action_change_action_id_meeting_action"),
+            ["action_id"],
+            ["meeting_action.id"],
+            name=op.f("fk_meeting_action_change_action_id_meeting_action"),
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(

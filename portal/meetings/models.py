@@ -7,24 +7,46 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models_base import Base, TimestampMixin, str_enum
+from portal.models_base import Base, TimestampMixin, str_enum, utcnow
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.directory.models import Locality, Organisation
 
 
+class MeetingType(Base):
+    """A kind of meeting beyond the school partnership meeting, named by an admin (the multi-agency locality
+    meeting is made by migration 0016): the organisation kinds of the locality it invites (a comma-separated
+    list of OrganisationKind values). Each is a series of its own: one meeting per locality and quarter."""
+
+    __tablename__ = "meeting_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    organisation_kinds: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [kind for kind in self.organisation_kinds.split(",") if kind]
+
+
+SCHOOL_PARTNERSHIP = "School partnership meeting"
+
+
 class PartnershipMeeting(TimestampMixin, Base):
-    """One meeting of a locality's quarterly series: at most one per locality and financial quarter.
-    `quarter_start` is the first day of the quarter (see portal.common.periods)."""
+    """One meeting of a locality's quarterly series: at most one per locality, series and financial quarter.
+    `quarter_start` is the first day of the quarter (see portal.common.periods). The series is the school
+    partnership meeting when `meeting_type_id` is empty, else that MeetingType."""
 
     __tablename__ = "partnership_meeting"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     locality_id: Mapped[int] = mapped_column(ForeignKey("locality.id"))
+    meeting_type_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_type.id"))
     quarter_start: Mapped[date]
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]
@@ -41,15 +63,30 @@ class PartnershipMeeting(TimestampMixin, Base):
     register_recorded_at: Mapped[datetime | None]
 
     locality: Mapped[Locality] = relationship()
+    meeting_type: Mapped[MeetingType | None] = relationship()
     organiser: Mapped[User] = relationship()
     invitations: Mapped[list[MeetingInvitation]] = relationship(
         back_populates="meeting", order_by="MeetingInvitation.id", cascade="all, delete-orphan"
     )
 
     __table_args__ = (
-        UniqueConstraint("locality_id", "quarter_start"),
+        # One school partnership meeting per locality and quarter, and one of each type (NULLs are distinct in a
+        # unique index, hence the partial index for the school series).
+        Index(
+            "uq_partnership_meeting_schools_quarter",
+            "locality_id",
+            "quarter_start",
+            unique=True,
+            sqlite_where=text("meeting_type_id IS NULL"),
+            postgresql_where=text("meeting_type_id IS NULL"),
+        ),
+        UniqueConstraint("locality_id", "meeting_type_id", "quarter_start", name="uq_partnership_meeting_type_quarter"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
+
+    @property
+    def type_name(self) -> str:
+        return self.meeting_type.name if self.meeting_type is not None else SCHOOL_PARTNERSHIP
 
     @property
     def uid(self) -> str:

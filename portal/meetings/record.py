@@ -149,12 +149,17 @@ def save_minutes(
 # --- the action log -------------------------------------------------------------------------------
 
 
-def owner_choices(locality_id: int) -> list[tuple[str, str]]:
-    """Who may own an action of the locality: its active staff (portal.access.staff_of, "user:<id>") and its
-    partner organisations ("organisation:<id>"), staff first."""
+def owner_choices(meeting: PartnershipMeeting) -> list[tuple[str, str]]:
+    """Who may own an action of the meeting: its locality's active staff (portal.access.staff_of, "user:<id>"),
+    its locality's partner organisations and the organisations invited from elsewhere ("organisation:<id>"),
+    staff first."""
+    locality_id = meeting.locality_id
+    invited = [i.organisation_id for i in meeting.invitations]
     staff = db.session.scalars(select(User).where(access.staff_of([locality_id])).order_by(User.name, User.id))
     orgs = db.session.scalars(
-        select(Organisation).where(Organisation.locality_id == locality_id).order_by(Organisation.name, Organisation.id)
+        select(Organisation)
+        .where(or_(Organisation.locality_id == locality_id, Organisation.id.in_(invited)))
+        .order_by(Organisation.name, Organisation.id)
     )
     choices = [(f"user:{u.id}", f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in staff]
     choices += [(f"organisation:{o.id}", f"{o.name} ({o.kind.label.lower()})") for o in orgs]
@@ -191,7 +196,7 @@ def add_action(
     if len(text) > ACTION_MAX:
         raise DomainError(f"The action must be {ACTION_MAX:,} characters or fewer", field="text")
     parsed = parse_owner(owner)
-    if parsed is None or owner not in {value for value, _ in owner_choices(meeting.locality_id)}:
+    if parsed is None or owner not in {value for value, _ in owner_choices(meeting)}:
         raise DomainError("Select who owns the action", field="owner")
     check_free_text(text=text, confirmed=confirmed)
     kind, owner_id = parsed

@@ -12,7 +12,7 @@ from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import london_today, when_text, where_text
-from portal.meetings import owners, record, services
+from portal.meetings import owners, record, services, types
 from portal.meetings.coverage import coverage_for  # by name: the view below is called coverage
 from portal.meetings.forms import (
     ActionForm,
@@ -20,6 +20,7 @@ from portal.meetings.forms import (
     MeetingAnswerForm,
     MeetingCancelForm,
     MeetingForm,
+    MeetingTypeForm,
     MinutesForm,
     register_form,
 )
@@ -57,7 +58,11 @@ def schedule_meeting() -> ResponseReturnValue:
     if not localities:
         flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
         return redirect(url_for("meetings.list_meetings"))
-    form = MeetingForm(localities=[(loc.id, loc.name) for loc in localities])
+    form = MeetingForm(
+        localities=[(loc.id, loc.name) for loc in localities],
+        types=[(str(t.id), t.name) for t in types.meeting_types()],
+        agencies=types.agency_choices(),
+    )
     if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
         form.locality_id.data = request.args.get("locality_id", type=int)
     if form.validate_on_submit():
@@ -73,6 +78,8 @@ def schedule_meeting() -> ResponseReturnValue:
                 online_link=form.online_link.data or "",
                 agenda=form.agenda.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
+                meeting_type_id=form.meeting_type_id(),
+                also_invite=form.agency_ids(),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="on")
@@ -292,7 +299,7 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
     if (early := _held_or_redirect(meeting)) is not None:
         return early
-    form = ActionForm(owners=record.owner_choices(meeting.locality_id))
+    form = ActionForm(owners=record.owner_choices(meeting))
     if form.validate_on_submit():
         assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
         try:
@@ -382,8 +389,24 @@ def action_page(action_id: int) -> ResponseReturnValue:
         else:
             flash("Action updated.", "success")
             return redirect(url_for("meetings.action_page", action_id=action.id))
+    return render_template("meetings/action.html", action=action, form=form, today=london_today(), title="Your action")
+
+
+@bp.route("/types", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def meeting_types() -> ResponseReturnValue:
+    """The kinds of meeting beyond the school partnership meeting, and the form to name another."""
+    form = MeetingTypeForm()
+    if form.validate_on_submit():
+        try:
+            added = types.add_meeting_type(by=current_person(), name=form.name.data or "", kinds=form.kinds.data or [])
+        except DomainError as error:
+            show_domain_error(form, error, fallback="name")
+        else:
+            flash(f"{added.name} added: managers can schedule one now.", "success")
+            return redirect(url_for("meetings.meeting_types"))
     return render_template(
-        "meetings/action.html", action=action, form=form, today=london_today(), title="Your action"
+        "meetings/types.html", types=types.meeting_types(), form=form, kind_labels=types.KIND_LABELS, title="Meeting types"
     )
 
 

@@ -24,6 +24,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "meetings.coverage": frozenset({M, Role.ADMIN}),
     "meetings.my_actions": PEOPLE,
     "meetings.action_page": PEOPLE,
+    "meetings.meeting_types": frozenset({Role.ADMIN}),
 }
 
 

@@ -12,10 +12,6 @@ from portal.common.roles import Role
 from tests.access import (
     ANY_SIGNED_IN,
     EVERYONE,
-    PR,
-    A,
-    M,
-    P,
     accounts,
     dashboards,
     directory,

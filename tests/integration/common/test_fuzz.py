@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.models import Base
-from tests.access import ANY_SIGNED_IN, EVERYONE, PR, A, M, P
+from tests.access import ANY_SIGNED_IN, EVERYONE
 from tests.conftest import CheckedResponse, sign_in
 from tests.integration.common.test_access import ACCESS, DOMAINS
 from tests.support.forms import session_csrf_token

@@ -32,9 +32,7 @@ def _school_action(world: Any, **fields: Any) -> MeetingAction:
     return MeetingActionFactory(raised_at_meeting=meeting, owner_organisation_id=world.school.id, **fields)  # type: ignore[no-any-return]
 
 
-def test_a_partner_of_the_owning_organisation_updates_the_action_and_the_history_keeps_who_and_when(
-    client_for, world
-):
+def test_a_partner_of_the_owning_organisation_updates_the_action_and_the_history_keeps_who_and_when(client_for, world):
     action = _school_action(world)
     partner = client_for(Role.PARTNER)
     page = partner.get(f"/meetings/actions/{action.id}")
@@ -72,7 +70,9 @@ def test_a_partner_of_the_owning_organisation_updates_the_action_and_the_history
 def test_nobody_else_may_open_or_update_the_action(client_for, world, factories):
     action = _school_action(world)
     same_locality_other_school = factories.OrganisationFactory(locality=world.locality)
-    stranger = factories.UserFactory(role=Role.PARTNER, organisation=same_locality_other_school, locality=world.locality)
+    stranger = factories.UserFactory(
+        role=Role.PARTNER, organisation=same_locality_other_school, locality=world.locality
+    )
     for who in (stranger, world.other_partner, world.practitioner, world.other_manager):
         client = client_for(who)
         assert client.get(f"/meetings/actions/{action.id}").status_code == 404
@@ -131,7 +131,9 @@ def test_the_owner_is_reminded_two_working_days_before_the_due_date_once(app, wo
     colleague = factories.UserFactory(role=Role.PARTNER, organisation=world.school, locality=world.locality)
     meeting = held_meeting(world)
     # Due on Monday 8 March 2027: the reminder goes on Thursday 4 March, not before.
-    action = MeetingActionFactory(raised_at_meeting=meeting, owner_organisation_id=world.school.id, due_on=date(2027, 3, 8))
+    action = MeetingActionFactory(
+        raised_at_meeting=meeting, owner_organisation_id=world.school.id, due_on=date(2027, 3, 8)
+    )
     MeetingActionFactory(
         raised_at_meeting=meeting, owner_organisation_id=world.school.id, due_on=date(2027, 3, 8), done_at=ago(days=1)
     )

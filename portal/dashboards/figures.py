@@ -40,7 +40,7 @@ from portal.dashboards.services import Filters, utc_bounds
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme
-from portal.meetings.models import MeetingInvitation, PartnershipMeeting
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import UTCDateTime, utcnow
 from portal.requests.models import (
     ConsultationRequest,
@@ -583,6 +583,56 @@ def demand(f: Filters) -> Demand:
     )
 
 
+# --- attendance by agency ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyAttendance:
+    """Of the organisations of one group (education, health, police, other) invited to the meetings that took
+    place in the period: how many invitations, how many said they would attend, how many registers recorded
+    them and how many of those were represented."""
+
+    group: str
+    invited: int
+    attending: int
+    recorded: int
+    represented: int
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.represented, self.recorded)
+
+
+def agency_attendance(f: Filters) -> list[AgencyAttendance]:
+    """Invitations to the period's meetings (of every kind) by the invited organisation's group. One query."""
+    start, end = utc_bounds(f.period)
+    m, mi = PartnershipMeeting, MeetingInvitation
+    rows = db.session.execute(
+        select(
+            Organisation.kind,
+            func.count(mi.id),
+            func.coalesce(func.sum(case((mi.answer == MeetingAnswer.ATTENDING, 1), else_=0)), 0),
+            func.count(mi.represented),
+            func.coalesce(func.sum(case((mi.represented.is_(True), 1), else_=0)), 0),
+        )
+        .select_from(m)
+        .join(mi, mi.meeting_id == m.id)
+        .join(Organisation, Organisation.id == mi.organisation_id)
+        .where(m.locality_id.in_(f.locality_ids), m.cancelled_at.is_(None), m.starts_at >= start, m.starts_at < end)
+        .group_by(Organisation.kind)
+    ).all()
+    totals: dict[str, list[int]] = {group: [0, 0, 0, 0] for group in ORGANISATION_GROUPS}
+    for kind, *counts in rows:
+        cell = totals[_GROUP_OF[OrganisationKind(kind)]]
+        for i, value in enumerate(counts):
+            cell[i] += int(value)
+    return [AgencyAttendance(group, *totals[group]) for group in ORGANISATION_GROUPS]
+
+
+def agencies_represented_percent(rows: Sequence[AgencyAttendance]) -> int | None:
+    return percent(sum(r.represented for r in rows), sum(r.recorded for r in rows))
+
+
 # --- the dashboard ---------------------------------------------------------------------------------------------
 
 
@@ -593,7 +643,8 @@ class Dashboard:
     feedback: FeedbackFigures
     engagement: Engagement
     demand: Demand
+    agencies: list[AgencyAttendance]
 
 
 def dashboard(f: Filters) -> Dashboard:
-    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f))
+    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f), agency_attendance(f))

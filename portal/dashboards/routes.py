@@ -18,7 +18,12 @@ bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
 
 @bp.context_processor
 def chart_helpers() -> dict[str, object]:
-    return {"charts": charts, "groups": figures.ORGANISATION_GROUPS, "suppressed": services.suppressed}
+    return {
+        "charts": charts,
+        "groups": figures.ORGANISATION_GROUPS,
+        "suppressed": services.suppressed,
+        "show": quarterly.show,
+    }
 
 
 # Managers (their area) and senior leaders (every locality) only: admins run the system and see no case work,

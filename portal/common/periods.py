@@ -95,8 +95,9 @@ class Period:
     def year_before(self) -> Period:
         """The same period a year earlier: Q3 2025–26 for Q3 2026–27 (29 February falls back to the 28th)."""
         start = self.start
-        earlier = start.replace(year=start.year - 1) if (start.month, start.day) != (2, 29) else date(start.year - 1, 2, 28)
-        return of(self.kind, earlier)
+        if (start.month, start.day) == (2, 29):
+            return of(self.kind, date(start.year - 1, 2, 28))
+        return of(self.kind, start.replace(year=start.year - 1))
 
     @classmethod
     def parse(cls, key: str) -> Period:

@@ -144,6 +144,11 @@ class Filters:
         return out
 
 
+def whole_number_or_none(value: str | None) -> int | None:
+    """An id from the query string; None for none or for anything that is not one."""
+    return whole_number(value) if value else None
+
+
 def _id(value: str | None) -> int | None:
     if value is None or value == "":
         return None

@@ -406,7 +406,11 @@ def meeting_types() -> ResponseReturnValue:
             flash(f"{added.name} added: managers can schedule one now.", "success")
             return redirect(url_for("meetings.meeting_types"))
     return render_template(
-        "meetings/types.html", types=types.meeting_types(), form=form, kind_labels=types.KIND_LABELS, title="Meeting types"
+        "meetings/types.html",
+        types=types.meeting_types(),
+        form=form,
+        kind_labels=types.KIND_LABELS,
+        title="Meeting types",
     )
 
 

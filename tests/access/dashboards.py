@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.access import READERS
+from tests.access import READERS, A, M
 
 ACCESS: dict[str, frozenset[Any]] = {
     "dashboards.index": READERS,
     "dashboards.report": READERS,
     "dashboards.report_pdf": READERS,
     "dashboards.report_csv": READERS,
+    "dashboards.report_year_csv": READERS,
+    "dashboards.targets": frozenset({A}),
+    "dashboards.commentary": frozenset({M}),
 }
 
 

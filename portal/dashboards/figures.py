@@ -445,13 +445,19 @@ def engagement(f: Filters) -> Engagement:
             select(
                 Locality.name,
                 m.starts_at,
-                func.count(mi.id),
-                func.count(mi.represented),
-                func.coalesce(func.sum(case((mi.represented.is_(True), 1), else_=0)), 0),
+                func.count(Organisation.id),
+                func.count(case((Organisation.id.is_not(None), mi.represented))),
+                func.coalesce(
+                    func.sum(case((and_(Organisation.id.is_not(None), mi.represented.is_(True)), 1), else_=0)), 0
+                ),
             )
             .select_from(m)
             .join(Locality, Locality.id == m.locality_id)
             .outerjoin(mi, mi.meeting_id == m.id)
+            # Schools only: a meeting of every agency also invites health, police and others (agency_attendance).
+            .outerjoin(
+                Organisation, and_(Organisation.id == mi.organisation_id, Organisation.kind == OrganisationKind.SCHOOL)
+            )
             .where(m.locality_id.in_(f.locality_ids), m.cancelled_at.is_(None), m.starts_at >= start, m.starts_at < end)
             .group_by(m.id, Locality.name, m.starts_at)
             .order_by(m.starts_at, Locality.name)

@@ -291,7 +291,7 @@ def report_csv(rep: Report) -> str:
         "RAG",
     )
     for h in rep.headlines:
-        target = h.target_shown if h.target is not None else ""
+        target = h.target_shown if h.higher_is_better is not None else ""
         row(
             "Headline",
             h.label,

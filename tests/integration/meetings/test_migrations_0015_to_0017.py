@@ -98,7 +98,8 @@ def test_0015_to_0017_down_and_up_with_rows(migrated_url):
                 (school_meeting_id,)
             ]
             assert conn.execute(text("SELECT count(*) FROM meeting_action")).scalar() == 1
-            assert "reminded_at" not in conn.execute(text("SELECT * FROM meeting_action")).keys()
+            columns = list(conn.execute(text("SELECT * FROM meeting_action")).keys())
+            assert "reminded_at" not in columns
         db.engine.dispose()
 
         _flask(app, "db", "upgrade")

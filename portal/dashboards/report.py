@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from portal.accounts.models import User
 from portal.common import audit
 from portal.common.exports import safe_cell
-from portal.dashboards import members
+from portal.dashboards import localities, members
 from portal.dashboards.figures import (
     ORGANISATION_GROUPS,
     Dashboard,
@@ -242,9 +242,10 @@ def report(f: Filters, *, side_by_side: bool = True) -> Report:
     )
     columns: list[LocalityColumn] = []
     if side_by_side and f.locality is None and not f.narrowed and len(f.area.localities) > 1:
-        for locality in sorted(f.area.localities, key=lambda loc: loc.name):
-            one = Filters(f.area, f.period, locality, None, None, f.today)
-            columns.append(LocalityColumn(locality.name, headline_values(dashboard(one))))
+        values = localities.by_locality(f)
+        columns = [
+            LocalityColumn(loc.name, values[loc.id]) for loc in sorted(f.area.localities, key=lambda loc: loc.name)
+        ]
     return Report(
         f,
         previous_filters,
@@ -308,7 +309,7 @@ def report_csv(rep: Report) -> str:
     if rep.side_by_side:
         row()
         row("Localities side by side", "Measure", *[column.name for column in rep.side_by_side], "All")
-        for h in rep.headlines:
+        for h in (h for h in rep.headlines if h.key in rep.side_by_side[0].values):
             cells = [show(column.values[h.key], h.suffix) for column in rep.side_by_side]
             row("Localities side by side", h.label, *cells, h.shown)
         row()

@@ -203,9 +203,16 @@ def test_every_locality_side_by_side_and_a_years_four_quarters(client_for, world
     assert page.status_code == 200
     names = [" ".join(th.get_text().split()) for th in page.soup.select("#table-localities thead th")]
     assert names[0] == "Measure" and names[-1] == "All" and "Northfield" in names and "Southmere" in names
-    received = _rows(page, "table-localities")["Requests received"]
-    assert received[names.index("Northfield") - 1] == "9"
+    side = _rows(page, "table-localities")
+    received = side["Requests received"]
+    northfield = names.index("Northfield") - 1
+    assert received[northfield] == "9"
     assert int(received[-1]) == sum(int(cell) for cell in received[:-1])
+    # Counted with grouped queries, the same as Northfield's own report (tests above).
+    assert side["Acknowledged within the service level"][northfield] == "50%"
+    assert side["Median working days to share the outcome"][northfield] == "6 working days"
+    assert side["Disagreements with the outcome"][northfield] == "1"
+    assert "Found the consultation helpful" not in side  # not counted per locality
 
     response = senior.get(f"/dashboards/report-year.csv?period=2025&locality={world.locality.id}")
     assert response.status_code == 200

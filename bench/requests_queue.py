@@ -706,6 +706,8 @@ def measure_size(
     last_page = measure_page(client, recorder, [f"/requests?page={last}"], requests=extra_n, expect="Request queue")
     with_closed = measure_page(client, recorder, ["/requests?closed=1"], requests=extra_n, expect="Request queue")
     service_closed = measure_service(app, world.practitioner_id, calls=extra_n, show_closed=True)
+    # The filters and the search (issue 13): each path's statement count must not grow with the data.
+    filtered = measure_page(client, recorder, FILTERED_PATHS, requests=requests, expect="Request queue")
     plans, profile, proposed = {}, {}, {}
     if final:
         wanted = ("count(*) of the queue", "select consultation_request (the page)")
@@ -718,6 +720,7 @@ def measure_size(
         "request_page": detail,
         "queue_last_page": {**last_page, "page": last},
         "queue_with_closed": with_closed,
+        "queue_filtered": filtered,
         "service_list_requests": service,
         "service_list_requests_with_closed": service_closed,
     }
@@ -809,8 +812,23 @@ def profile_pages(client: FlaskClient, paths: dict[str, list[str]], *, passes: i
 
 Section = tuple[str, list[str], list[list[Any]]]
 
+# The request list's filters and search as people use them, each in turn (bench/README.md lists them).
+FILTERED_PATHS = (
+    "/requests?only=overdue",
+    "/requests?worker=mine",
+    "/requests?worker=unassigned",
+    "/requests?kind=pod_invite&kind=query",
+    "/requests?status=closed&received=90",
+    "/requests?status=submitted&status=acknowledged&status=scheduled&status=waiting_on_partner&status=closed&only=escalated",
+    "/requests?q=AB",
+    "/requests?q=primary",
+    "/requests?q=PP-000123",
+    "/requests?status=closed&q=CR-0001234",
+)
+
 PAGES = (
     ("queue", "GET /requests (queue, page 1)"),
+    ("queue_filtered", f"GET /requests?<filter> ({len(FILTERED_PATHS)} filters and searches)"),
     ("request_page", "GET /requests/<id> (20 requests)"),
     ("service_list_requests", "services.list_requests(), page 1"),
     ("queue_last_page", "GET /requests?page=<last>"),

@@ -3,7 +3,8 @@
 Dates are relative to today (London): "Charnwood South and Desford" (manager@example.org) has met in each
 of the last three quarters, with registers (two schools missed two of them), published minutes and an
 action log (some actions done, some open, red and amber), and this quarter's meeting is still to come.
-"Coalville" has this quarter's meeting to come, so partner@example.org (Castle Rock) has one to answer.
+"Coalville" met in the last two quarters (minutes, an action log with one action Castle Rock owns) and has
+this quarter's meeting to come, so partner@example.org (Castle Rock) has one to answer and past ones to read.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.common.periods import quarter
+from portal.common.periods import Period, quarter
 from portal.common.times import LONDON, london_today
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
@@ -172,5 +173,56 @@ def load() -> None:
             )
         )
 
+    _coalville(coalville, coalville_manager, schools(coalville), periods[1:], today)
     _meeting(coalville, upcoming_day(today), coalville_manager, schools(coalville))
     db.session.flush()
+
+
+COALVILLE_MINUTES = [
+    "Welcome. The locality lead introduced the consultation line and how to follow a request in the portal.\n\n"
+    "Castle Rock asked to hear back when a consultation leads to no further action, and why.",
+    "Review of the action log: outcome letters now say what happens next.\n\n"
+    "Castle Rock raised persistent absence in Year 9; the early help offer for attendance was explained.",
+]
+
+
+def _coalville(
+    coalville: Locality, manager: User, schools: list[Organisation], periods: list[Period], today: date
+) -> None:
+    """Coalville's last two quarters: the partner's school came, minutes published, and an action log with one
+    action the partner's school owns (open, amber), one the lead kept and one the manager has not (red)."""
+    lead = db.session.scalar(select(User).where(User.email == "dev.sandhu@example.org"))
+    held = []
+    for index, period in enumerate(periods):
+        meeting = _meeting(coalville, period.start + timedelta(days=45), manager, schools)
+        for invitation in meeting.invitations:
+            invitation.answer = MeetingAnswer.ATTENDING
+            invitation.attendees = invitation.represented_by = "SENCO"
+            invitation.represented = True
+        meeting.register_recorded_at = meeting.ends_at + timedelta(hours=1)
+        meeting.minutes = COALVILLE_MINUTES[index]
+        meeting.minutes_published_at = meeting.ends_at + timedelta(days=2)
+        held.append(meeting)
+    school = schools[0] if schools else None
+    actions = [
+        (0, "Say in each outcome letter what happens next and who to call", lead, None, 30, Rag.GREEN, 25),
+        (0, "Send every school the early help offer for attendance", manager, None, 21, Rag.RED, None),
+        (1, "Share the Year 9 attendance concerns with the locality lead", None, school, 40, Rag.AMBER, None),
+    ]
+    for raised, text, owner_user, owner_org, due_days, rag, done_days in actions:
+        if owner_user is None and owner_org is None:
+            continue
+        meeting = held[raised]
+        done_at = meeting.starts_at + timedelta(days=done_days) if done_days is not None else None
+        db.session.add(
+            MeetingAction(
+                locality_id=coalville.id,
+                raised_at_meeting=meeting,
+                text=text,
+                owner_user=owner_user,
+                owner_organisation=owner_org,
+                due_on=meeting.starts_at.date() + timedelta(days=due_days),
+                rag=rag,
+                done_at=done_at if done_at is not None and done_at.date() < today else None,
+            )
+        )

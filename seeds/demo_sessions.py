@@ -2,9 +2,9 @@
 
 Dates are relative to today (London). In "Charnwood South and Desford" (managed by manager@example.org,
 hosted by amara.okafor@example.org): a Front Door shadowing morning with one place left, an open day
-with plenty of room (noor.sadiq@example.org has booked), and an open day that has taken place, which
-partner@example.org attended and has been asked to give feedback on. Three invented partners of the
-locality's schools hold the other places; they sign in with the demo password too.
+with plenty of room (noor.sadiq@example.org and partner@example.org have booked), and an open day that
+has taken place, which partner@example.org attended and has been asked to give feedback on. Three
+invented partners of the locality's schools hold the other places; they sign in with the demo password too.
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def load() -> None:
     for person in people:
         book(shadowing, person, confidentiality_accepted_at=now)  # three of four places: one left
     book(open_day_session, _by_email("noor.sadiq@example.org"))
+    book(open_day_session, _by_email("partner@example.org"))  # on the partner's home: "Your bookings"
     book(past, _by_email("partner@example.org"), attended=True, feedback_requested_at=now)
     book(past, people[0], attended=False)
     past.attendance_recorded_at = now

@@ -29,6 +29,11 @@ def london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
+def london_midnight(day: date) -> datetime:
+    """London midnight at the start of `day`, as the UTC moment the database stores."""
+    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(ZoneInfo("UTC"))
+
+
 def london_today() -> date:
     """Today in London, by the portal's clock."""
     return models_base.utcnow().astimezone(LONDON).date()

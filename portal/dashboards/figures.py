@@ -7,6 +7,9 @@
   working days), never from rows.
   The pod and practitioner filters apply to the worker of the request.
 - Overdue now: open requests whose clock has run out today, as the queue shows them.
+- Each figure that names requests also counts the requests themselves (a request may hold two missed
+  promises, or ask twice to speak to a manager), with the same rules as the request list's filters
+  (portal.requests.filters), and links to that list: `request_list_filters` gives its filters.
 - Promises: those due in the period; kept (by the end of the London due date), missed (kept after
   it, or not kept and the due date has passed), the rest still open. Percentages are of promises made,
   rounded half up to whole numbers.
@@ -26,22 +29,29 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.common.arithmetic import average, nearest_rank, percent
 from portal.common.periods import Period, month, quarter
-from portal.common.times import LONDON
 from portal.dashboards.services import Filters, utc_bounds
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
-from portal.models_base import UTCDateTime, utcnow
+from portal.requests.filters import (
+    ALL_STATUSES,
+    OPEN,
+    RequestFilters,
+    escalation_raised,
+    overdue_condition,
+    promise_kept_late,
+    promise_missed,
+)
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -50,7 +60,6 @@ from portal.requests.models import (
     PodInvite,
     PodInvitee,
     Promise,
-    RequestStatus,
     Step,
     StepTiming,
 )
@@ -88,6 +97,9 @@ class Responsiveness:
     escalations: int
     disagreements: int
     escalations_answered: int
+    missed_requests: int = 0  # requests with a promise missed, in the scope of the filters
+    escalated_requests: int = 0  # requests whose partner asked to speak to a manager in the period
+    disagreed_requests: int = 0  # requests whose partner disagreed with the outcome in the period
 
     def step(self, step: Step) -> StepFigures:
         return next(s for s in self.steps if s.step is step)
@@ -120,29 +132,29 @@ def _request_scope(f: Filters, query: Select[Any], r: type[ConsultationRequest] 
     return query
 
 
-def overdue_condition(today: date, now: datetime) -> ColumnElement[bool]:
-    """Open requests whose clock has run out: the same rule as the queue's "Overdue" tag
-    (portal.requests.services.overdue_condition), repeated here so the dashboard reads no services."""
-    r = ConsultationRequest
-    return and_(
-        r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
-        or_(
-            and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
-            and_(or_(r.consultation_at.is_(None), r.consultation_at > now), r.consult_due < today),
-            r.outcome_due < today,
-        ),
+def request_list_filters(f: Filters, **chosen: Any) -> RequestFilters:
+    """The request list's filters for the requests a figure counts: the figure's own condition (`chosen`) over
+    the dashboard's scope (the locality, or the whole area; the pod's and practitioner's requests)."""
+    return RequestFilters(
+        statuses=chosen.pop("statuses", ALL_STATUSES),
+        worker="any",
+        locality_id=f.locality.id if f.locality is not None else None,
+        pod_id=f.pod.id if f.pod is not None else None,
+        practitioner_id=f.practitioner.id if f.practitioner is not None else None,
+        **chosen,
     )
 
 
-def end_of_due_day(due_on: Any, period: Period) -> Any:
-    """A CASE giving, for a date column whose values lie in `period`, the UTC moment that London day ends.
-    One WHEN a day: SQLite cannot turn a timestamp into a London date, so the days are worked out here."""
-    ends: dict[date, Any] = {}
-    day = period.start
-    while day <= period.end:
-        ends[day] = literal(datetime.combine(day + timedelta(days=1), time(0), LONDON).astimezone(UTC), UTCDateTime())
-        day += timedelta(days=1)
-    return case(ends, value=due_on)
+def request_links(f: Filters) -> dict[str, dict[str, Any]]:
+    """The request list's query for each figure that names requests."""
+    kinds = EscalationKind
+    figures: dict[str, dict[str, Any]] = {
+        "overdue_now": {"overdue": True, "statuses": OPEN},
+        "missed_requests": {"missed": f.period},
+        "escalated_requests": {"raised": f.period, "escalation_kind": kinds.SPEAK_TO_MANAGER},
+        "disagreed_requests": {"raised": f.period, "escalation_kind": kinds.DISAGREEMENT},
+    }
+    return {name: request_list_filters(f, **chosen).as_args() for name, chosen in figures.items()}
 
 
 def responsiveness(f: Filters) -> Responsiveness:
@@ -170,10 +182,7 @@ def responsiveness(f: Filters) -> Responsiveness:
     ]
     r = ConsultationRequest
     overdue = (
-        db.session.scalar(
-            _request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today, utcnow()))
-        )
-        or 0
+        db.session.scalar(_request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today))) or 0
     )
     p = Promise
     promise_query = (
@@ -182,7 +191,7 @@ def responsiveness(f: Filters) -> Responsiveness:
             func.count(p.kept_at),
             func.coalesce(func.sum(case((and_(p.kept_at.is_(None), p.due_on < f.today), 1), else_=0)), 0),
             # Kept after the end of the London due date: not kept as promised, so missed (kept late).
-            func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((promise_kept_late(f.period), 1), else_=0)), 0),
         )
         .select_from(p)
         # The promise's own copy of its request's locality: through ix_promise_locality_due, no join.
@@ -192,20 +201,31 @@ def responsiveness(f: Filters) -> Responsiveness:
         promise_query = promise_query.where(p.made_by_id.in_(f.worker_ids))
     made, kept_at_all, not_kept, late = db.session.execute(promise_query).one()
     late = int(late)
-    start, end = utc_bounds(f.period)
+    # The requests holding a missed promise: through the promise's copy of the locality; the pod and
+    # practitioner filters apply to the request's worker, as in the request list.
+    missed_query = (
+        select(func.count(distinct(p.request_id)))
+        .select_from(p)
+        .where(p.locality_id.in_(f.locality_ids), promise_missed(f.period, f.today))
+    )
+    if f.worker_ids is not None:
+        missed_query = missed_query.join(r, r.id == p.request_id).where(r.worker_id.in_(f.worker_ids))
+    missed_requests = db.session.scalar(missed_query) or 0
     e = Escalation
     escalations: Counter[EscalationKind] = Counter()
+    escalated: Counter[EscalationKind] = Counter()
     answered = 0
-    for kind, count, responded in db.session.execute(
+    for kind, count, requests, responded in db.session.execute(
         _request_scope(
             f,
-            select(e.kind, func.count(), func.count(e.responded_at))
+            select(e.kind, func.count(), func.count(distinct(e.request_id)), func.count(e.responded_at))
             .select_from(e)
             .join(r, r.id == e.request_id)
-            .where(e.raised_at >= start, e.raised_at < end),
+            .where(escalation_raised(f.period)),
         ).group_by(e.kind)
     ):
         escalations[kind] += count
+        escalated[kind] += requests
         answered += responded
     return Responsiveness(
         steps,
@@ -217,6 +237,9 @@ def responsiveness(f: Filters) -> Responsiveness:
         escalations[EscalationKind.SPEAK_TO_MANAGER],
         escalations[EscalationKind.DISAGREEMENT],
         answered,
+        missed_requests,
+        escalated[EscalationKind.SPEAK_TO_MANAGER],
+        escalated[EscalationKind.DISAGREEMENT],
     )
 
 
@@ -650,6 +673,10 @@ class Dashboard:
     engagement: Engagement
     demand: Demand
     agencies: list[AgencyAttendance]
+
+    @property
+    def request_links(self) -> dict[str, dict[str, Any]]:
+        return request_links(self.filters)
 
 
 def dashboard(f: Filters) -> Dashboard:

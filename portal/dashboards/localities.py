@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from portal.common.arithmetic import nearest_rank, percent
-from portal.dashboards.figures import end_of_due_day
 from portal.dashboards.services import Filters, utc_bounds
 from portal.extensions import db
+from portal.requests.filters import promise_kept_late
 from portal.requests.models import ConsultationRequest, Escalation, EscalationKind, Promise, Step, StepTiming
 
 # The headline measures the side-by-side table shows (keys of portal.dashboards.report.HEADLINES).
@@ -66,7 +66,7 @@ def by_locality(f: Filters) -> dict[int, dict[str, Value]]:
                 p.locality_id,
                 func.count(),
                 func.count(p.kept_at),
-                func.coalesce(func.sum(case((p.kept_at >= end_of_due_day(p.due_on, f.period), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((promise_kept_late(f.period), 1), else_=0)), 0),
             )
             .where(p.locality_id.in_(ids), p.due_on >= f.period.start, p.due_on <= f.period.end)
             .group_by(p.locality_id)

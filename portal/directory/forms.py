@@ -277,5 +277,5 @@ class DistrictMappingForm(PortalForm):
         _in_choices("Select a locality from the list")(self, field)
 
 
-class DistrictMappingDeleteForm(PortalForm):
-    submit = SubmitField("Delete", widget=GovSubmitInput())
+class DistrictMappingDeleteForm(ConfirmForm):
+    submit = SubmitField("Yes, delete the mapping", widget=GovSubmitInput())

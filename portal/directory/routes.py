@@ -323,15 +323,28 @@ def districts() -> ResponseReturnValue:
         "directory/districts.html",
         form=form,
         mappings=services.list_district_mappings(),
-        delete_form=DistrictMappingDeleteForm(),
         title="Districts and localities",
+    )
+
+
+@bp.route("/districts/<int:mapping_id>/delete")
+@role_required(Role.ADMIN)
+def confirm_delete_district(mapping_id: int) -> ResponseReturnValue:
+    mapping = services.get_district_mapping(mapping_id, by=current_user)
+    return render_template(
+        "directory/district_delete.html",
+        mapping=mapping,
+        form=DistrictMappingDeleteForm(formdata=None),
+        title=f"Are you sure you want to delete the mapping for {mapping.district}?",
     )
 
 
 @bp.route("/districts/<int:mapping_id>/delete", methods=["POST"])
 @role_required(Role.ADMIN)
 def delete_district(mapping_id: int) -> ResponseReturnValue:
-    if DistrictMappingDeleteForm().validate_on_submit():
-        services.delete_district_mapping(by=current_user, mapping_id=mapping_id)
-        flash("District mapping deleted.", "success")
+    mapping = services.get_district_mapping(mapping_id, by=current_user)
+    if not DistrictMappingDeleteForm().validate_on_submit():  # not a yes from the question page: ask it
+        return redirect(url_for("directory.confirm_delete_district", mapping_id=mapping.id))
+    services.delete_district_mapping(by=current_user, mapping_id=mapping.id)
+    flash("District mapping deleted.", "success")
     return redirect(url_for("directory.districts"))

@@ -489,9 +489,17 @@ def set_district_mapping(*, by: User, district: str, locality_id: int) -> Distri
     return mapping
 
 
-def delete_district_mapping(*, by: User, mapping_id: int) -> None:
+def get_district_mapping(mapping_id: int, *, by: User) -> DistrictMapping:
     if by.role is not Role.ADMIN:
         raise Forbidden
+    mapping = db.session.get(DistrictMapping, mapping_id)
+    if mapping is None:
+        raise NotFound
+    return mapping
+
+
+def delete_district_mapping(*, by: User, mapping_id: int) -> None:
+    mapping = get_district_mapping(mapping_id, by=by)
+    audit.record("district_mapping.deleted", obj=mapping, district=mapping.district, locality_id=mapping.locality_id)
     if db.session.execute(delete(DistrictMapping).where(DistrictMapping.id == mapping_id)).rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound
-    audit.record("district_mapping.deleted", object_id=mapping_id)

@@ -10,9 +10,8 @@ Services enforce the object-level rules, write the audit log and the outbox, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +28,7 @@ from portal.common.models import AuditEvent
 from portal.common.periods import Period, financial_year, recent_quarters
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
-from portal.common.times import LONDON, london_today
+from portal.common.times import london_midnight, london_today
 from portal.directory.models import Locality, Organisation
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Recognition, Theme, YouSaidWeDid
@@ -40,11 +39,6 @@ REVIEW_PAGE_SIZE = 25
 REQUEST_CHOICES = 50  # the partner's organisation's latest requests offered on the feedback form
 
 RATING_WORDS = {1: "Very poor", 2: "Poor", 3: "Neither good nor poor", 4: "Good", 5: "Very good"}
-
-
-def start_of_day(day: date) -> datetime:
-    """London midnight at the start of `day`, as the UTC moment the database stores."""
-    return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(ZoneInfo("UTC"))
 
 
 # --- localities -----------------------------------------------------------------------------------
@@ -108,7 +102,7 @@ def give_feedback(
     )
     if anonymous:
         # Kept to the day: the exact moment could be matched with other logs of who was signed in.
-        feedback.created_at = start_of_day(london_today())
+        feedback.created_at = london_midnight(london_today())
     else:
         feedback.author_id = by.id
         feedback.organisation_id = by.organisation_id
@@ -221,8 +215,8 @@ def _review_query(
     if theme is not None:
         where.append(Feedback.theme == theme)
     if period is not None:
-        where.append(Feedback.created_at >= start_of_day(period.start))
-        where.append(Feedback.created_at < start_of_day(period.next().start))
+        where.append(Feedback.created_at >= london_midnight(period.start))
+        where.append(Feedback.created_at < london_midnight(period.next().start))
     return where
 
 

@@ -18,6 +18,8 @@ from portal.common import outbox
 from portal.common.periods import month, quarter
 from portal.common.roles import Role
 from portal.common.times import LONDON, london_today
+from portal.dashboards.figures import responsiveness
+from portal.dashboards.services import resolve_filters
 from portal.directory.models import Locality, Organisation
 from portal.directory.services import LocalityContacts, locality_contacts
 from portal.extensions import db
@@ -25,6 +27,7 @@ from portal.feedback.models import PulseResponse, YouSaidWeDid
 from portal.feedback.services import published_entries
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
+from portal.requests.filters import overdue_condition
 from portal.requests.models import (
     ConsultationRequest,
     Escalation,
@@ -33,8 +36,9 @@ from portal.requests.models import (
     PodInvitee,
     Promise,
     RequestStatus,
+    Step,
 )
-from portal.requests.services import OPEN_STATUSES, clocks, list_requests, overdue_condition, visible_to
+from portal.requests.services import OPEN_STATUSES, clocks, list_requests, visible_to
 from portal.sessions.models import Booking, BookingStatus, Session
 
 SHOWN = 10  # items in each list on a home; each links to the whole list
@@ -266,7 +270,9 @@ class ManagerHome:
     sessions: list[Session]
     practitioner: PractitionerHome
     quarter_label: str = ""
-    figures: dict[str, int] = field(default_factory=dict)
+    # This quarter's headline figures for the manager's area, as the dashboard counts them: (label, value).
+    figures: list[tuple[str, str]] = field(default_factory=list)
+    figures_period: str = ""
 
 
 def manager_home(user: User) -> ManagerHome:
@@ -338,7 +344,27 @@ def manager_home(user: User) -> ManagerHome:
         sessions=sessions,
         practitioner=practitioner_home(user),
         quarter_label=this_quarter.label,
+        figures=_headline_figures(user, this_quarter.key),
+        figures_period=this_quarter.key,
     )
+
+
+def _headline_figures(user: User, period: str) -> list[tuple[str, str]]:
+    """The quarter so far: how responsive the area has been and whether promises were kept (the dashboard's
+    figures, portal.dashboards.figures, over the manager's whole area)."""
+    if not access.managed_locality_ids(user):
+        return []
+    r = responsiveness(resolve_filters(user, period=period))
+
+    def percent(value: int | None, of: int) -> str:
+        return "no data yet" if value is None else f"{value}% (of {of})"
+
+    acknowledged, outcome = r.step(Step.ACKNOWLEDGE), r.step(Step.OUTCOME)
+    return [
+        ("Acknowledged within the service level", percent(acknowledged.on_time_percent, acknowledged.done)),
+        ("Outcome shared within the service level", percent(outcome.on_time_percent, outcome.done)),
+        ("Promises kept by their due date", percent(r.kept_percent, r.promises_made)),
+    ]
 
 
 # --- admin ------------------------------------------------------------------------------------------

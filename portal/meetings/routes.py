@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -39,15 +41,36 @@ def _meeting_url(meeting: PartnershipMeeting, anchor: str | None = None) -> str:
 @role_required(*PEOPLE)
 def list_meetings() -> ResponseReturnValue:
     me = current_person()
-    listing = services.list_meetings(me)
+    filters = services.parse_filters(request.args)
+    listing = services.list_meetings(me, filters)
     return render_template(
         "meetings/list.html",
         listing=listing,
+        filters=filters,
+        selected=_selected_filters(filters, listing),
         manager=me.role is Role.MANAGER,
         status_of=services.status_label,
         when_of=when_text,
         title="Partnership meetings",
     )
+
+
+def _selected_filters(
+    filters: services.MeetingFilters, listing: services.MeetingListing
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The chosen filters as tags that remove themselves."""
+    selected = []
+    if filters.locality_id is not None:
+        name = next((loc.name for loc in listing.localities if loc.id == filters.locality_id), "Outside your area")
+        selected.append(
+            ("Locality", [(name, url_for("meetings.list_meetings", **replace(filters, locality_id=None).as_args()))])
+        )
+    if filters.quarter is not None:
+        words = f"{filters.quarter.label} ({filters.quarter.long_label})"
+        selected.append(
+            ("Quarter", [(words, url_for("meetings.list_meetings", **replace(filters, quarter=None).as_args()))])
+        )
+    return selected
 
 
 @bp.route("/schedule", methods=["GET", "POST"])

@@ -21,8 +21,9 @@ details); flush, never commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ from portal.common import audit, calendar, outbox
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
 from portal.common.links import public_url_for
-from portal.common.periods import Period, quarter
+from portal.common.periods import Period, PeriodKind, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, london, london_today, when_text, where_text
@@ -113,45 +114,88 @@ def is_manager_of(user: User, meeting: PartnershipMeeting) -> bool:
 
 
 @dataclass(frozen=True)
+class MeetingFilters:
+    """The list's filters from the URL: a locality and a quarter (its key, e.g. 2026-Q3). Unknown or
+    malformed values count as not chosen."""
+
+    locality_id: int | None = None
+    quarter: Period | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self == MeetingFilters()
+
+    def as_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        if self.locality_id is not None:
+            args["locality"] = str(self.locality_id)
+        if self.quarter is not None:
+            args["quarter"] = self.quarter.key
+        return args
+
+
+def parse_filters(args: Any) -> MeetingFilters:
+    locality = str(args.get("locality", ""))
+    try:
+        chosen: Period | None = Period.parse(str(args.get("quarter", "")))
+    except ValueError:
+        chosen = None
+    return MeetingFilters(
+        locality_id=int(locality) if locality.isascii() and locality.isdigit() and len(locality) <= 9 else None,
+        quarter=chosen if chosen is not None and chosen.kind is PeriodKind.QUARTER else None,
+    )
+
+
+@dataclass(frozen=True)
 class MeetingListing:
     upcoming: list[PartnershipMeeting]
     past: list[PartnershipMeeting]
     # Managers: the localities of their area with no meeting in the current quarter yet.
     unscheduled: list[Locality]
     this_quarter: Period
+    # The filters' choices: the localities the person may see, and the quarters their meetings are in.
+    localities: list[Locality] = field(default_factory=list)
+    quarters: list[Period] = field(default_factory=list)
 
 
-def list_meetings(user: User) -> MeetingListing:
-    """The meetings of the localities `user` may see: upcoming soonest first, past latest first."""
+def list_meetings(user: User, filters: MeetingFilters | None = None) -> MeetingListing:
+    """The meetings of the localities `user` may see, narrowed by `filters`: upcoming soonest first, past latest
+    first."""
+    f = filters or MeetingFilters()
     ids = visible_locality_ids(user)
     current = quarter(london_today())
     meetings: list[PartnershipMeeting] = []
+    quarters: list[Period] = []
+    localities: list[Locality] = []
+    m = PartnershipMeeting
     if ids or user.role is Role.PARTNER:
+        # Their localities' meetings, and (partners) those their organisation is invited to elsewhere.
+        seen = or_(m.locality_id.in_(ids), m.id.in_(_invited_meeting_ids(user)))
+        conditions: list[ColumnElement[bool]] = [seen]
+        if f.locality_id is not None:
+            conditions.append(m.locality_id == f.locality_id)
+        if f.quarter is not None:
+            conditions.append(m.quarter_start == f.quarter.start)
         meetings = list(
             db.session.scalars(
-                select(PartnershipMeeting)
-                .where(
-                    or_(
-                        PartnershipMeeting.locality_id.in_(ids),
-                        PartnershipMeeting.id.in_(_invited_meeting_ids(user)),
-                    )
-                )
-                .order_by(PartnershipMeeting.starts_at, PartnershipMeeting.id)
-                .options(selectinload(PartnershipMeeting.locality))
+                select(m).where(*conditions).order_by(m.starts_at, m.id).options(selectinload(m.locality))
             )
         )
+        starts = db.session.scalars(select(m.quarter_start).where(seen).distinct().order_by(m.quarter_start.desc()))
+        quarters = [quarter(start) for start in starts]
+        localities = list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
     now = utcnow()
     upcoming = [m for m in meetings if m.ends_at > now]
     past = [m for m in reversed(meetings) if m.ends_at <= now]
     unscheduled: list[Locality] = []
-    if user.role is Role.MANAGER:
+    if user.role is Role.MANAGER and f.is_default:
         scheduled = {
             m.locality_id
             for m in meetings
             if m.quarter_start == current.start and m.cancelled_at is None and m.meeting_type_id is None
         }
         unscheduled = [loc for loc in access.managed_localities(user) if loc.id not in scheduled]
-    return MeetingListing(upcoming=upcoming, past=past, unscheduled=unscheduled, this_quarter=current)
+    return MeetingListing(upcoming, past, unscheduled, current, localities, quarters)
 
 
 def invitation_of(meeting: PartnershipMeeting, user: User) -> MeetingInvitation | None:

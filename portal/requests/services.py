@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, selectinload
 
@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.models_base import utcnow
 from portal.requests import filters as request_filters
 from portal.requests import timings
-from portal.requests.filters import RequestFilters
+from portal.requests.filters import RequestFilters, overdue_condition
 from portal.requests.models import (
     ConsultationMethod,
     ConsultationRequest,
@@ -584,21 +584,6 @@ def clocks(req: ConsultationRequest) -> list[Clock]:
         Clock("Consult", req.consult_due, london_date(consulted) if consulted else None, paused),
         Clock("Share the outcome", req.outcome_due, london_date(req.closed_at) if req.closed_at else None, paused),
     ]
-
-
-def overdue_condition(today: date) -> ColumnElement[bool]:
-    """The SQL twin of `Clock.is_overdue` over `clocks()`: the queue's order and the overdue notices must
-    agree with the "Overdue" tags. A consultation arranged for after its due date does not meet the
-    consult clock until it has taken place."""
-    r = ConsultationRequest
-    return and_(
-        r.status.in_([RequestStatus.SUBMITTED, RequestStatus.ACKNOWLEDGED, RequestStatus.SCHEDULED]),
-        or_(
-            and_(r.acknowledged_at.is_(None), r.acknowledge_due < today),
-            and_(or_(r.consultation_at.is_(None), r.consultation_at > utcnow()), r.consult_due < today),
-            r.outcome_due < today,
-        ),
-    )
 
 
 # --- lists ----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from portal.common.forms import show_domain_error
 from portal.common.http import page_number
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
-from portal.common.times import when_text
+from portal.common.times import london_today, when_text
 from portal.models_base import utcnow
 from portal.sessions import follow_up, publishing, services
 from portal.sessions.forms import (
@@ -54,17 +55,47 @@ def _hosts(manager: User, *, keep: int | None = None) -> list[tuple[int, str]]:
 @role_required(*PEOPLE)
 def list_sessions() -> ResponseReturnValue:
     me = current_person()
-    listing = services.list_upcoming(page=page_number())
+    filters = services.parse_filters(request.args, today=london_today())
+    listing = services.list_upcoming(page=page_number(), filters=filters)
     return render_template(
         "sessions/list.html",
         title="Shadowing and open days",
         listing=listing,
+        filters=filters,
+        **_filter_panel(filters),
         sessions=listing.sessions,
         mine=services.bookings_by_session(me, listing.sessions) if me.role is Role.PARTNER else {},
         managed=set(access.managed_locality_ids(me)),
         follow_up=follow_up.list_to_follow_up(me) if me.is_staff else [],
         when=when_text,
     )
+
+
+def _filter_panel(filters: services.SessionFilters) -> dict[str, Any]:
+    """The filter panel's choices, each marked when chosen, and the chosen ones as tags that remove themselves."""
+    f = filters
+
+    def without(**change: Any) -> str:
+        return url_for("sessions.list_sessions", **replace(f, **change).as_args())
+
+    localities = services.filter_localities()
+    months = services.filter_months(london_today())
+    selected: list[tuple[str, list[tuple[str, str]]]] = []
+    name = next((loc.name for loc in localities if loc.id == f.locality_id), "Another locality")
+    if f.locality_id is not None:
+        selected.append(("Locality", [(name, without(locality_id=None))]))
+    if f.kinds:
+        selected.append(("Type", [(k.label, without(kinds=tuple(x for x in f.kinds if x is not k))) for k in f.kinds]))
+    if f.month is not None:
+        selected.append(("Month", [(f.month.label, without(month=None))]))
+    return {
+        "selected": selected,
+        "locality_items": [{"value": "", "text": "Any locality"}]
+        + [{"value": str(loc.id), "text": loc.name, "selected": loc.id == f.locality_id} for loc in localities],
+        "kind_items": [{"value": k.value, "text": k.label, "checked": k in f.kinds} for k in SessionKind],
+        "month_items": [{"value": "", "text": "Any month"}]
+        + [{"value": m.key, "text": m.label, "selected": m == f.month} for m in months],
+    }
 
 
 @bp.route("/mine")

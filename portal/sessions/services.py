@@ -30,6 +30,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +43,9 @@ from portal.common.errors import DomainError
 from portal.common.periods import Period
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
+from portal.common.times import london_midnight
 from portal.common.working_days import local_date
+from portal.directory.models import Locality
 from portal.extensions import db
 from portal.models_base import utcnow
 from portal.sessions import notices
@@ -56,6 +59,7 @@ LOCATION_MAX = 300
 TEXT_MAX = 2000
 CAPACITY_MAX = 200
 UPCOMING_PAGE_SIZE = 25
+FILTER_MONTHS = 12
 UPTAKE_QUARTERS = 4
 
 # What a visitor to the Front Door agrees to before booking a shadowing place. Shown in full on the
@@ -157,10 +161,69 @@ class SessionPage:
     pages: int
 
 
-def list_upcoming(*, page: int = 1, now: datetime | None = None) -> SessionPage:
+@dataclass(frozen=True)
+class SessionFilters:
+    """The upcoming list's filters, read from the URL so a filtered list can be linked to. Unknown or malformed
+    values count as not chosen."""
+
+    locality_id: int | None = None
+    kinds: tuple[SessionKind, ...] = ()
+    month: Period | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self == SessionFilters()
+
+    def as_args(self) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        if self.locality_id is not None:
+            args["locality"] = str(self.locality_id)
+        if self.kinds:
+            args["kind"] = [k.value for k in self.kinds]
+        if self.month is not None:
+            args["month"] = self.month.key
+        return args
+
+
+def parse_filters(args: Any, *, today: date) -> SessionFilters:
+    locality = str(args.get("locality", ""))
+    known = {k.value: k for k in SessionKind}
+    kinds = tuple(dict.fromkeys(known[v] for v in args.getlist("kind") if v in known))
+    months = {m.key: m for m in filter_months(today)}
+    return SessionFilters(
+        locality_id=int(locality) if locality.isascii() and locality.isdigit() and len(locality) <= 9 else None,
+        kinds=kinds,
+        month=months.get(str(args.get("month", ""))),
+    )
+
+
+def filter_months(today: date) -> list[Period]:
+    """The months a person may pick: this one and the next eleven."""
+    months = [periods.month(today)]
+    while len(months) < FILTER_MONTHS:
+        months.append(months[-1].next())
+    return months
+
+
+def filter_localities() -> list[Locality]:
+    return list(db.session.scalars(select(Locality).order_by(Locality.name, Locality.id)))
+
+
+def list_upcoming(*, page: int = 1, now: datetime | None = None, filters: SessionFilters | None = None) -> SessionPage:
     """Sessions still to come and not cancelled, soonest first, UPCOMING_PAGE_SIZE a page: managers may
-    publish as far ahead as they like, so the list has no natural end. A page past the last is the last."""
-    upcoming = (Session.starts_at > (now or utcnow()), Session.cancelled_at.is_(None))
+    publish as far ahead as they like, so the list has no natural end. A page past the last is the last.
+    `filters` narrow it to a locality, kinds and a London month."""
+    f = filters or SessionFilters()
+    upcoming = [Session.starts_at > (now or utcnow()), Session.cancelled_at.is_(None)]
+    if f.locality_id is not None:
+        upcoming.append(Session.locality_id == f.locality_id)
+    if f.kinds:
+        upcoming.append(Session.kind.in_(f.kinds))
+    if f.month is not None:
+        upcoming += [
+            Session.starts_at >= london_midnight(f.month.start),
+            Session.starts_at < london_midnight(f.month.next().start),
+        ]
     total = int(db.session.scalar(select(func.count()).select_from(Session).where(*upcoming)) or 0)
     pages = max(1, -(-total // UPCOMING_PAGE_SIZE))
     page = min(max(page, 1), pages)

@@ -4,12 +4,12 @@ dashboards both read it (through `portal.sessions.services.uptake`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.common.times import LONDON
+from portal.common.times import london_midnight
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.sessions.models import Booking, BookingStatus, Session, SessionKind
@@ -25,10 +25,6 @@ class UptakeRow:
     session_kind: SessionKind
     confirmed: int  # places held (booked and not cancelled) on sessions that were not cancelled
     attended: int  # of those, recorded as attended
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON)
 
 
 def uptake(locality_ids: list[int], start: date, end: date) -> list[UptakeRow]:
@@ -61,8 +57,8 @@ def uptake(locality_ids: list[int], start: date, end: date) -> list[UptakeRow]:
             Locality.id.in_(locality_ids),
             Booking.status == BookingStatus.CONFIRMED,
             Session.cancelled_at.is_(None),
-            Session.starts_at >= _london_midnight(start),
-            Session.starts_at < _london_midnight(end + timedelta(days=1)),
+            Session.starts_at >= london_midnight(start),
+            Session.starts_at < london_midnight(end + timedelta(days=1)),
         )
         .group_by(Locality.id, Locality.name, Organisation.kind, Session.kind)
     ).all()

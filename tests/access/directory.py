@@ -25,6 +25,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "directory.confirm_delete_absence": STAFF,
     "directory.delete_absence": STAFF,
     "directory.districts": ADMINS,
+    "directory.confirm_delete_district": ADMINS,
     "directory.delete_district": ADMINS,
 }
 

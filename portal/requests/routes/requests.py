@@ -14,6 +14,7 @@ from portal.common.forms import show_domain_error
 from portal.common.http import page_number
 from portal.common.permissions import current_person, role_required
 from portal.common.roles import Role
+from portal.common.times import london_today
 from portal.requests import filters as request_filters
 from portal.requests import services
 from portal.requests.filters import RequestFilters
@@ -82,6 +83,8 @@ def _filter_panel(filters: RequestFilters, me: Any) -> dict[str, Any]:
         selected.append(("Received", [(request_filters.RECEIVED[f.received], without(received=""))]))
     if f.school_id is not None:
         selected.append(("School", [("One school", without(school_id=None))]))
+    for group, words, change in request_filters.dashboard_tags(f, me, today=london_today()):
+        selected.append((group, [(words, without(**change))]))
     workers = (
         []
         if me.role is Role.PARTNER
@@ -92,7 +95,13 @@ def _filter_panel(filters: RequestFilters, me: Any) -> dict[str, Any]:
             if key != "any" or me.role is Role.MANAGER
         ]
     )
+    kept = {
+        k: v
+        for k, v in f.as_args().items()
+        if k in ("school", "locality", "practitioner", "pod", "raised", "escalation", "missed")
+    }
     return {
+        "kept": kept,
         "selected": selected,
         "status_items": [{"value": s.value, "text": label, "checked": s in f.statuses} for s, label in statuses],
         "kind_items": [{"value": k.value, "text": label, "checked": k in f.kinds} for k, label in kinds],

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.common.roles import Role
-from portal.directory.models import PodMember, StaffAbsence
+from portal.directory.models import DistrictMapping, PodMember, StaffAbsence
 from portal.extensions import db
 from portal.meetings.models import PartnershipMeeting
 from portal.requests.models import PodInvite, PodInvitee
@@ -84,12 +84,25 @@ def _erasure(world: Any, factories: Any) -> tuple[str, str, Any]:
     )
 
 
+def _district(world: Any, factories: Any) -> tuple[str, str, Any]:
+    mapping = DistrictMapping(district="Charnwood", locality_id=world.locality.id)
+    db.session.add(mapping)
+    db.session.commit()
+    mapping_id = mapping.id
+    return (
+        f"/districts/{mapping_id}/delete",
+        "Are you sure you want to delete the mapping for Charnwood?",
+        lambda: count(DistrictMapping, DistrictMapping.id == mapping_id) == 0,
+    )
+
+
 CASES = {
     "cancel a meeting": (_meeting, Role.MANAGER),
     "cancel a pod invite": (_pod_invite, Role.PRACTITIONER),
     "remove a pod member": (_pod_member, Role.MANAGER),
     "delete an absence": (_absence, Role.PRACTITIONER),
     "erase an account": (_erasure, Role.ADMIN),
+    "delete a district mapping": (_district, Role.ADMIN),
 }
 
 

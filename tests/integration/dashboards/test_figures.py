@@ -179,9 +179,9 @@ def test_the_page_shows_the_figures_and_suppresses_small_school_counts(manager, 
         "Share the outcome": ["4", "6 working days", "14 working days", "75%"],
     }
     promises = rows(page, "table-promises")
-    assert promises["Overdue now"] == ["2"]
-    assert promises["Promises kept by their due date"] == ["2 (50%)"]
-    assert promises["Promises missed (not kept by their due date)"] == ["2 (50%), 1 of them kept late"]
+    assert promises["Overdue now"] == ["2", "2 requests"]
+    assert promises["Promises kept by their due date"] == ["2 (50%)", ""]
+    assert promises["Promises missed (not kept by their due date)"] == ["2 (50%), 1 of them kept late", "2 requests"]
     # The latest comments: the anonymous one from the police says only "Anonymous".
     sources = [" ".join(box.p.get_text().split()) for box in page.soup.select(".govuk-inset-text")]
     assert sources[1] == "Keeping promises, rated 2 out of 5, 20 November 2025, Anonymous"

@@ -369,11 +369,21 @@ def test_an_admin_maps_a_district_changes_it_and_deletes_it(client_for, world):
     page = client.get("/districts")
     assert "North West Leicestershire" in page.soup.select_one("table").get_text()
 
-    assert post(client, f"/districts/{mapping_id}/delete").status_code == 302
+    # Deleting asks first: the question changes nothing, a post without yes goes back to it, yes deletes.
+    link = client.get("/districts").soup.select_one("table a")["href"]
+    question = client.get(link)
+    assert question.status_code == 200 and "North West Leicestershire" in question.soup.h1.get_text()
+    assert post(client, f"/districts/{mapping_id}/delete").headers["Location"] == link
+    assert count(DistrictMapping) == 1
+    assert post(client, f"/districts/{mapping_id}/delete", {"confirm": "yes"}).status_code == 302
     assert count(DistrictMapping) == 0
-    assert audit_actions("DistrictMapping", mapping_id) == ["district_mapping.saved", "district_mapping.saved"]
-    assert count(AuditEvent, AuditEvent.action == "district_mapping.deleted") == 1
-    assert post(client, f"/districts/{mapping_id}/delete").status_code == 404
+    assert audit_actions("DistrictMapping", mapping_id) == [
+        "district_mapping.saved",
+        "district_mapping.saved",
+        "district_mapping.deleted",
+    ]
+    assert post(client, f"/districts/{mapping_id}/delete", {"confirm": "yes"}).status_code == 404
+    assert client.get(link).status_code == 404
 
 
 def test_a_manager_may_not_map_districts(client_for, world):

@@ -11,12 +11,12 @@ import pytest
 
 from portal.common import periods
 from portal.common.roles import Role
-from portal.common.times import london_today
+from portal.common.times import london_midnight, london_today
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.feedback import services
 from portal.feedback.models import Feedback, Theme
-from portal.feedback.services import REVIEW_PAGE_SIZE, start_of_day
+from portal.feedback.services import REVIEW_PAGE_SIZE
 from portal.models_base import utcnow
 from tests.feedback_factories import FeedbackFactory, RecognitionFactory, YouSaidWeDidFactory
 from tests.support.db import counting_queries
@@ -33,7 +33,7 @@ def manager(client_for):
 
 
 def test_a_manager_sees_only_their_areas_feedback_latest_first(manager, world, factories):
-    today = start_of_day(london_today())
+    today = london_midnight(london_today())
     FeedbackFactory(
         text="Older, ours", locality=world.locality, organisation=world.school, created_at=today - timedelta(days=3)
     )
@@ -58,16 +58,16 @@ def test_filters_by_theme_locality_and_period(manager, world):
     today = london_today()
     last_quarter = periods.quarter(today).previous()
     FeedbackFactory(
-        text="Promises now", theme=Theme.KEEPING_PROMISES, locality=world.locality, created_at=start_of_day(today)
+        text="Promises now", theme=Theme.KEEPING_PROMISES, locality=world.locality, created_at=london_midnight(today)
     )
     FeedbackFactory(
-        text="Respect now", theme=Theme.RESPECT, locality=world.other_locality, created_at=start_of_day(today)
+        text="Respect now", theme=Theme.RESPECT, locality=world.other_locality, created_at=london_midnight(today)
     )
     FeedbackFactory(
         text="Promises before",
         theme=Theme.KEEPING_PROMISES,
         locality=world.locality,
-        created_at=start_of_day(last_quarter.end),
+        created_at=london_midnight(last_quarter.end),
     )
 
     assert texts(manager.get("/feedback/review?theme=keeping_promises")) == ["Promises now", "Promises before"]
@@ -92,7 +92,7 @@ def test_a_locality_outside_the_area_cannot_be_chosen(manager, world):
 
 
 def test_the_review_is_paginated_and_keeps_the_filters(manager, world):
-    start = start_of_day(london_today())
+    start = london_midnight(london_today())
     for n in range(REVIEW_PAGE_SIZE + 3):
         FeedbackFactory(text=f"Entry {n}", locality=world.locality, created_at=start - timedelta(hours=n))
     first = manager.get("/feedback/review?theme=keeping_promises")
@@ -158,7 +158,7 @@ def test_an_anonymous_entry_never_shows_a_request_even_if_one_were_linked(manage
         organisation_kind=OrganisationKind.SCHOOL,
         locality=world.locality,
         request=req,
-        created_at=start_of_day(london_today()),
+        created_at=london_midnight(london_today()),
     )
     listing = services.FeedbackPage([entry], 1, 1, 1, Decimal("3.0"))
     monkeypatch.setattr(services, "review_feedback", lambda *args, **kwargs: listing)

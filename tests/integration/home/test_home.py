@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from portal.common.periods import quarter
 from portal.common.roles import Role
 from portal.common.times import london_today
+from portal.dashboards.figures import responsiveness
+from portal.dashboards.services import resolve_filters
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.models_base import utcnow
+from portal.requests import timings
 from portal.requests.models import (
     EscalationKind,
     InviteResponse,
     PodInvite,
     PodInvitee,
     RequestStatus,
+    Step,
 )
 from tests import sessions_factories
 from tests.conftest import sign_in
@@ -168,6 +173,12 @@ def test_the_managers_home_shows_escalations_the_areas_counts_meetings_and_sessi
     assert page.soup.select_one("#open-count").get_text() == "2"
     assert page.soup.select_one("#overdue-count").get_text() == "1"
     assert page.soup.select_one("#unassigned-count").get_text() == "2"
+    # Each count leads to a list of exactly those requests.
+    manager = client_for(Role.MANAGER)
+    for name in ("open", "overdue", "unassigned"):
+        listed = manager.get(page.soup.select_one(f"#{name}-link")["href"])
+        caption = listed.soup.select_one("#requests caption").get_text()
+        assert caption.split()[0] == page.soup.select_one(f"#{name}-count").get_text(), name
     [meeting_row] = _texts(page, "#meetings")
     assert "Not answered yet: Castle Rock High School" in meeting_row
 
@@ -207,6 +218,32 @@ def test_a_home_costs_the_same_statements_however_many_requests(client_for, worl
 
 
 def _quarter_start(day: Any) -> Any:
-    from portal.common.periods import quarter
 
     return quarter(day).start
+
+
+def test_the_managers_headline_figures_are_the_dashboards_and_link_to_it(client_for, world, factories):
+    now = utcnow()
+    on_time = factories.ConsultationRequestFactory(organisation=world.school, worker=world.practitioner)
+    late = factories.ConsultationRequestFactory(organisation=world.school, worker=world.practitioner)
+    for req, days in ((on_time, 0), (late, 9)):
+        req.received_at = now - timedelta(days=days + 1)
+        req.acknowledged_at = now - timedelta(hours=1)
+        req.status = RequestStatus.ACKNOWLEDGED
+    db.session.commit()
+    for req in (on_time, late):
+        timings.record_acknowledged(req)
+    db.session.commit()
+    page = client_for(Role.MANAGER).get("/home")
+    shown = {
+        " ".join(row.dt.get_text().split()): " ".join(row.dd.get_text().split())
+        for row in page.soup.select("#headline-figures .govuk-summary-list__row")
+    }
+    this_quarter = quarter(london_today())
+    figures = responsiveness(resolve_filters(world.manager, period=this_quarter.key)).step(Step.ACKNOWLEDGE)
+    assert figures.done == 2
+    assert shown["Acknowledged within the service level"] == f"{figures.on_time_percent}% (of 2)"
+    assert shown["Promises kept by their due date"] == "no data yet"
+    link = page.soup.select_one("#dashboard-link a")["href"]
+    assert link == f"/dashboards?period={this_quarter.key}"
+    assert client_for(Role.MANAGER).get(link).status_code == 200

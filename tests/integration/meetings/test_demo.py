@@ -41,6 +41,15 @@ def test_the_demo_meetings(app):
     assert len(carried_forward(upcoming)) >= 3
 
     partner = db.session.scalar(select(User).where(User.email == "partner@example.org"))
-    [theirs] = list_meetings(partner).upcoming
+    listing = list_meetings(partner)
+    [theirs] = listing.upcoming
     assert theirs.locality.name == "Coalville" and is_open(theirs)
+    # The partner's locality has met before: minutes to read and an action their school owns.
+    assert len(listing.past) == 2 and all(
+        m.minutes_published_at and m.locality.name == "Coalville" for m in listing.past
+    )
+    owned = db.session.scalars(
+        select(MeetingAction).where(MeetingAction.owner_organisation_id == partner.organisation_id)
+    ).all()
+    assert [a.done_at for a in owned] == [None]
     assert [i.organisation_id for i in theirs.invitations] == [partner.organisation_id]

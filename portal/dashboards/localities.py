@@ -51,13 +51,13 @@ def by_locality(f: Filters) -> dict[int, dict[str, Value]]:
         if in_time:
             on_time[(locality_id, step)] += count
     r = ConsultationRequest
-    received = dict(
-        db.session.execute(
-            select(r.locality_id, func.count())
-            .where(r.locality_id.in_(ids), r.received_at >= start, r.received_at < end)
-            .group_by(r.locality_id)
-        ).all()
-    )
+    received: dict[int, int] = {}
+    for locality_id, count in db.session.execute(
+        select(r.locality_id, func.count())
+        .where(r.locality_id.in_(ids), r.received_at >= start, r.received_at < end)
+        .group_by(r.locality_id)
+    ):
+        received[locality_id] = count
     p = Promise
     promises = {
         locality_id: (made, kept_at_all - int(late))

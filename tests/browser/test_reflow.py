@@ -26,6 +26,7 @@ NOT_PAGES = {
     "accounts.audit_log_csv",
     "dashboards.report_csv",
     "dashboards.report_pdf",
+    "dashboards.report_year_csv",
     "pages.favicon",
 }
 

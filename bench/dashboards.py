@@ -15,6 +15,8 @@ whole Flask stack with the test client, each page `--requests` times after a war
     filtered to one practitioner;
  2. the quarterly report page and its CSV (and the tagged PDF, fewer times: WeasyPrint's layout is
     the cost there, not the database);
+ 3. signed in as a senior leader (issue 16), the all-localities report (every locality side by side and the
+    whole) and its CSV;
 timing each request (wall and CPU) and counting its SQL statements, which must not grow with the data.
 The time span is the same six years at every size, so the busy locality's requests in a quarter grow
 with the data (printed as "rows in the quarter"): the queries read only those, through the indexes.
@@ -40,6 +42,7 @@ from sqlalchemy import func, select, text
 
 from bench.directory_search import machine_info, markdown_table, summarise_with_cpu, table, timed_cpu
 from bench.requests_queue import (
+    PASSWORD,
     Loader,
     RequestMaker,
     SQLRecorder,
@@ -255,8 +258,21 @@ def main(argv: list[str] | None = None) -> int:
         lead, _, manager = world.staff[world.busy_locality]
         with app.app_context():
             from portal.accounts.models import User
+            from portal.common.roles import Role
+            from portal.common.security import hash_password
 
             manager_email = db.session.get(User, manager).email  # type: ignore[union-attr]
+            # A senior leader (issue 16) reads every locality's report: the all-localities report.
+            senior_email = "bench-senior@example.org"
+            db.session.add(
+                User(
+                    email=senior_email,
+                    name="Bench Senior",
+                    role=Role.SENIOR,
+                    password_hash=hash_password(PASSWORD),
+                )
+            )
+            db.session.commit()
             db.session.remove()
         maker = RequestMaker(world, rng, now, events_for_all=False)
         recorder = SQLRecorder()
@@ -271,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
             "quarterly report CSV": f"/dashboards/report.csv?period={q}",
             "quarterly report PDF": f"/dashboards/report.pdf?period={q}",
         }
+        senior_paths = {
+            "all-localities report page (senior leader)": f"/dashboards/report?period={q}",
+            "all-localities report CSV (senior leader)": f"/dashboards/report.csv?period={q}",
+        }
         for size in steps:
             first = maker.next_id
             print(f"Growing to {size:,} requests …", flush=True)
@@ -278,10 +298,12 @@ def main(argv: list[str] | None = None) -> int:
             extra = add_measures(app, world, rng, first_id=first, last_id=size, counters=counters)
             print(f"  loaded in {load:.1f} s, timings and feedback in {extra:.1f} s; measuring …", flush=True)
             client = sign_in(app, manager_email)
+            senior = sign_in(app, senior_email)
             measured = {}
-            for label, path in paths.items():
+            for label, path in [*paths.items(), *senior_paths.items()]:
                 n = args.pdf_requests if path.endswith(".pdf") else args.requests
-                measured[label] = measure_path(client, recorder, path, requests=n)
+                who = senior if label in senior_paths else client
+                measured[label] = measure_path(who, recorder, path, requests=n)
                 m = measured[label]
                 print(
                     f"  {label}: {m['median_ms']} / {m['p95_ms']} ms, {m['statements']['max']} statements", flush=True

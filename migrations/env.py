@@ -63,9 +63,20 @@ def run_migrations_online() -> None:
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args["compare_type"] = compare_type
     with get_engine().connect() as connection:
+        # SQLite: batch mode rebuilds a table (copy, drop, rename) to change its constraints, and dropping it with
+        # foreign keys on deletes the rows that cascade from it (a meeting's invitations and actions, 0016). The
+        # pragma works only outside a transaction, so it is set before the migrations' one and restored after.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, render_item=render_item, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -13,6 +13,8 @@ or see its requests). They are decided here, once:
   for an absent lead (a `StaffAbsence` naming them as cover);
 - a **partner** acts for their organisation, and their locality is the organisation's (see
   `partner_locality_id` for why the organisation comes first);
+- a **senior leader** (head of service, assistant director, lead member, scrutiny officer) reads every
+  locality's figures and "You said, we did" (`read_locality_ids`) and manages nothing;
 - the **staff of a set of localities** are the active practitioners and managers who work in one of
   them, or lead or manage one or lead one of its schools; never an admin, never a partner. A manager may
   choose (as a host, a pod member, an action's owner…) the staff of their area.
@@ -63,6 +65,21 @@ def managed_localities(user: User) -> list[Locality]:
 def manages(user: User, locality_id: int | None) -> bool:
     """Whether `user` manages the locality (False for no locality)."""
     return locality_id is not None and locality_id in managed_locality_ids(user)
+
+
+def read_locality_ids(user: User) -> list[int]:
+    """The localities whose figures (dashboards, the quarterly report) `user` reads: a senior leader every
+    locality, a manager those they manage, nobody else any."""
+    if user.role is Role.SENIOR:
+        return sorted(db.session.scalars(select(Locality.id)))
+    return managed_locality_ids(user)
+
+
+def read_localities(user: User) -> list[Locality]:
+    """The localities of `read_locality_ids`, by name."""
+    if user.role is Role.SENIOR:
+        return list(db.session.scalars(select(Locality).order_by(Locality.name)))
+    return managed_localities(user)
 
 
 def maintained_locality_ids(user: User) -> list[int]:
@@ -156,7 +173,10 @@ def partner_locality_id(user: User) -> int | None:
 
 def own_locality_ids(user: User, *, on: date) -> list[int]:
     """The localities whose shared pages (partnership meetings, "You said, we did") a person reads on `on`:
-    a partner their locality; staff those they work for; admins none (they run the system)."""
+    a partner their locality; staff those they work for; a senior leader every locality; admins none (they run
+    the system)."""
+    if user.role is Role.SENIOR:
+        return read_locality_ids(user)
     if user.role is Role.PARTNER:
         own = partner_locality_id(user)
         return [own] if own is not None else []

@@ -26,6 +26,7 @@ from portal.directory.models import (
     PodRole,
 )
 from portal.extensions import db
+from portal.meetings.models import MeetingType
 
 DEMO_PASSWORD = "demo-pass-2026"  # demo data only: the demo seed refuses to run in production # nosec B105
 FRONT_DOOR_PHONE = "0116 496 0000"  # Ofcom's range for drama: never a real line
@@ -63,6 +64,9 @@ SCHOOLS = [
 
 # One locality per lead, named after the area most of its schools are in, with the districts whose new
 # schools a GIAS import places there (a district belongs to one locality; a locality may have none).
+# As migration 0016 makes it.
+MULTI_AGENCY = "Multi-agency locality meeting"
+MULTI_AGENCY_KINDS = "school,early_years,health,police,voluntary,other"
 LOCALITIES = {
     "A": ("Charnwood South and Desford", ("Charnwood", "Hinckley and Bosworth")),
     "B": ("Charnwood North and Ibstock", ()),
@@ -196,6 +200,8 @@ def load_demo() -> list[DemoSignIn]:
             "Charnwood South and Desford's manager, and the head of service: escalations left unanswered reach them",
         ),
         DemoSignIn(Role.ADMIN, "admin@example.org", DEMO_PASSWORD, "the system admin"),
+        DemoSignIn(Role.PARTNER, "police@example.org", DEMO_PASSWORD, "a police child abuse investigation unit"),
+        DemoSignIn(Role.SENIOR, "senior@example.org", DEMO_PASSWORD, "the head of service: reads every figure"),
     ]
     if db.session.scalar(select(User).where(User.email == "admin@example.org")) is not None:
         return sign_ins
@@ -271,6 +277,7 @@ def load_demo() -> list[DemoSignIn]:
     )
     db.session.add_all([health, police])
 
+    _user("Morgan Ashdown", "senior", Role.SENIOR, job_title="Head of service")
     _user(
         "Pat Ellison",
         "partner",
@@ -290,6 +297,19 @@ def load_demo() -> list[DemoSignIn]:
         locality=localities["C"],
     )
     _user("Ade Admin", "admin", Role.ADMIN, job_title="System administrator")
+    # Partners of the agencies, invited to the localities' multi-agency meetings.
+    _user(
+        "Rowan Tate",
+        "police",
+        Role.PARTNER,
+        job_title="Detective sergeant",
+        organisation=police,
+        locality=localities["A"],
+    )
+    _user("Nia Hollis", "health", Role.PARTNER, job_title="School nurse", organisation=health, locality=localities["D"])
+    if db.session.scalar(select(MeetingType).where(MeetingType.name == MULTI_AGENCY)) is None:
+        # Made by migration 0016 where the database was migrated; here too, for a database made from the models.
+        db.session.add(MeetingType(name=MULTI_AGENCY, organisation_kinds=MULTI_AGENCY_KINDS))
     db.session.flush()
     from seeds import demo_feedback, demo_meetings, demo_requests, demo_sessions
 

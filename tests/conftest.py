@@ -222,6 +222,17 @@ class World:
     manager: Any
     other_manager: Any
     admin: Any
+    senior: Any
+
+    def of(self, role: Role) -> Any:
+        """The world's person in `role` (its first locality's, for staff and partners)."""
+        return {
+            Role.PARTNER: self.partner,
+            Role.PRACTITIONER: self.practitioner,
+            Role.MANAGER: self.manager,
+            Role.ADMIN: self.admin,
+            Role.SENIOR: self.senior,
+        }[role]
 
 
 @pytest.fixture
@@ -243,6 +254,7 @@ def world(factories: Any) -> World:
         manager=f.UserFactory(role=Role.MANAGER, locality=loc, name="Max Manager"),
         other_manager=f.UserFactory(role=Role.MANAGER, locality=other),
         admin=f.UserFactory(role=Role.ADMIN, name="Ada Admin"),
+        senior=f.UserFactory(role=Role.SENIOR, name="Sam Senior", job_title="Assistant Director"),
     )
     loc.lead_id, loc.manager_id = world.practitioner.id, world.manager.id
     db.session.commit()
@@ -262,12 +274,7 @@ def client_for(app: Flask, world: World) -> Any:
     """client_for(role_or_user): a new client signed in as that person."""
 
     def make(who: Role | Any) -> FlaskClient:
-        user = {
-            Role.PARTNER: world.partner,
-            Role.PRACTITIONER: world.practitioner,
-            Role.MANAGER: world.manager,
-            Role.ADMIN: world.admin,
-        }.get(who, who)
+        user = world.of(who) if isinstance(who, Role) else who
         client = app.test_client()
         sign_in(client, user)
         return client

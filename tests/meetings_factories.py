@@ -9,7 +9,7 @@ import factory
 
 from portal.common.periods import quarter
 from portal.common.working_days import local_date
-from portal.meetings.models import MeetingAction, MeetingInvitation, PartnershipMeeting, Rag
+from portal.meetings.models import MeetingAction, MeetingInvitation, MeetingType, PartnershipMeeting, Rag
 from tests.factories import Base, LocalityFactory, UserFactory
 
 
@@ -49,3 +49,14 @@ def meeting_with_schools(locality: Any, schools: list[Any], **fields: Any) -> Pa
     for school in schools:
         MeetingInvitationFactory(meeting=meeting, organisation=school)
     return meeting  # type: ignore[no-any-return]
+
+
+class MeetingTypeFactory(Base):
+    """The multi-agency locality meeting, as migration 0016 makes it (the test databases are made without the
+    migrations, so a test that needs it makes it)."""
+
+    class Meta:
+        model = MeetingType
+
+    name = "Multi-agency locality meeting"
+    organisation_kinds = "school,early_years,health,police,voluntary,other"

@@ -23,6 +23,7 @@ def outbox_cli() -> None:
 def run_scheduled_jobs() -> None:
     """The jobs that queue e-mails on a timetable. Each is safe to run from several workers at once."""
     # Imported here: the outbox is shared by every domain, while the jobs belong to their domains.
+    from portal.meetings.cli import run_jobs as run_meeting_jobs
     from portal.requests.cli import run_jobs as run_request_jobs
     from portal.sessions.cli import run_jobs as run_session_jobs
 
@@ -32,6 +33,9 @@ def run_scheduled_jobs() -> None:
     session_reminders = run_session_jobs()
     if session_reminders:
         click.echo(f"sessions: reminders and feedback requests {session_reminders}")
+    action_reminders = run_meeting_jobs()
+    if action_reminders:
+        click.echo(f"meetings: action reminders {action_reminders}")
 
 
 @outbox_cli.command("jobs")
@@ -59,7 +63,7 @@ def work(once: bool, interval: float) -> None:
     """Send due e-mails, retrying with back-off; runs until stopped unless --once.
 
     Every JOBS_INTERVAL_SECONDS (from the start) it also runs the scheduled jobs (promise reminders,
-    overdue notices, retention, session reminders), so that `make run` needs no other process; 0 turns
+    overdue notices, retention, session reminders, action reminders), so that `make run` needs no other process; 0 turns
     them off (then run `flask outbox jobs` from cron).
     """
     jobs_every = float(current_app.config["JOBS_INTERVAL_SECONDS"])

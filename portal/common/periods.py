@@ -92,6 +92,13 @@ class Period:
     def next(self) -> Period:
         return of(self.kind, self.end + timedelta(days=1))
 
+    def year_before(self) -> Period:
+        """The same period a year earlier: Q3 2025–26 for Q3 2026–27 (29 February falls back to the 28th)."""
+        start = self.start
+        if (start.month, start.day) == (2, 29):
+            return of(self.kind, date(start.year - 1, 2, 28))
+        return of(self.kind, start.replace(year=start.year - 1))
+
     @classmethod
     def parse(cls, key: str) -> Period:
         """The inverse of `key`, for years FIRST_YEAR to LAST_YEAR; ValueError for anything else (a year

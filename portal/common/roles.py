@@ -1,4 +1,4 @@
-"""The four roles of DESIGN.md."""
+"""The five roles of DESIGN.md."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ class Role(enum.StrEnum):
     PRACTITIONER = "practitioner"
     MANAGER = "manager"
     ADMIN = "admin"
+    # Head of service, assistant director, lead member, scrutiny officer: reads every locality's dashboards,
+    # reports and "You said, we did", and changes nothing.
+    SENIOR = "senior"
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return "Senior leader" if self is Role.SENIOR else self.value.capitalize()
 
     @property
     def is_staff(self) -> bool:

@@ -50,7 +50,7 @@ from portal.dashboards.services import Filters, utc_bounds
 from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.feedback.models import Feedback, PulseResponse, Theme
-from portal.meetings.models import MeetingInvitation, PartnershipMeeting
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
 from portal.requests.filters import (
     ALL_STATUSES,
     OPEN,
@@ -478,13 +478,19 @@ def engagement(f: Filters) -> Engagement:
             select(
                 Locality.name,
                 m.starts_at,
-                func.count(mi.id),
-                func.count(mi.represented),
-                func.coalesce(func.sum(case((mi.represented.is_(True), 1), else_=0)), 0),
+                func.count(Organisation.id),
+                func.count(case((Organisation.id.is_not(None), mi.represented))),
+                func.coalesce(
+                    func.sum(case((and_(Organisation.id.is_not(None), mi.represented.is_(True)), 1), else_=0)), 0
+                ),
             )
             .select_from(m)
             .join(Locality, Locality.id == m.locality_id)
             .outerjoin(mi, mi.meeting_id == m.id)
+            # Schools only: a meeting of every agency also invites health, police and others (agency_attendance).
+            .outerjoin(
+                Organisation, and_(Organisation.id == mi.organisation_id, Organisation.kind == OrganisationKind.SCHOOL)
+            )
             .where(m.locality_id.in_(f.locality_ids), m.cancelled_at.is_(None), m.starts_at >= start, m.starts_at < end)
             .group_by(m.id, Locality.name, m.starts_at)
             .order_by(m.starts_at, Locality.name)
@@ -727,6 +733,56 @@ def outcomes(f: Filters) -> OutcomeFigures:
     )
 
 
+# --- attendance by agency ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyAttendance:
+    """Of the organisations of one group (education, health, police, other) invited to the meetings that took
+    place in the period: how many invitations, how many said they would attend, how many registers recorded
+    them and how many of those were represented."""
+
+    group: str
+    invited: int
+    attending: int
+    recorded: int
+    represented: int
+
+    @property
+    def percent(self) -> int | None:
+        return percent(self.represented, self.recorded)
+
+
+def agency_attendance(f: Filters) -> list[AgencyAttendance]:
+    """Invitations to the period's meetings (of every kind) by the invited organisation's group. One query."""
+    start, end = utc_bounds(f.period)
+    m, mi = PartnershipMeeting, MeetingInvitation
+    rows = db.session.execute(
+        select(
+            Organisation.kind,
+            func.count(mi.id),
+            func.coalesce(func.sum(case((mi.answer == MeetingAnswer.ATTENDING, 1), else_=0)), 0),
+            func.count(mi.represented),
+            func.coalesce(func.sum(case((mi.represented.is_(True), 1), else_=0)), 0),
+        )
+        .select_from(m)
+        .join(mi, mi.meeting_id == m.id)
+        .join(Organisation, Organisation.id == mi.organisation_id)
+        .where(m.locality_id.in_(f.locality_ids), m.cancelled_at.is_(None), m.starts_at >= start, m.starts_at < end)
+        .group_by(Organisation.kind)
+    ).all()
+    totals: dict[str, list[int]] = {group: [0, 0, 0, 0] for group in ORGANISATION_GROUPS}
+    for kind, *counts in rows:
+        cell = totals[_GROUP_OF[OrganisationKind(kind)]]
+        for i, value in enumerate(counts):
+            cell[i] += int(value)
+    return [AgencyAttendance(group, *totals[group]) for group in ORGANISATION_GROUPS]
+
+
+def agencies_represented_percent(rows: Sequence[AgencyAttendance]) -> int | None:
+    return percent(sum(r.represented for r in rows), sum(r.recorded for r in rows))
+
+
 # --- the dashboard ---------------------------------------------------------------------------------------------
 
 
@@ -738,6 +794,7 @@ class Dashboard:
     engagement: Engagement
     demand: Demand
     outcomes: OutcomeFigures
+    agencies: list[AgencyAttendance]
 
     @property
     def request_links(self) -> dict[str, dict[str, Any]]:
@@ -745,4 +802,4 @@ class Dashboard:
 
 
 def dashboard(f: Filters) -> Dashboard:
-    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f), outcomes(f))
+    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f), outcomes(f), agency_attendance(f))

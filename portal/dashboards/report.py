@@ -1,11 +1,15 @@
-"""The quarterly report: a quarter's dashboard beside that of the quarter before, its headlines, its CSV
-and the audit of every download (the PDF is rendered by portal.dashboards.pdf)."""
+"""The quarterly report members read: a quarter's dashboard beside that of the quarter before and of the same
+quarter last year, its headlines with their targets and red / amber / green (portal.dashboards.members), every
+locality side by side when it covers several, attendance by agency, the managers' commentary, its CSV (one
+quarter or a financial year's four) and the audit of every download (the PDF is rendered by
+portal.dashboards.pdf)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +18,15 @@ from sqlalchemy import or_, select
 from portal.accounts.models import User
 from portal.common import audit
 from portal.common.exports import safe_cell
-from portal.dashboards.figures import ORGANISATION_GROUPS, Dashboard, FeedbackFigures, dashboard
+from portal.dashboards import localities, members
+from portal.dashboards.figures import (
+    ORGANISATION_GROUPS,
+    Dashboard,
+    FeedbackFigures,
+    agencies_represented_percent,
+    dashboard,
+)
+from portal.dashboards.models import ReportCommentary
 from portal.dashboards.services import Filters, suppressed, utc_bounds
 from portal.extensions import db
 from portal.feedback.models import Theme, YouSaidWeDid
@@ -37,6 +49,24 @@ class Headline:
     suffix: str = ""
     # Whether a rise is good news, for the words of the trend ("up", "down" say what happened).
     higher_is_better: bool | None = True
+    key: str = ""
+    last_year: int | Decimal | None = None
+    target: Decimal | None = None
+
+    @property
+    def last_year_shown(self) -> str:
+        return show(self.last_year, self.suffix)
+
+    @property
+    def target_shown(self) -> str:
+        if self.target is None:
+            return "No target"
+        target = int(self.target) if self.target == self.target.to_integral_value() else self.target
+        return show(target, self.suffix)
+
+    @property
+    def rag(self) -> members.Rag | None:
+        return members.rag(self.value, self.target, self.higher_is_better)
 
     @property
     def change(self) -> int | Decimal | None:
@@ -79,6 +109,14 @@ class Headline:
 
 
 @dataclass(frozen=True)
+class LocalityColumn:
+    """One locality's figures for the quarter, for the side-by-side table."""
+
+    name: str
+    values: dict[str, int | Decimal | None]
+
+
+@dataclass(frozen=True)
 class Report:
     filters: Filters
     previous_filters: Filters
@@ -87,58 +125,123 @@ class Report:
     you_said_we_did: list[YouSaidWeDid]
     this: Dashboard
     previous: Dashboard
+    last_year_filters: Filters | None = None
+    last_year: Dashboard | None = None
+    side_by_side: list[LocalityColumn] = field(default_factory=list)
+    commentaries: list[ReportCommentary] = field(default_factory=list)
 
     @property
     def title(self) -> str:
         """What the report covers, for the page, the PDF and the CSV: the localities by name and the quarter."""
         return f"Quarterly report for {self.filters.scope_label}: {self.filters.period.label}"
 
+    @property
+    def last_year_label(self) -> str:
+        return self.last_year_filters.period.label if self.last_year_filters is not None else ""
 
-def headlines(this: Dashboard, previous: Dashboard) -> list[Headline]:
-    a, b = this.responsiveness, previous.responsiveness
-    ack, pack = a.step(Step.ACKNOWLEDGE), b.step(Step.ACKNOWLEDGE)
-    out, pout = a.step(Step.OUTCOME), b.step(Step.OUTCOME)
+
+# The headline measures: key, label, suffix, whether higher is better, and how each is read off a dashboard.
+Reader = Callable[[Dashboard], "int | Decimal | None"]
+HEADLINES: tuple[tuple[str, str, str, bool | None, Reader], ...] = (
+    ("received", "Requests received", "", None, lambda d: d.demand.total),
+    (
+        "acknowledged_on_time",
+        "Acknowledged within the service level",
+        "%",
+        True,
+        lambda d: d.responsiveness.step(Step.ACKNOWLEDGE).on_time_percent,
+    ),
+    (
+        "median_acknowledge",
+        "Median working days to acknowledge",
+        " working days",
+        False,
+        lambda d: d.responsiveness.step(Step.ACKNOWLEDGE).median,
+    ),
+    (
+        "outcome_on_time",
+        "Outcome shared within the service level",
+        "%",
+        True,
+        lambda d: d.responsiveness.step(Step.OUTCOME).on_time_percent,
+    ),
+    (
+        "median_outcome",
+        "Median working days to share the outcome",
+        " working days",
+        False,
+        lambda d: d.responsiveness.step(Step.OUTCOME).median,
+    ),
+    ("promises_kept", "Promises kept by their due date", "%", True, lambda d: d.responsiveness.kept_percent),
+    ("escalations", "Asked to speak to a manager", "", False, lambda d: d.responsiveness.escalations),
+    ("disagreements", "Disagreements with the outcome", "", False, lambda d: d.responsiveness.disagreements),
+    ("feedback_entries", "Feedback entries", "", None, lambda d: d.feedback.period.count),
+    ("average_rating", "Average feedback rating (out of 5)", "", True, lambda d: d.feedback.period.average),
+    ("helpful", "Found the consultation helpful", "%", True, lambda d: d.feedback.helpful_percent),
+    (
+        "schools_represented",
+        "Schools represented at partnership meetings",
+        "%",
+        True,
+        lambda d: d.engagement.coverage,
+    ),
+    (
+        "agencies_represented",
+        "Invited organisations represented at meetings",
+        "%",
+        True,
+        lambda d: agencies_represented_percent(d.agencies),
+    ),
+    (
+        "repeats",
+        "Requests about a child asked about in the 12 months before",
+        "%",
+        False,
+        lambda d: d.outcomes.repeat_percent,
+    ),
+    (
+        "worker_changes",
+        "Worker changes per closed request",
+        "",
+        False,
+        lambda d: d.outcomes.changes_per_request,
+    ),
+)
+
+
+def headline_values(d: Dashboard) -> dict[str, int | Decimal | None]:
+    return {key: read(d) for key, _, _, _, read in HEADLINES}
+
+
+def headlines(
+    this: Dashboard,
+    previous: Dashboard,
+    last_year: Dashboard | None = None,
+    targets: dict[str, Decimal] | None = None,
+) -> list[Headline]:
+    targets = targets or {}
     return [
-        Headline("Requests received", this.demand.total, previous.demand.total, higher_is_better=None),
-        Headline("Acknowledged within the service level", ack.on_time_percent, pack.on_time_percent, "%"),
         Headline(
-            "Median working days to acknowledge", ack.median, pack.median, " working days", higher_is_better=False
-        ),
-        Headline("Outcome shared within the service level", out.on_time_percent, pout.on_time_percent, "%"),
-        Headline(
-            "Median working days to share the outcome", out.median, pout.median, " working days", higher_is_better=False
-        ),
-        Headline("Promises kept by their due date", a.kept_percent, b.kept_percent, "%"),
-        Headline("Asked to speak to a manager", a.escalations, b.escalations, higher_is_better=False),
-        Headline("Disagreements with the outcome", a.disagreements, b.disagreements, higher_is_better=False),
-        Headline("Feedback entries", this.feedback.period.count, previous.feedback.period.count, higher_is_better=None),
-        Headline("Average feedback rating (out of 5)", this.feedback.period.average, previous.feedback.period.average),
-        Headline(
-            "Found the consultation helpful", this.feedback.helpful_percent, previous.feedback.helpful_percent, "%"
-        ),
-        Headline(
-            "Schools represented at partnership meetings", this.engagement.coverage, previous.engagement.coverage, "%"
-        ),
-        Headline(
-            "Requests about a child asked about in the 12 months before",
-            this.outcomes.repeat_percent,
-            previous.outcomes.repeat_percent,
-            "%",
-            higher_is_better=False,
-        ),
-        Headline(
-            "Worker changes per closed request",
-            this.outcomes.changes_per_request,
-            previous.outcomes.changes_per_request,
-            higher_is_better=False,
-        ),
+            label,
+            read(this),
+            read(previous),
+            suffix,
+            higher_is_better=better,
+            key=key,
+            last_year=read(last_year) if last_year is not None else None,
+            target=targets.get(key) if better is not None else None,
+        )
+        for key, label, suffix, better, read in HEADLINES
     ]
 
 
-def report(f: Filters) -> Report:
-    """The quarterly report: `f.period` is a quarter; trends are against the quarter before."""
+def report(f: Filters, *, side_by_side: bool = True) -> Report:
+    """The quarterly report: `f.period` is a quarter; trends are against the quarter before, and the same
+    quarter last year is shown beside it. A report of several localities (and no pod or practitioner) also
+    shows each locality's figures side by side (`side_by_side`)."""
     previous_filters = f.with_period(f.period.previous())
-    this, previous = dashboard(f), dashboard(previous_filters)
+    last_year_filters = f.with_period(f.period.year_before())
+    this, previous, last_year = dashboard(f), dashboard(previous_filters), dashboard(last_year_filters)
     start, end = utc_bounds(f.period)
     ysw = YouSaidWeDid
     you_said = list(
@@ -152,7 +255,25 @@ def report(f: Filters) -> Report:
             .order_by(ysw.published_at.desc(), ysw.id.desc())
         )
     )
-    return Report(f, previous_filters, headlines(this, previous), this.feedback, you_said, this, previous)
+    columns: list[LocalityColumn] = []
+    if side_by_side and f.locality is None and not f.narrowed and len(f.area.localities) > 1:
+        values = localities.by_locality(f)
+        columns = [
+            LocalityColumn(loc.name, values[loc.id]) for loc in sorted(f.area.localities, key=lambda loc: loc.name)
+        ]
+    return Report(
+        f,
+        previous_filters,
+        headlines(this, previous, last_year, members.targets_for(f.locality_ids)),
+        this.feedback,
+        you_said,
+        this,
+        previous,
+        last_year_filters,
+        last_year,
+        columns,
+        members.commentaries(f.locality_ids, f.period),
+    )
 
 
 def report_csv(rep: Report) -> str:
@@ -173,10 +294,45 @@ def report_csv(rep: Report) -> str:
     row(rep.title, f.period.long_label)
     row("Area", f.scope_label)
     row("Previous quarter", rep.previous_filters.period.label)
+    row("Same quarter last year", rep.last_year_label)
     row()
-    row("Section", "Measure", f.period.label, rep.previous_filters.period.label, "Change")
+    row(
+        "Section",
+        "Measure",
+        f.period.label,
+        rep.previous_filters.period.label,
+        "Change",
+        rep.last_year_label,
+        "Target",
+        "RAG",
+    )
     for h in rep.headlines:
-        row("Headline", h.label, h.shown, h.previous_shown, h.trend)
+        target = h.target_shown if h.higher_is_better is not None else ""
+        row(
+            "Headline",
+            h.label,
+            h.shown,
+            h.previous_shown,
+            h.trend,
+            h.last_year_shown,
+            target,
+            h.rag.label if h.rag else "",
+        )
+    for c in rep.commentaries:
+        row("Commentary", f"{c.locality.name}: key messages", c.key_messages, "", "")
+        row("Commentary", f"{c.locality.name}: what we will do next", c.next_steps, "", "")
+    if rep.side_by_side:
+        row()
+        row("Localities side by side", "Measure", *[column.name for column in rep.side_by_side], "All")
+        for h in (h for h in rep.headlines if h.key in rep.side_by_side[0].values):
+            cells = [show(column.values[h.key], h.suffix) for column in rep.side_by_side]
+            row("Localities side by side", h.label, *cells, h.shown)
+        row()
+    for a, pa in zip(rep.this.agencies, rep.previous.agencies, strict=True):
+        figure("Meetings by agency", f"{a.group}: invited", a.invited, pa.invited)
+        figure("Meetings by agency", f"{a.group}: said they would come", a.attending, pa.attending)
+        figure("Meetings by agency", f"{a.group}: on the registers taken", a.recorded, pa.recorded)
+        figure("Meetings by agency", f"{a.group}: came", a.represented, pa.represented)
     this, before = rep.this.responsiveness, rep.previous.responsiveness
     for step in Step:
         s, b = this.step(step), before.step(step)
@@ -257,6 +413,11 @@ def _outcome_rows(row: Any, figure: Any, rep: Report) -> None:
             for outcome in Outcome:
                 count = mix.counts[outcome]
                 row(section, f"{mix.label}: {outcome.label}", suppressed(count) if suppress else count, "", "")
+
+
+def year_csv(reports: list[Report]) -> str:
+    """A financial year's four quarterly reports in one CSV, one after another (a blank row between)."""
+    return "\r\n".join(report_csv(rep) for rep in reports)
 
 
 def record_export(rep: Report, *, by: User, file_format: str) -> None:

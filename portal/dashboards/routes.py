@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from portal import access
 from portal.common.errors import DomainError
-from portal.common.periods import PeriodKind, quarter
+from portal.common.forms import show_domain_error
+from portal.common.periods import Period, PeriodKind, financial_year, quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
-from portal.dashboards import charts, figures, services
+from portal.dashboards import charts, figures, members, services
 from portal.dashboards import report as quarterly  # under another name: the views below are report and report_csv
-from portal.dashboards.forms import filter_choices
+from portal.dashboards.forms import CommentaryForm, TargetForm, filter_choices
 from portal.dashboards.pdf import render_pdf
+from portal.directory.models import Locality
 from portal.requests.models import Outcome
 
 bp = Blueprint("dashboards", __name__, url_prefix="/dashboards")
@@ -25,10 +28,12 @@ def chart_helpers() -> dict[str, object]:
         "groups": figures.ORGANISATION_GROUPS,
         "outcomes": list(Outcome),
         "suppressed": services.suppressed,
+        "show": quarterly.show,
     }
 
 
-# Managers only: admins run the system and see no case work, not even in aggregate (see README).
+# Managers (their area) and senior leaders (every locality) only: admins run the system and see no case work,
+# not even in aggregate (see README).
 
 
 def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.Filters:
@@ -43,7 +48,7 @@ def _filters(*, kinds: tuple[PeriodKind, ...] = tuple(PeriodKind)) -> services.F
 
 
 @bp.route("")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def index() -> ResponseReturnValue:
     try:
         filters = _filters()
@@ -84,10 +89,22 @@ def _report() -> quarterly.Report:
 
 
 @bp.route("/report")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report() -> ResponseReturnValue:
     rep = _report()
-    return render_template("dashboards/report.html", title=rep.title, rep=rep)
+    me = current_person()
+    year = financial_year(rep.filters.period.start)
+    managed = set(access.managed_locality_ids(me))
+    return render_template(
+        "dashboards/report.html",
+        title=rep.title,
+        rep=rep,
+        year_key=year.key,
+        year_label=year.label,
+        commentary_localities=[
+            loc for loc in rep.filters.area.localities if loc.id in managed and loc.id in rep.filters.locality_ids
+        ],
+    )
 
 
 def _filename(rep: quarterly.Report, extension: str) -> str:
@@ -96,7 +113,7 @@ def _filename(rep: quarterly.Report, extension: str) -> str:
 
 
 @bp.route("/report.pdf")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report_pdf() -> ResponseReturnValue:
     rep = _report()
     html = render_template("dashboards/report_print.html", title=rep.title, rep=rep)
@@ -110,7 +127,7 @@ def report_pdf() -> ResponseReturnValue:
 
 
 @bp.route("/report.csv")
-@role_required(Role.MANAGER)
+@role_required(*services.READERS)
 def report_csv() -> ResponseReturnValue:
     rep = _report()
     data = quarterly.report_csv(rep)
@@ -119,4 +136,96 @@ def report_csv() -> ResponseReturnValue:
         data,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{_filename(rep, "csv")}"'},
+    )
+
+
+@bp.route("/report-year.csv")
+@role_required(*services.READERS)
+def report_year_csv() -> ResponseReturnValue:
+    """A financial year's four quarterly reports in one CSV (`period` is the year, e.g. 2026 for 2026–27)."""
+    try:
+        filters = _filters(kinds=(PeriodKind.FINANCIAL_YEAR,))
+    except DomainError:
+        raise NotFound from None
+    year = filters.period
+    quarters = [quarter(year.start)]
+    while len(quarters) < 4:
+        quarters.append(quarters[-1].next())
+    reports = [quarterly.report(filters.with_period(q)) for q in quarters]
+    data = quarterly.year_csv(reports)
+    quarterly.record_export(reports[0], by=current_person(), file_format="csv-year")
+    where = f"locality-{filters.locality.id}" if filters.locality else "area"
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="quarterly-reports-{year.key}-{where}.csv"'},
+    )
+
+
+@bp.route("/targets", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def targets() -> ResponseReturnValue:
+    """The report's targets, for all localities and for each; admins set them."""
+    localities, table = members.target_table()
+    form = TargetForm(localities=[(loc.id, loc.name) for loc in localities])
+    if form.validate_on_submit():
+        try:
+            saved = members.set_target(
+                by=current_person(),
+                measure=form.measure.data or "",
+                locality_id=form.locality_id(),
+                target=form.target.data or "",
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="target")
+        else:
+            flash("Target saved." if saved is not None else "Target removed.", "success")
+            return redirect(url_for("dashboards.targets"))
+    return render_template(
+        "dashboards/targets.html", localities=localities, table=table, form=form, title="Targets for the report"
+    )
+
+
+def _commentary_quarter() -> tuple[Locality, Period]:
+    """The locality (one the manager manages) and the quarter of the commentary, from the query string."""
+    me = current_person()
+    locality_id = services.whole_number_or_none(request.args.get("locality"))
+    locality = next((loc for loc in access.managed_localities(me) if loc.id == locality_id), None)
+    if locality is None:
+        raise NotFound
+    try:
+        period = services.parse_period(
+            request.args.get("period"), today=services.london_today(), kinds=(PeriodKind.QUARTER,)
+        )
+    except DomainError:
+        raise NotFound from None
+    return locality, period
+
+
+@bp.route("/commentary", methods=["GET", "POST"])
+@role_required(Role.MANAGER)
+def commentary() -> ResponseReturnValue:
+    """A locality manager's commentary on a quarter, printed in the report."""
+    locality, period = _commentary_quarter()
+    existing = members.commentary_of(locality, period)
+    form = CommentaryForm()
+    if request.method == "GET" and existing is not None:
+        form.key_messages.data, form.next_steps.data = existing.key_messages, existing.next_steps
+    elif form.validate_on_submit():
+        try:
+            members.save_commentary(
+                by=current_person(),
+                locality=locality,
+                period=period,
+                key_messages=form.key_messages.data or "",
+                next_steps=form.next_steps.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="key_messages")
+        else:
+            flash("Commentary saved: it is printed in the report.", "success")
+            return redirect(url_for("dashboards.report", period=period.key, locality=locality.id))
+    return render_template(
+        "dashboards/commentary.html", form=form, locality=locality, period=period, title="Commentary for the report"
     )

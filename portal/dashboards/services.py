@@ -1,7 +1,8 @@
 """Managers' dashboards: the area and the filters every figure is counted over, and the arithmetic the
 figures share (rounding, percentiles, suppression).
 
-A manager's **area** is the localities they manage, as portal.access decides. Filters name a
+A manager's **area** is the localities they manage, a senior leader's every locality, as portal.access
+decides. Filters name a
 locality, pod or practitioner of the area (anything else is NotFound: the manager may not learn what
 exists elsewhere) and a period (portal.common.periods). The figures themselves are computed in
 portal.dashboards.figures, the quarterly report in portal.dashboards.report.
@@ -60,16 +61,20 @@ class Area:
         return [loc.id for loc in self.localities]
 
 
-def _ensure_manager(user: User) -> None:
-    if user.role is not Role.MANAGER:
+READERS = (Role.MANAGER, Role.SENIOR)
+
+
+def _ensure_reader(user: User) -> None:
+    if user.role not in READERS:
         raise NotFound
 
 
 def area_of(user: User) -> Area:
-    """The localities the manager manages (portal.access), their pods and their staff. Staff who are no
-    longer active stay: their figures still count for the periods they worked."""
-    _ensure_manager(user)
-    localities = access.managed_localities(user)
+    """The localities whose figures `user` reads (portal.access.read_localities: a manager those they manage,
+    a senior leader every one), their pods and their staff. Staff who are no longer active stay: their
+    figures still count for the periods they worked."""
+    _ensure_reader(user)
+    localities = access.read_localities(user)
     ids = [loc.id for loc in localities]
     pods = list(db.session.scalars(select(Pod).where(Pod.locality_id.in_(ids)).order_by(Pod.name, Pod.id)))
     staff = list(
@@ -137,6 +142,11 @@ class Filters:
         if self.practitioner is not None:
             out["practitioner"] = self.practitioner.id
         return out
+
+
+def whole_number_or_none(value: str | None) -> int | None:
+    """An id from the query string; None for none or for anything that is not one."""
+    return whole_number(value) if value else None
 
 
 def _id(value: str | None) -> int | None:

@@ -187,7 +187,7 @@ def new_recognition() -> ResponseReturnValue:
 
 
 @bp.route("/you-said-we-did")
-@role_required(*PEOPLE)
+@role_required(*PEOPLE, Role.SENIOR)
 def you_said_we_did() -> ResponseReturnValue:
     me = current_person()
     theme_key = request.args.get("theme", "")

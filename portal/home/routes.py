@@ -26,6 +26,8 @@ def index() -> ResponseReturnValue:
         return render_template("home/practitioner.html", home=services.practitioner_home(me), title="Your work")
     if me.role is Role.MANAGER:
         return render_template("home/manager.html", home=services.manager_home(me), title="Your area")
+    if me.role is Role.SENIOR:
+        return render_template("home/senior.html", home=services.senior_home(me), title="The service’s figures")
     return render_template("home/admin.html", home=services.admin_home(me), title="Running the portal")
 
 

@@ -377,6 +377,27 @@ def _headline_figures(user: User, period: str) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class SeniorHome:
+    """A senior leader's home: the last complete quarter, whose report they read, every locality (for its own
+    report), and the latest "You said, we did"."""
+
+    report_quarter_key: str
+    report_quarter_label: str
+    localities: list[Locality]
+    you_said_we_did: list[YouSaidWeDid]
+
+
+def senior_home(user: User) -> SeniorHome:
+    last_quarter = quarter(london_today()).previous()
+    return SeniorHome(
+        report_quarter_key=last_quarter.key,
+        report_quarter_label=last_quarter.label,
+        localities=access.read_localities(user),
+        you_said_we_did=published_entries(user, limit=3),
+    )
+
+
+@dataclass(frozen=True)
 class AdminHome:
     mail: outbox.OutboxState
     invitations: list[Invitation]

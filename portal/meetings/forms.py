@@ -6,13 +6,22 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovCheckboxInput,
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import (
@@ -21,14 +30,17 @@ from portal.common.forms import (
     FreeTextArea,
     GovDateField,
     IdentifierConfirmation,
+    IdsField,
     PlaceOrOnlineLink,
     PortalForm,
     StartAndEndTimes,
 )
 from portal.common.times import london_today
-from portal.meetings.models import MeetingAnswer, MeetingInvitation, Rag
+from portal.directory.models import OrganisationKind
+from portal.meetings.models import SCHOOL_PARTNERSHIP, MeetingAnswer, MeetingInvitation, Rag
 from portal.meetings.record import ACTION_MAX, MINUTES_MAX, NOTE_MAX, RegisterDraft, RegisterEntry
 from portal.meetings.services import AGENDA_MAX, ATTENDEES_MAX
+from portal.meetings.types import NAME_MAX
 
 
 class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, PortalForm):
@@ -37,6 +49,11 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
 
     locality_id = RadioField(
         "Which locality is the meeting for?", widget=GovRadioInput(), coerce=int, validate_choice=False
+    )
+    meeting_type = RadioField("What kind of meeting is it?", widget=GovRadioInput(), validate_choice=False)
+    also_invite = IdsField(
+        "Also invite these agencies (optional)",
+        description="Agencies of any locality, for example a police unit or health team that serves this one.",
     )
     on = GovDateField(
         "Date",
@@ -70,14 +87,44 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
     )
     submit = SubmitField("Schedule the meeting and invite the schools", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, localities: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        localities: Sequence[tuple[int, str]] = (),
+        types: Sequence[tuple[str, str]] | None = None,
+        agencies: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Set here, not in the field: WTForms 3.3 deprecates choices given to the field itself.
+        if types is not None:  # scheduling
+            self.meeting_type.choices = [(SCHOOLS, SCHOOL_PARTNERSHIP), *types]
+            if self.meeting_type.data is None:
+                self.meeting_type.data = SCHOOLS
+            self.also_invite.choices = list(agencies)
+        else:  # changing a meeting: its kind and invitations stay
+            del self.meeting_type
+            del self.also_invite
         self.locality_id.choices = list(localities)
         if not localities:
             del self.locality_id
         elif len(localities) == 1 and self.locality_id.data is None:
             self.locality_id.data = localities[0][0]
+
+    def validate_meeting_type(self, field: RadioField) -> None:
+        if field.data not in {value for value, _ in field.choices or []}:
+            raise ValidationError("Select the kind of meeting")
+
+    def validate_also_invite(self, field: IdsField) -> None:
+        if not set(field.data or ()) <= {value for value, _ in field.choices or []}:
+            raise ValidationError("Select agencies from the list")
+
+    def agency_ids(self) -> list[int]:
+        return list(self.also_invite.data or ()) if self.also_invite is not None else []
+
+    def meeting_type_id(self) -> int | None:
+        value = self.meeting_type.data if self.meeting_type is not None else SCHOOLS
+        return None if value == SCHOOLS else int(value)
 
     def validate_locality_id(self, field: RadioField) -> None:
         if field.data is None or field.data not in {value for value, _ in field.choices or []}:
@@ -88,6 +135,37 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
             raise ValidationError("Enter the date of the meeting")
         if field.data is not None and field.data < london_today():
             raise ValidationError("The date of the meeting must be today or in the future")
+
+
+SCHOOLS = "schools"  # the meeting type radio's value for the school partnership meeting
+
+
+class MeetingTypeForm(PortalForm):
+    name = StringField(
+        "Name of the meeting",
+        widget=GovTextInput(),
+        description="For example, Early help partnership meeting",
+        validators=[
+            InputRequired("Enter the name of the meeting type"),
+            Length(max=NAME_MAX, message=f"The name must be {NAME_MAX} characters or fewer"),
+        ],
+    )
+    kinds = SelectMultipleField(
+        "Which kinds of organisation of the locality does it invite?",
+        widget=GovCheckboxesInput(),
+        validate_choice=False,
+    )
+    submit = SubmitField("Add the meeting type", widget=GovSubmitInput())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds.choices = [(kind.value, kind.label) for kind in OrganisationKind]
+
+    def validate_kinds(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError("Select the kinds of organisation it invites")
+        if not set(field.data) <= {kind.value for kind in OrganisationKind}:
+            raise ValidationError("Select kinds of organisation from the list")
 
 
 class MeetingCancelForm(ConfirmForm):

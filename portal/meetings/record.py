@@ -26,6 +26,7 @@ from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
 from portal.directory.models import Organisation
 from portal.extensions import db
+from portal.meetings import owners
 from portal.meetings.models import MeetingAction, MeetingAnswer, PartnershipMeeting, Rag
 from portal.meetings.services import (
     ATTENDEES_MAX,
@@ -36,7 +37,7 @@ from portal.models_base import utcnow
 
 MINUTES_MAX = 50000
 ACTION_MAX = 1000
-NOTE_MAX = 1000
+NOTE_MAX = owners.NOTE_MAX
 
 # --- checks ---------------------------------------------------------------------------------------
 
@@ -148,12 +149,17 @@ def save_minutes(
 # --- the action log -------------------------------------------------------------------------------
 
 
-def owner_choices(locality_id: int) -> list[tuple[str, str]]:
-    """Who may own an action of the locality: its active staff (portal.access.staff_of, "user:<id>") and its
-    partner organisations ("organisation:<id>"), staff first."""
+def owner_choices(meeting: PartnershipMeeting) -> list[tuple[str, str]]:
+    """Who may own an action of the meeting: its locality's active staff (portal.access.staff_of, "user:<id>"),
+    its locality's partner organisations and the organisations invited from elsewhere ("organisation:<id>"),
+    staff first."""
+    locality_id = meeting.locality_id
+    invited = [i.organisation_id for i in meeting.invitations]
     staff = db.session.scalars(select(User).where(access.staff_of([locality_id])).order_by(User.name, User.id))
     orgs = db.session.scalars(
-        select(Organisation).where(Organisation.locality_id == locality_id).order_by(Organisation.name, Organisation.id)
+        select(Organisation)
+        .where(or_(Organisation.locality_id == locality_id, Organisation.id.in_(invited)))
+        .order_by(Organisation.name, Organisation.id)
     )
     choices = [(f"user:{u.id}", f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in staff]
     choices += [(f"organisation:{o.id}", f"{o.name} ({o.kind.label.lower()})") for o in orgs]
@@ -190,7 +196,7 @@ def add_action(
     if len(text) > ACTION_MAX:
         raise DomainError(f"The action must be {ACTION_MAX:,} characters or fewer", field="text")
     parsed = parse_owner(owner)
-    if parsed is None or owner not in {value for value, _ in owner_choices(meeting.locality_id)}:
+    if parsed is None or owner not in {value for value, _ in owner_choices(meeting)}:
         raise DomainError("Select who owns the action", field="owner")
     check_free_text(text=text, confirmed=confirmed)
     kind, owner_id = parsed
@@ -238,27 +244,14 @@ def update_action(
     note: str,
     confirmed: bool,
 ) -> MeetingAction:
-    """Change an action's RAG status, mark it done (or open again), and note progress. A new or changed note
-    is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`); one saved before is not
-    asked about again."""
+    """Change an action's RAG status, mark it done (or open again), and note progress (portal.meetings.owners:
+    kept in the action's history). A new or changed note is checked for a child's identifiers first
+    (IdentifiersFound, unless `confirmed`); one saved before is not asked about again."""
     ensure_manager_of(by, meeting)
     if action.locality_id != meeting.locality_id:
         raise NotFound
-    note = note.strip()
-    if len(note) > NOTE_MAX:
-        raise DomainError(f"The update must be {NOTE_MAX:,} characters or fewer", field="note")
     was_done = action.done_at is not None
-    if (rag, done, note) == (action.rag, was_done, action.update_note):
-        raise DomainError("Change the RAG status, whether it is done or the update, or go back", field="rag")
-    if note != action.update_note:
-        check_free_text(note=note, confirmed=confirmed)
-    previous = action.rag
-    action.rag = rag
-    action.update_note = note
-    if done and not was_done:
-        action.done_at = utcnow()
-    elif not done:
-        action.done_at = None
+    previous = owners.apply_update(action, by=by, rag=rag, done=done, note=note, confirmed=confirmed)
     audit.record(
         "meeting_action.updated",
         obj=action,

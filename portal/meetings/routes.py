@@ -14,7 +14,7 @@ from portal.common.periods import quarter
 from portal.common.permissions import NotFound, current_person, role_required
 from portal.common.roles import Role
 from portal.common.times import london_today, when_text, where_text
-from portal.meetings import record, services
+from portal.meetings import owners, record, services, types
 from portal.meetings.coverage import coverage_for  # by name: the view below is called coverage
 from portal.meetings.forms import (
     ActionForm,
@@ -22,6 +22,7 @@ from portal.meetings.forms import (
     MeetingAnswerForm,
     MeetingCancelForm,
     MeetingForm,
+    MeetingTypeForm,
     MinutesForm,
     register_form,
 )
@@ -80,7 +81,11 @@ def schedule_meeting() -> ResponseReturnValue:
     if not localities:
         flash("You do not manage a locality, so there is no meeting for you to schedule.", "info")
         return redirect(url_for("meetings.list_meetings"))
-    form = MeetingForm(localities=[(loc.id, loc.name) for loc in localities])
+    form = MeetingForm(
+        localities=[(loc.id, loc.name) for loc in localities],
+        types=[(str(t.id), t.name) for t in types.meeting_types()],
+        agencies=types.agency_choices(),
+    )
     if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
         form.locality_id.data = request.args.get("locality_id", type=int)
     if form.validate_on_submit():
@@ -96,6 +101,8 @@ def schedule_meeting() -> ResponseReturnValue:
                 online_link=form.online_link.data or "",
                 agenda=form.agenda.data or "",
                 confirmed=bool(form.confirm_identifiers.data),
+                meeting_type_id=form.meeting_type_id(),
+                also_invite=form.agency_ids(),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="on")
@@ -134,8 +141,10 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
         is_open=services.is_open(meeting),
         is_held=services.is_held(meeting),
         show_minutes=bool(meeting.minutes) and (manages or meeting.minutes_published_at is not None),
-        raised=record.raised_at(meeting),
-        carried=record.carried_forward(meeting),
+        raised=(raised := record.raised_at(meeting)),
+        carried=(carried := record.carried_forward(meeting)),
+        own_action_ids=owners.owned_ids(me, raised + carried),
+        today=london_today(),
         answer_form=answer_form,
         form=answer_form,
         title=meeting.title,
@@ -313,7 +322,7 @@ def add_action(meeting_id: int) -> ResponseReturnValue:
     meeting = services.get_meeting_to_manage(meeting_id, user=current_person())
     if (early := _held_or_redirect(meeting)) is not None:
         return early
-    form = ActionForm(owners=record.owner_choices(meeting.locality_id))
+    form = ActionForm(owners=record.owner_choices(meeting))
     if form.validate_on_submit():
         assert form.due_on.data is not None  # noqa: S101 (the form has checked it)
         try:
@@ -364,8 +373,67 @@ def update_action(meeting_id: int, action_id: int) -> ResponseReturnValue:
         "meetings/action_update.html",
         meeting=meeting,
         action=action,
+        today=london_today(),
         form=form,
         title="Update the action",
+    )
+
+
+@bp.route("/actions")
+@role_required(*PEOPLE)
+def my_actions() -> ResponseReturnValue:
+    """The actions this person (or their organisation) owns, across every meeting."""
+    return render_template("meetings/my_actions.html", mine=owners.my_actions(current_person()), title="My actions")
+
+
+@bp.route("/actions/<int:action_id>", methods=["GET", "POST"])
+@role_required(*PEOPLE)
+def action_page(action_id: int) -> ResponseReturnValue:
+    """One action, its history, and (for its owner or a manager of its locality) the update form."""
+    me = current_person()
+    action = owners.get_action(action_id, user=me)
+    form = ActionUpdateForm()
+    if request.method == "GET":
+        form.rag.data = action.rag.value
+        form.done.data = action.done_at is not None
+        form.note.data = action.update_note
+    elif form.validate_on_submit():
+        try:
+            owners.update_own_action(
+                action,
+                by=me,
+                rag=Rag(form.rag.data),
+                done=bool(form.done.data),
+                note=form.note.data or "",
+                confirmed=bool(form.confirm_identifiers.data),
+            )
+        except DomainError as error:
+            show_domain_error(form, error, fallback="rag")
+        else:
+            flash("Action updated.", "success")
+            return redirect(url_for("meetings.action_page", action_id=action.id))
+    return render_template("meetings/action.html", action=action, form=form, today=london_today(), title="Your action")
+
+
+@bp.route("/types", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def meeting_types() -> ResponseReturnValue:
+    """The kinds of meeting beyond the school partnership meeting, and the form to name another."""
+    form = MeetingTypeForm()
+    if form.validate_on_submit():
+        try:
+            added = types.add_meeting_type(by=current_person(), name=form.name.data or "", kinds=form.kinds.data or [])
+        except DomainError as error:
+            show_domain_error(form, error, fallback="name")
+        else:
+            flash(f"{added.name} added: managers can schedule one now.", "success")
+            return redirect(url_for("meetings.meeting_types"))
+    return render_template(
+        "meetings/types.html",
+        types=types.meeting_types(),
+        form=form,
+        kind_labels=types.KIND_LABELS,
+        title="Meeting types",
     )
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -39,9 +39,10 @@ from portal.common.periods import Period, PeriodKind, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, london, london_today, when_text, where_text
-from portal.directory.models import Locality, Organisation, OrganisationKind
+from portal.directory.models import Locality, Organisation
 from portal.extensions import db
-from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
+from portal.meetings.models import MeetingAnswer, MeetingInvitation, MeetingType, PartnershipMeeting
+from portal.meetings.types import agency_choices, invitees_of
 from portal.models_base import utcnow
 
 LOCATION_MAX = 300
@@ -67,14 +68,30 @@ def _load(meeting_id: int) -> PartnershipMeeting | None:
             selectinload(PartnershipMeeting.invitations).selectinload(MeetingInvitation.answered_by),
             selectinload(PartnershipMeeting.locality),
             selectinload(PartnershipMeeting.organiser),
+            selectinload(PartnershipMeeting.meeting_type),
         )
     )
+
+
+def _invited_meeting_ids(user: User) -> Select[tuple[int]]:
+    """The meetings a partner's organisation is invited to, as a subquery (none for staff)."""
+    return select(MeetingInvitation.meeting_id).where(
+        MeetingInvitation.organisation_id.in_(access.partner_organisation_ids(user))
+    )
+
+
+def may_see(user: User, meeting: PartnershipMeeting) -> bool:
+    """A meeting of the person's own localities, or (partners) one their organisation is invited to: a police
+    unit or health team serves several localities, and is invited to their multi-agency meetings."""
+    if meeting.locality_id in visible_locality_ids(user):
+        return True
+    return any(access.is_partner_of(user, i.organisation_id) for i in meeting.invitations)
 
 
 def get_meeting(meeting_id: int, *, user: User) -> PartnershipMeeting:
     """The meeting when `user` may see it (see the module's docstring); otherwise NotFound."""
     meeting = _load(meeting_id)
-    if meeting is None or meeting.locality_id not in visible_locality_ids(user):
+    if meeting is None or not may_see(user, meeting):
         raise NotFound
     return meeting
 
@@ -150,9 +167,11 @@ def list_meetings(user: User, filters: MeetingFilters | None = None) -> MeetingL
     meetings: list[PartnershipMeeting] = []
     quarters: list[Period] = []
     localities: list[Locality] = []
-    if ids:
-        m = PartnershipMeeting
-        conditions: list[ColumnElement[bool]] = [m.locality_id.in_(ids)]
+    m = PartnershipMeeting
+    if ids or user.role is Role.PARTNER:
+        # Their localities' meetings, and (partners) those their organisation is invited to elsewhere.
+        seen = or_(m.locality_id.in_(ids), m.id.in_(_invited_meeting_ids(user)))
+        conditions: list[ColumnElement[bool]] = [seen]
         if f.locality_id is not None:
             conditions.append(m.locality_id == f.locality_id)
         if f.quarter is not None:
@@ -162,9 +181,7 @@ def list_meetings(user: User, filters: MeetingFilters | None = None) -> MeetingL
                 select(m).where(*conditions).order_by(m.starts_at, m.id).options(selectinload(m.locality))
             )
         )
-        starts = db.session.scalars(
-            select(m.quarter_start).where(m.locality_id.in_(ids)).distinct().order_by(m.quarter_start.desc())
-        )
+        starts = db.session.scalars(select(m.quarter_start).where(seen).distinct().order_by(m.quarter_start.desc()))
         quarters = [quarter(start) for start in starts]
         localities = list(db.session.scalars(select(Locality).where(Locality.id.in_(ids)).order_by(Locality.name)))
     now = utcnow()
@@ -172,7 +189,11 @@ def list_meetings(user: User, filters: MeetingFilters | None = None) -> MeetingL
     past = [m for m in reversed(meetings) if m.ends_at <= now]
     unscheduled: list[Locality] = []
     if user.role is Role.MANAGER and f.is_default:
-        scheduled = {m.locality_id for m in meetings if m.quarter_start == current.start and m.cancelled_at is None}
+        scheduled = {
+            m.locality_id
+            for m in meetings
+            if m.quarter_start == current.start and m.cancelled_at is None and m.meeting_type_id is None
+        }
         unscheduled = [loc for loc in access.managed_localities(user) if loc.id not in scheduled]
     return MeetingListing(upcoming, past, unscheduled, current, localities, quarters)
 
@@ -215,8 +236,10 @@ def status_label(meeting: PartnershipMeeting) -> str:
     return "Upcoming"
 
 
-def meeting_title(locality: Locality, period: Period) -> str:
-    return f"{locality.name} partnership meeting, {period.label}"
+def meeting_title(locality: Locality, period: Period, meeting_type: MeetingType | None = None) -> str:
+    if meeting_type is None:
+        return f"{locality.name} partnership meeting, {period.label}"
+    return f"{locality.name} {meeting_type.name[:1].lower()}{meeting_type.name[1:]}, {period.label}"
 
 
 def meeting_link(meeting: PartnershipMeeting) -> str:
@@ -247,24 +270,39 @@ def _check_details(starts_at: datetime, ends_at: datetime, location: str, online
         raise DomainError(f"The agenda must be {AGENDA_MAX:,} characters or fewer", field="agenda")
 
 
-def _quarter_taken_error(locality: Locality, period: Period) -> DomainError:
+def _quarter_taken_error(locality: Locality, period: Period, meeting_type: MeetingType | None = None) -> DomainError:
+    what = "a meeting" if meeting_type is None else f"a {meeting_type.name[:1].lower()}{meeting_type.name[1:]}"
     return DomainError(
-        f"{locality.name} already has a meeting in {period.label} ({period.long_label}). "
+        f"{locality.name} already has {what} in {period.label} ({period.long_label}). "
         "Choose a date in another quarter, or change that meeting",
         field="on",
     )
 
 
-def _quarter_taken(locality: Locality, period: Period, *, other_than: int | None = None) -> None:
+def _series(meeting_type_id: int | None) -> ColumnElement[bool]:
+    """A condition on PartnershipMeeting: of the series (the school partnership meeting when None)."""
+    if meeting_type_id is None:
+        return PartnershipMeeting.meeting_type_id.is_(None)
+    return PartnershipMeeting.meeting_type_id == meeting_type_id
+
+
+def _quarter_taken(
+    locality: Locality,
+    period: Period,
+    *,
+    other_than: int | None = None,
+    meeting_type: MeetingType | None = None,
+) -> None:
     existing = db.session.scalar(
         select(PartnershipMeeting).where(
             PartnershipMeeting.locality_id == locality.id,
             PartnershipMeeting.quarter_start == period.start,
+            _series(meeting_type.id if meeting_type else None),
             PartnershipMeeting.id != (other_than or -1),
         )
     )
     if existing is not None and existing.cancelled_at is None:
-        raise _quarter_taken_error(locality, period)
+        raise _quarter_taken_error(locality, period, meeting_type)
     if existing is not None and other_than is not None:
         raise DomainError(
             f"The {period.label} meeting of {locality.name} was cancelled. "
@@ -281,16 +319,6 @@ def _ensure_open(meeting: PartnershipMeeting) -> None:
 
 
 # --- scheduling, changing, cancelling -------------------------------------------------------------
-
-
-def schools_of(locality_id: int) -> list[Organisation]:
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .where(Organisation.locality_id == locality_id, Organisation.kind == OrganisationKind.SCHOOL)
-            .order_by(Organisation.name, Organisation.id)
-        )
-    )
 
 
 def school_contacts(organisation_ids: Iterable[int]) -> list[User]:
@@ -318,9 +346,14 @@ def invitation_summary(meeting: PartnershipMeeting) -> str:
     for the manager to follow up, e.g. "3 schools have been invited. 1 of them has no active contact in the
     portal, so nobody there has been e-mailed: Hall Orchard." """
     schools = len(meeting.invitations)
-    if not schools:
+    if meeting.meeting_type_id is not None:
+        if not schools:
+            return "No organisation has been invited: the locality has none of the kinds this meeting invites."
+        invited = "1 organisation has been invited." if schools == 1 else f"{schools} organisations have been invited."
+    elif not schools:
         return "The locality has no schools in the portal, so no school has been invited."
-    invited = "1 school has been invited." if schools == 1 else f"{schools} schools have been invited."
+    else:
+        invited = "1 school has been invited." if schools == 1 else f"{schools} schools have been invited."
     missing = schools_without_contacts(meeting)
     if not missing:
         return invited
@@ -342,9 +375,12 @@ def schedule_meeting(
     online_link: str,
     agenda: str,
     confirmed: bool = False,
+    meeting_type_id: int | None = None,
+    also_invite: Iterable[int] = (),
 ) -> PartnershipMeeting:
-    """Schedule a locality's meeting for the quarter holding its date: one per locality and quarter.
-    Every school of the locality is invited, and each school's partner users get an e-mail with the
+    """Schedule a locality's meeting of a series (the school partnership meeting, or a MeetingType) for the
+    quarter holding its date: one per locality, series and quarter. The series' invitees (`invitees_of`) and
+    the agencies of `also_invite` are invited, and each one's partner users get an e-mail with the
     iCalendar invitation (METHOD:REQUEST, SEQUENCE 0). Scheduling a quarter whose meeting was cancelled
     arranges that meeting again: the same UID, a higher SEQUENCE, answers and invitations afresh."""
     if not access.manages(by, locality_id):
@@ -352,17 +388,33 @@ def schedule_meeting(
     locality = db.session.get(Locality, locality_id)
     if locality is None:  # pragma: no cover - area ids come from the locality table
         raise NotFound
+    meeting_type = db.session.get(MeetingType, meeting_type_id) if meeting_type_id is not None else None
+    if meeting_type_id is not None and meeting_type is None:
+        raise DomainError("Select the kind of meeting", field="meeting_type")
+    extra_ids = set(also_invite)
+    agencies = {agency_id for agency_id, _ in agency_choices()}
+    if not extra_ids <= agencies:
+        raise DomainError("Select agencies from the list", field="also_invite")
     location, online_link, agenda = location.strip(), online_link.strip(), agenda.strip()
     _check_details(starts_at, ends_at, location, online_link, agenda)
     # The agenda is shown to every school of the locality: checked for a child's identifiers first.
     check_free_text(agenda=agenda, confirmed=confirmed)
     period = quarter(london(starts_at).date())
-    _quarter_taken(locality, period)
+    _quarter_taken(locality, period, meeting_type=meeting_type)
 
-    schools = schools_of(locality.id)
+    schools = invitees_of(locality.id, meeting_type)
+    schools += [
+        org
+        for org in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(extra_ids)).order_by(Organisation.id)
+        )
+        if org.id not in {s.id for s in schools}
+    ]
     meeting = db.session.scalar(
         select(PartnershipMeeting).where(
-            PartnershipMeeting.locality_id == locality.id, PartnershipMeeting.quarter_start == period.start
+            PartnershipMeeting.locality_id == locality.id,
+            PartnershipMeeting.quarter_start == period.start,
+            _series(meeting_type_id),
         )
     )
     again = meeting is not None
@@ -373,15 +425,18 @@ def schedule_meeting(
     try:
         with db.session.begin_nested():
             if meeting is None:
-                meeting = PartnershipMeeting(locality_id=locality.id, quarter_start=period.start, sequence=0)
+                meeting = PartnershipMeeting(
+                    locality_id=locality.id, quarter_start=period.start, sequence=0, meeting_type_id=meeting_type_id
+                )
                 meeting.locality = locality
+                meeting.meeting_type = meeting_type
                 db.session.add(meeting)
             else:
                 if not _reopen_cancelled(meeting):
-                    raise _quarter_taken_error(locality, period)
+                    raise _quarter_taken_error(locality, period, meeting_type)
                 meeting.invitations.clear()
                 db.session.flush()  # the old invitations go before the new ones (one per school)
-            meeting.title = meeting_title(locality, period)
+            meeting.title = meeting_title(locality, period, meeting_type)
             meeting.starts_at, meeting.ends_at = starts_at, ends_at
             meeting.location, meeting.online_link, meeting.agenda = location, online_link, agenda
             meeting.organiser_id = by.id
@@ -390,19 +445,28 @@ def schedule_meeting(
                 meeting.invitations.append(MeetingInvitation(organisation_id=school.id, organisation=school))
             db.session.flush()  # the UID is made from the id
     except IntegrityError:
-        _quarter_taken(locality, period)  # another manager's meeting got there first: say so, as the check does
+        _quarter_taken(
+            locality, period, meeting_type=meeting_type
+        )  # another manager's meeting got there first: say so, as the check does
         raise  # not that: a fault, not a rule
     audit.record(
         "meeting.scheduled",
         obj=meeting,
         locality_id=locality.id,
         quarter=period.key,
+        meeting_type_id=meeting_type_id,
         schools=len(meeting.invitations),
         sequence=meeting.sequence,
         again=again,
         identifiers_confirmed=confirmed,
     )
-    _send_calendar(meeting, "REQUEST", what="You are invited to the locality's partnership meeting.")
+    _send_calendar(
+        meeting,
+        "REQUEST",
+        what="You are invited to the locality's partnership meeting."
+        if meeting_type is None
+        else f"You are invited to the locality's {meeting.type_name[:1].lower()}{meeting.type_name[1:]}.",
+    )
     db.session.flush()
     return meeting
 
@@ -448,9 +512,9 @@ def change_meeting(
         check_free_text(agenda=agenda, confirmed=confirmed)
     period = quarter(london(starts_at).date())
     if period.start != meeting.quarter_start:
-        _quarter_taken(meeting.locality, period, other_than=meeting.id)
+        _quarter_taken(meeting.locality, period, other_than=meeting.id, meeting_type=meeting.meeting_type)
         meeting.quarter_start = period.start
-        meeting.title = meeting_title(meeting.locality, period)
+        meeting.title = meeting_title(meeting.locality, period, meeting.meeting_type)
     moved = (starts_at, ends_at) != (meeting.starts_at, meeting.ends_at)
     meeting.starts_at, meeting.ends_at = starts_at, ends_at
     meeting.location, meeting.online_link, meeting.agenda = location, online_link, agenda
@@ -503,7 +567,7 @@ def answer_invitation(
     """A partner of an invited school answers for the school: attending (and who will come) or not.
     One answer per school: the latest wins, whoever at the school gives it. NotFound for anyone else."""
     invitation = invitation_of(meeting, by)
-    if invitation is None or meeting.locality_id not in visible_locality_ids(by):
+    if invitation is None or not may_see(by, meeting):
         raise NotFound
     _ensure_open(meeting)
     attendees = " ".join(attendees.split())
@@ -538,7 +602,10 @@ def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.Ca
     """The meeting as the calendar file sent to `contact` describes it. The only attendee is `contact`: one
     file listing every school's contacts would give each of them everyone else's e-mail address. The UID and
     SEQUENCE are the meeting's, the same in every contact's file."""
-    description = f"The quarterly partnership meeting of {meeting.locality.name}: schools and the locality team."
+    if meeting.meeting_type is None:
+        description = f"The quarterly partnership meeting of {meeting.locality.name}: schools and the locality team."
+    else:
+        description = f"The {meeting.type_name} of {meeting.locality.name}: partner agencies and the locality team."
     if meeting.online_link:
         description += f"\n\nJoin online: {meeting.online_link}"
     if meeting.cancelled_at is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from portal.common.permissions import PUBLIC, SIGNED_IN
 from portal.common.roles import Role
 
-P, PR, M, A = Role.PARTNER, Role.PRACTITIONER, Role.MANAGER, Role.ADMIN
+P, PR, M, A, S = Role.PARTNER, Role.PRACTITIONER, Role.MANAGER, Role.ADMIN, Role.SENIOR
 EVERYONE = frozenset({PUBLIC})
 ANY_SIGNED_IN = frozenset({SIGNED_IN})
 STAFF = frozenset({PR, M, A})
@@ -19,3 +19,4 @@ ADMINS = frozenset({A})
 PARTNERS = frozenset({P})
 CASEWORK = frozenset({PR, M})  # admins run the system and do not see case records
 PEOPLE = frozenset({P, PR, M})
+READERS = frozenset({M, S})  # the figures: a manager's area, a senior leader's every locality

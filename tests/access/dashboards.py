@@ -1,19 +1,20 @@
-"""Access table for the dashboards routes (see tests/access/__init__.py). Managers only: admins run the
-system and see no case work, not even in aggregate."""
+"""Access table for the dashboards routes (see tests/access/__init__.py). Managers (their area) and senior
+leaders (every locality, read only): admins run the system and see no case work, not even in aggregate."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.access import M
-
-MANAGER_ONLY = frozenset({M})
+from tests.access import READERS, A, M
 
 ACCESS: dict[str, frozenset[Any]] = {
-    "dashboards.index": MANAGER_ONLY,
-    "dashboards.report": MANAGER_ONLY,
-    "dashboards.report_pdf": MANAGER_ONLY,
-    "dashboards.report_csv": MANAGER_ONLY,
+    "dashboards.index": READERS,
+    "dashboards.report": READERS,
+    "dashboards.report_pdf": READERS,
+    "dashboards.report_csv": READERS,
+    "dashboards.report_year_csv": READERS,
+    "dashboards.targets": frozenset({A}),
+    "dashboards.commentary": frozenset({M}),
 }
 
 

@@ -15,7 +15,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "feedback.pulse": PARTNERS,
     "feedback.review": ONLY_MANAGERS,
     "feedback.new_recognition": CASEWORK,
-    "feedback.you_said_we_did": PEOPLE,
+    "feedback.you_said_we_did": PEOPLE | {Role.SENIOR},
     "feedback.new_entry": ONLY_MANAGERS,
     "feedback.edit_entry": ONLY_MANAGERS,
     "feedback.publish_entry": ONLY_MANAGERS,

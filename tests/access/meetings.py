@@ -22,6 +22,9 @@ ACCESS: dict[str, frozenset[Any]] = {
     "meetings.add_action": MANAGER_ONLY,
     "meetings.update_action": MANAGER_ONLY,
     "meetings.coverage": frozenset({M, Role.ADMIN}),
+    "meetings.my_actions": PEOPLE,
+    "meetings.action_page": PEOPLE,
+    "meetings.meeting_types": frozenset({Role.ADMIN}),
 }
 
 

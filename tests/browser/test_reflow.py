@@ -26,6 +26,7 @@ NOT_PAGES = {
     "accounts.audit_log_csv",
     "dashboards.report_csv",
     "dashboards.report_pdf",
+    "dashboards.report_year_csv",
     "pages.favicon",
 }
 
@@ -104,8 +105,9 @@ def _crawl(visitor: Any, app: Any, starts: list[str]) -> list[str]:
         "dev.sandhu@example.org",  # Coalville's locality lead (a practitioner)
         "manager@example.org",  # Charnwood South and Desford's manager: meetings in every quarter
         "admin@example.org",
+        "senior@example.org",
     ],
-    ids=["anonymous", "partner", "practitioner", "manager", "admin"],
+    ids=["anonymous", "partner", "practitioner", "manager", "admin", "senior"],
 )
 def test_no_page_scrolls_sideways_at_320px(visitor_factory, live_server, email):
     visitor = visitor_factory(viewport=NARROW)

@@ -161,7 +161,7 @@ def test_an_unknown_email_is_asked_to_get_an_invitation(client, oidc, world):
     response = client.get(back)
     refused(client, response, 403, "You do not have an account yet")
     assert "Ask your manager" in response.soup.main.get_text()
-    assert count(type(world.partner)) == 7  # no account made by signing in
+    assert count(type(world.partner)) == 8  # the world's eight people: no account made by signing in
 
 
 def test_someone_invited_but_not_yet_signed_up_is_sent_to_their_invitation(client, oidc, world, factories):

@@ -12,10 +12,6 @@ from portal.common.roles import Role
 from tests.access import (
     ANY_SIGNED_IN,
     EVERYONE,
-    PR,
-    A,
-    M,
-    P,
     accounts,
     dashboards,
     directory,
@@ -104,7 +100,7 @@ def test_anonymous_users_are_sent_to_sign_in_from_every_non_public_route(access_
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_gets_the_decision_in_the_table(access_app, world, factories, role):
-    user = {P: world.partner, PR: world.practitioner, M: world.manager, A: world.admin}[role]
+    user = world.of(role)
     # Signing out ends the session, so it goes last.
     urls = sorted(_urls(access_app, world, factories), key=lambda u: u[0] == "accounts.sign_out")
     client = access_app.test_client()

@@ -27,7 +27,7 @@ from werkzeug.datastructures import MultiDict
 from portal.common.roles import Role
 from portal.extensions import db
 from portal.models import Base
-from tests.access import ANY_SIGNED_IN, EVERYONE, PR, A, M, P
+from tests.access import ANY_SIGNED_IN, EVERYONE
 from tests.conftest import CheckedResponse, sign_in
 from tests.integration.common.test_access import ACCESS, DOMAINS
 from tests.support.forms import session_csrf_token
@@ -224,7 +224,7 @@ def _hostile_paths(rule: Any, url_for_values: dict[str, Any]) -> list[str]:
 
 
 def _sweep_role(app: Flask, world: Any, factories: Any, role: Role, sweep: Sweep) -> None:
-    user = {P: world.partner, PR: world.practitioner, M: world.manager, A: world.admin}[role]
+    user = world.of(role)
     given_values: dict[str, Any] = {}
     for domain in DOMAINS:
         given_values.update(domain.url_values(world, factories))

@@ -229,13 +229,13 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     page = manager.get(f"/dashboards/report?period={QUARTER}&locality={world.locality.id}")
     assert page.status_code == 200
     headlines = rows(page, "table-headlines")
-    assert headlines["Requests received"] == ["9", "1", "8 more"]
-    assert headlines["Acknowledged within the service level"] == ["50%", "100%", "50 percentage points worse"]
-    assert headlines["Median working days to share the outcome"] == ["6 working days", "No data", "No comparison"]
-    assert headlines["Promises kept by their due date"] == ["50%", "No data", "No comparison"]
-    assert headlines["Average feedback rating (out of 5)"] == ["3.7", "3.0", "0.7 higher, better"]
-    assert headlines["Found the consultation helpful"] == ["67%", "No data", "No comparison"]
-    assert headlines["Schools represented at partnership meetings"] == ["67%", "No data", "No comparison"]
+    assert headlines["Requests received"][:3] == ["9", "1", "8 more"]
+    assert headlines["Acknowledged within the service level"][:3] == ["50%", "100%", "50 percentage points worse"]
+    assert headlines["Median working days to share the outcome"][:3] == ["6 working days", "No data", "No comparison"]
+    assert headlines["Promises kept by their due date"][:3] == ["50%", "No data", "No comparison"]
+    assert headlines["Average feedback rating (out of 5)"][:3] == ["3.7", "3.0", "0.7 higher, better"]
+    assert headlines["Found the consultation helpful"][:3] == ["67%", "No data", "No comparison"]
+    assert headlines["Schools represented at partnership meetings"][:3] == ["67%", "No data", "No comparison"]
     assert "Every promise now has a date and a reminder." in page.get_data(as_text=True)
     # The report names what it covers: the locality and the quarter.
     assert page.soup.h1.get_text(strip=True) == "Quarterly report for Northfield: Q3 2025–26"
@@ -247,8 +247,8 @@ def test_report_page_csv_and_pdf_agree_with_the_hand_counts(manager, world, know
     table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     by_measure = {(row[0], row[1]): row[2:] for row in table if len(row) >= 3}
     assert table[0][0] == "Quarterly report for Northfield: Q3 2025–26"
-    assert by_measure[("Headline", "Requests received")] == ["9", "1", "8 more"]
-    assert by_measure[("Headline", "Median working days to acknowledge")] == [
+    assert by_measure[("Headline", "Requests received")][:3] == ["9", "1", "8 more"]
+    assert by_measure[("Headline", "Median working days to acknowledge")][:3] == [
         "1 working day",
         "1 working day",
         "No change",

@@ -103,11 +103,16 @@ def test_0015_and_0016_on_a_copy_of_the_demo_data(database_url_for_migration):
         _flask(app, "db", "downgrade", "0014")
         columns = {c["name"] for c in inspect(db.engine).get_columns("organisation")}
         assert "lead_id" not in columns
+        # Tables made after 0014 (levels of need, meeting types, …) go with the downgrade: the rows compared are
+        # those of the tables a database of today has.
+        at_0014 = set(inspect(db.engine).get_table_names())
         db.engine.dispose()
         _flask(app, "db", "upgrade")
         _flask(app, "db", "check")
 
-        assert _row_counts() == before
+        assert {t: n for t, n in _row_counts().items() if t in at_0014} == {
+            t: n for t, n in before.items() if t in at_0014
+        }
         lead_of = {loc.id: loc.lead_id for loc in db.session.scalars(select(Locality))}
         organisations = db.session.scalars(select(Organisation)).all()
         schools = [o for o in organisations if o.kind is OrganisationKind.SCHOOL]

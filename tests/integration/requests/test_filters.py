@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from portal.common.roles import Role
-from portal.requests import filters
 from portal.common.times import london_today
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.requests import filters
 from portal.requests.models import EscalationKind, RequestKind, RequestStatus
 
 

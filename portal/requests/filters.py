@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from werkzeug.datastructures import MultiDict
 
 from portal import access
@@ -43,6 +43,7 @@ WORKERS = {
 RECEIVED = {"7": "In the last 7 days", "30": "In the last 30 days", "90": "In the last 90 days"}
 REFERENCE = re.compile(r"^(?:PP-?)?0*(\d{1,9})$", re.IGNORECASE)
 INITIALS = re.compile(r"^[A-Za-z]{1,4}$")
+FEW_SCHOOLS = 500  # a search matching at most this many schools' names finds their requests through their index
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,9 @@ def conditions(
             or_(r.worker_id.in_(answering_for), and_(r.worker_id.is_(None), r.routed_to_id.in_(answering_for)))
         )
     elif filters.worker == "unassigned":
-        found.append(r.worker_id.is_(None))
+        # Not `worker_id IS NULL`: SQLite would read every unassigned request of the county through the worker
+        # index and only then keep those the person may see; as an expression it reads the person's own first.
+        found.append(func.coalesce(r.worker_id, 0) == 0)
         if user.role is Role.MANAGER:  # a manager's unassigned work is their area's
             found.append(r.locality_id.in_(managed_locality_ids(user)))
     elif filters.worker == "any" and user.role is Role.MANAGER:
@@ -178,7 +181,8 @@ def conditions(
     if filters.overdue:
         found.append(overdue)
     if filters.escalated:
-        found.append(exists().where(Escalation.request_id == r.id, Escalation.responded_at.is_(None)))
+        # The few requests waiting for a manager, as a list the rows are checked against by id (no row read).
+        found.append(r.id.in_(select(Escalation.request_id).where(Escalation.responded_at.is_(None))))
     if filters.received:
         found.append(r.received_at >= london_midnight(today - timedelta(days=int(filters.received) - 1)))
     if filters.school_id is not None:
@@ -291,15 +295,25 @@ def promise_missed(period: Period, today: date) -> ColumnElement[bool]:
 
 
 def _search(query: str) -> ColumnElement[bool]:
-    """A reference (PP-000123, or its number), a child's initials or case reference, or a school's name."""
+    """A reference (PP-000123, or its number), a child's initials or case reference, or a school's name.
+
+    Each is found through its own index (the case reference's lower case, the initials, a few schools' requests)
+    as a list of ids the rows are checked against, so a search does not read every request the person may see;
+    a name that matches many schools ("primary") is checked against each request instead. How many schools
+    match is asked first (one statement)."""
     r = ConsultationRequest
     reference = REFERENCE.match(query)
     if reference:
         return r.id == int(reference.group(1))
-    school = r.organisation_id.in_(
-        select(Organisation.id).where(func.lower(Organisation.name).contains(query.lower(), autoescape=True))
-    )
-    options: list[ColumnElement[bool]] = [school, func.lower(r.case_reference) == query.lower()]
+    named = func.lower(Organisation.name).contains(query.lower(), autoescape=True)
+    options: list[ColumnElement[bool]] = [r.id.in_(select(r.id).where(func.lower(r.case_reference) == query.lower()))]
     if INITIALS.match(query):
-        options.append(r.child_initials == query.upper())
+        options.append(r.id.in_(select(r.id).where(r.child_initials == query.upper())))
+    schools = db.session.scalar(
+        select(func.count()).select_from(select(Organisation.id).where(named).limit(FEW_SCHOOLS + 1).subquery())
+    )
+    if schools and schools <= FEW_SCHOOLS:  # their requests, through the organisation index, by id
+        options.append(r.id.in_(select(r.id).where(r.organisation_id.in_(select(Organisation.id).where(named)))))
+    elif schools:  # many schools ("primary"): each request the person may see is checked for its school
+        options.append(r.organisation_id.in_(select(Organisation.id).where(named)))
     return or_(*options)

@@ -7,7 +7,17 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models_base import Base, TimestampMixin, str_enum, utcnow
@@ -186,9 +196,13 @@ class ConsultationRequest(TimestampMixin, Base):
         Index("ix_consultation_request_queue", "locality_id", "status", "received_at"),
         Index("ix_consultation_request_organisation", "organisation_id", "received_at"),
         UniqueConstraint("created_by_id", "submission_key", name="uq_consultation_request_submission"),
-        # A worker's open requests, and those sent to someone and not yet picked up (cover sees both).
-        Index("ix_consultation_request_worker", "worker_id", "status"),
+        # A worker's requests by status and date (the list's "received" filter reads the index alone), and those
+        # sent to someone and not yet picked up (cover sees both).
+        Index("ix_consultation_request_worker", "worker_id", "status", "received_at"),
         Index("ix_consultation_request_routed_unassigned", "routed_to_id", "worker_id", "status"),
+        # The list's search: a case reference (as typed, in any case) and a child's initials, each by its index.
+        Index("ix_consultation_request_case_reference_lower", text("lower(case_reference)")),
+        Index("ix_consultation_request_child_initials", "child_initials"),
         # The target of the foreign keys to (request, locality) of the rows that copy the request's locality.
         Index("ix_consultation_request_id_locality", "id", "locality_id", unique=True),
         # The dashboards' outcomes: a locality's requests closed in a period. The repeat check at submission.

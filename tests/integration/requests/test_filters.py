@@ -12,6 +12,7 @@ from portal.common.roles import Role
 from portal.common.times import london_today
 from portal.extensions import db
 from portal.models_base import utcnow
+from portal.requests import filters
 from portal.requests.models import EscalationKind, RequestKind, RequestStatus
 
 
@@ -121,3 +122,17 @@ def test_pagination_keeps_the_filters(client_for, world, factories):
     next_link = page.soup.select_one(".govuk-pagination__next a")["href"]
     assert next_link == "/requests?page=2&kind=query"
     assert len(_shown(client_for(Role.MANAGER), "?kind=query&page=2")) == 5
+
+
+@pytest.mark.parametrize("few_schools", [0, 500], ids=["many-schools-checked-per-request", "few-schools-by-index"])
+def test_a_school_search_finds_the_same_requests_whichever_way_it_reads_them(
+    client_for, cases, monkeypatch, few_schools
+):
+    """A name matching few schools finds their requests by id; one matching many checks each request's school."""
+    monkeypatch.setattr(filters, "FEW_SCHOOLS", few_schools)
+    manager = client_for(Role.MANAGER)
+    assert _shown(manager, "?q=castle+rock") == {
+        cases[n] for n in ("mine_new", "mine_overdue", "unassigned_old", "query")
+    }
+    assert _shown(manager, "?q=CASTLE&status=closed") == {cases["closed"]}
+    assert _shown(manager, "?q=Cr-7788") == {cases["unassigned_old"]}

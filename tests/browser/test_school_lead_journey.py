@@ -29,6 +29,7 @@ def test_a_request_to_the_schools_own_lead_reassigned_with_a_reason(visitor_fact
 
     page = partner.goto("/requests/new")
     page.get_by_label("A query: a question about a case or the service").check()
+    page.get_by_role("group", name="How soon do you need a response?").get_by_label("Routine", exact=True).check()
     page.get_by_label("Child's initials").fill("RB")
     page.get_by_label("Year of birth").fill("2017")
     page.get_by_label("What is worrying you, or what is your question?").fill(

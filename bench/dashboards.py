@@ -233,6 +233,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--localities", type=int, default=150)
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="SQLite: build the database in this folder and leave it there"
+    )
     return parser.parse_args(argv)
 
 
@@ -249,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.mkdir(parents=True, exist_ok=True)
     sizes: list[dict[str, Any]] = []
     counters = {"feedback": 0, "pulse": 0}
-    with bench_database(args.postgres) as (url, database_version):
+    with bench_database(args.postgres, args.keep) as (url, database_version):
         app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False)
         with app.app_context():
             db.create_all()

@@ -205,8 +205,18 @@ def label_of(sql: str) -> str:
 
 
 @contextlib.contextmanager
-def bench_database(postgres: bool) -> Iterator[tuple[str, str]]:
-    """A fresh SQLite file in a temporary folder, or a throwaway PostgreSQL cluster (removed afterwards)."""
+def bench_database(postgres: bool, keep: Path | None = None) -> Iterator[tuple[str, str]]:
+    """A fresh SQLite file in a temporary folder, or a throwaway PostgreSQL cluster (removed afterwards).
+
+    With `keep` (SQLite only), the file is made in that folder and left there, to profile pages against
+    the same data afterwards."""
+    if not postgres and keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+        path = keep / "bench.db"
+        if path.exists():
+            raise SystemExit(f"--keep: {path} exists; remove it or choose another folder")
+        yield f"sqlite:///{path}", "sqlite"
+        return
     if not postgres:
         with tempfile.TemporaryDirectory(prefix="portal-bench-queue-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}", "sqlite"

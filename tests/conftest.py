@@ -4,6 +4,7 @@ server, a test client that checks every page it renders, and one signed-in clien
 from __future__ import annotations
 
 import contextvars
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from portal.common.roles import Role
 from portal.extensions import db
 from portal.models import Base
 from tests import factories as factories_module
+from tests.support import routing_cache
 from tests.support.forms import csrf_token as csrf_token  # tests.integration.common.test_access imports it from here
 from tests.support.pages import check_page
 from tests.support.servers import (
@@ -33,6 +35,8 @@ from tests.support.servers import (
     postgres_bin,
     require,
 )
+
+routing_cache.install()
 
 # --- real servers ---------------------------------------------------------------------------------
 
@@ -104,6 +108,19 @@ def inbox(smtp_server: SMTPServer) -> Any:
 # --- the app on each database ---------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database with the portal's empty tables, made once per test process: each SQLite test
+    starts from a copy of the file instead of creating every table again."""
+    path = tmp_path_factory.mktemp("template") / "portal.db"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -155,7 +172,10 @@ TEMPLATES = SharedBytecodeCache()
 
 
 @pytest.fixture
-def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
+def app(database_url: str, smtp_server: SMTPServer, sqlite_template: Path) -> Iterator[Flask]:
+    sqlite_file = database_url.removeprefix("sqlite:///") if database_url.startswith("sqlite:///") else None
+    if sqlite_file is not None and not Path(sqlite_file).exists():
+        shutil.copyfile(sqlite_template, sqlite_file)
     app = create_app(
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
@@ -166,7 +186,7 @@ def app(database_url: str, smtp_server: SMTPServer) -> Iterator[Flask]:
     app.jinja_env.bytecode_cache = TEMPLATES
     with app.app_context():
         if database_url.startswith("sqlite"):
-            db.create_all()
+            db.create_all()  # the copied template's tables are there: this only checks, creating nothing
         else:
             tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

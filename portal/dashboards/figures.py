@@ -142,6 +142,17 @@ def _request_scope(f: Filters, query: Select[Any], r: type[ConsultationRequest] 
     return query
 
 
+def request_in_scope(f: Filters, request_id: Any, *, by_worker: bool = True) -> ColumnElement[bool]:
+    """Whether the request `request_id` (a row's foreign key: an escalation's, a pod invite's) is in the scope of
+    the filters: its localities and, `by_worker`, the pod's or practitioner's requests. The rows a period holds
+    are few and found by their own date index; each is then checked against its request by primary key. A join
+    from the requests' side would walk every request of the area to find the few that have such a row (150
+    localities' requests are the whole county)."""
+    r = ConsultationRequest
+    query = select(r.id).where(r.id == request_id)
+    return (_request_scope(f, query) if by_worker else query.where(r.locality_id.in_(f.locality_ids))).exists()
+
+
 def request_list_filters(f: Filters, **chosen: Any) -> RequestFilters:
     """The request list's filters for the requests a figure counts: the figure's own condition (`chosen`) over
     the dashboard's scope (the locality, or the whole area; the pod's and practitioner's requests)."""
@@ -167,7 +178,10 @@ def request_links(f: Filters) -> dict[str, dict[str, Any]]:
     return {name: request_list_filters(f, **chosen).as_args() for name, chosen in figures.items()}
 
 
-def responsiveness(f: Filters) -> Responsiveness:
+def responsiveness(f: Filters, *, count_overdue: bool = True) -> Responsiveness:
+    """The period's step timings, promises and escalations; and the requests overdue today, unless
+    `count_overdue` is False (the report's comparison periods: overdue is counted today, whatever the period,
+    so their figure would be this period's again)."""
     t = StepTiming
     histograms: dict[Step, Counter[int]] = {step: Counter() for step in Step}
     on_time: Counter[Step] = Counter()
@@ -191,9 +205,12 @@ def responsiveness(f: Filters) -> Responsiveness:
         for step in Step
     ]
     r = ConsultationRequest
-    overdue = (
-        db.session.scalar(_request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today))) or 0
-    )
+    overdue = 0
+    if count_overdue:
+        overdue = (
+            db.session.scalar(_request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today)))
+            or 0
+        )
     p = Promise
     promise_query = (
         select(
@@ -226,13 +243,9 @@ def responsiveness(f: Filters) -> Responsiveness:
     escalated: Counter[EscalationKind] = Counter()
     answered = 0
     for kind, count, requests, responded in db.session.execute(
-        _request_scope(
-            f,
-            select(e.kind, func.count(), func.count(distinct(e.request_id)), func.count(e.responded_at))
-            .select_from(e)
-            .join(r, r.id == e.request_id)
-            .where(escalation_raised(f.period)),
-        ).group_by(e.kind)
+        select(e.kind, func.count(), func.count(distinct(e.request_id)), func.count(e.responded_at))
+        .where(escalation_raised(f.period), request_in_scope(f, e.request_id))
+        .group_by(e.kind)
     ):
         escalations[kind] += count
         escalated[kind] += requests
@@ -367,11 +380,15 @@ def _pulse(f: Filters, period: Period) -> tuple[int, int, int]:
     return count, int(helpful), int(knew)
 
 
-def feedback(f: Filters) -> FeedbackFigures:
+def feedback(f: Filters, *, chart_and_comments: bool = True) -> FeedbackFigures:
+    """The period's feedback by theme against the period before, and the pulse; with `chart_and_comments`, the
+    four quarters' chart and the latest comments too (a comparison period of the report shows neither)."""
     quarters = [quarter(f.period.end)]
     while len(quarters) < 4:
         quarters.insert(0, quarters[0].previous())
-    by_theme = _theme_cells(f, quarters)
+    if not chart_and_comments:
+        quarters = []
+    by_theme = _theme_cells(f, quarters) if quarters else {theme: [] for theme in Theme}
     previous = f.period.previous()
     pair = _theme_cells(f, [previous, f.period])
     pulse_count, helpful, knew = _pulse(f, f.period)
@@ -380,15 +397,19 @@ def feedback(f: Filters) -> FeedbackFigures:
     start, end = utc_bounds(f.period)
     comments = [
         Comment(row.created_at, row.theme, row.rating, row.text, _source(row))
-        for row in db.session.scalars(
-            _feedback_scope(
-                f,
-                select(fb)
-                .options(selectinload(fb.organisation))
-                .where(fb.created_at >= start, fb.created_at < end, fb.text != ""),
+        for row in (
+            ()
+            if not chart_and_comments
+            else db.session.scalars(
+                _feedback_scope(
+                    f,
+                    select(fb)
+                    .options(selectinload(fb.organisation))
+                    .where(fb.created_at >= start, fb.created_at < end, fb.text != ""),
+                )
+                .order_by(fb.created_at.desc(), fb.id.desc())
+                .limit(LATEST_COMMENTS)
             )
-            .order_by(fb.created_at.desc(), fb.id.desc())
-            .limit(LATEST_COMMENTS)
         )
     ]
     return FeedbackFigures(
@@ -516,13 +537,17 @@ def engagement(f: Filters) -> Engagement:
         ).all()
     )
     sessions = [SessionRow(kind, *places.get(kind, (0, 0, 0)), attended=attended.get(kind, 0)) for kind in SessionKind]
-    pi, pv, r = PodInvite, PodInvitee, ConsultationRequest
+    pi, pv = PodInvite, PodInvitee
     invite_query = (
         select(pv.response, func.count())
         .select_from(pv)
         .join(pi, pi.id == pv.invite_id)
-        .join(r, r.id == pi.request_id)
-        .where(r.locality_id.in_(f.locality_ids), pi.cancelled_at.is_(None), pi.starts_at >= start, pi.starts_at < end)
+        .where(
+            pi.cancelled_at.is_(None),
+            pi.starts_at >= start,
+            pi.starts_at < end,
+            request_in_scope(f, pi.request_id, by_worker=False),
+        )
         .group_by(pv.response)
     )
     if f.pod is not None:
@@ -590,30 +615,44 @@ def _received(f: Filters, period: Period) -> Select[Any]:
     return _request_scope(f, select().select_from(r).where(r.received_at >= start, r.received_at < end))
 
 
-def demand(f: Filters) -> Demand:
+def demand(f: Filters, *, top_schools: bool = True) -> Demand:
+    """Requests received by month and organisation type, against the period before; and, `top_schools`, the
+    schools that asked most."""
     r, o = ConsultationRequest, Organisation
     months = months_of(f.period)
     index = bucket(r.received_at, months)
-    # The period's requests counted by month and organisation (from the index by locality and time), then
-    # the organisations counted, looked up by id. Joined in SQL, even after counting, PostgreSQL hashed or
-    # scanned all 25,000 organisations for each figure (bench/README.md, "After the first cuts").
-    rows = db.session.execute(
-        _received(f, f.period).add_columns(index, r.organisation_id, func.count()).group_by(index, r.organisation_id)
-    ).all()
-    # In the database's order of names, so that the top schools' ties break as an ORDER BY name, id would.
-    organisations = db.session.execute(
-        select(o.id, o.name, o.kind).where(o.id.in_({org for _, org, _ in rows})).order_by(o.name, o.id)
-    ).all()
-    kind_of = {org: kind for org, _, kind in organisations}
+    # The period's requests (from the index by locality and time) counted by month and by the kind of their
+    # organisation, each looked up by key: a few rows whatever the area. Counting by organisation and
+    # sorting them out in Python cost a second for the whole county (25,000 rows a period at 1,000,000).
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    by_organisation: Counter[int] = Counter()
-    for i, org, count in rows:
+    for i, kind, count in db.session.execute(
+        _received(f, f.period)
+        .join(o, o.id == r.organisation_id)
+        .add_columns(index, o.kind, func.count())
+        .group_by(index, o.kind)
+    ):
         if i is not None:
-            counts[i][_GROUP_OF[kind_of[org]]] += count
-        by_organisation[org] += count
-    by_name = [(name, by_organisation[org]) for org, name, kind in organisations if kind is OrganisationKind.SCHOOL]
-    # sorted() is stable: schools with the same count stay in the order of their names.
-    schools = sorted(by_name, key=lambda school: -school[1])[:TOP_SCHOOLS]
+            counts[i][_GROUP_OF[kind]] += count
+    # The schools that asked most, ties in the order of their names: the requests counted by organisation from
+    # the index alone, then only those organisations looked up.
+    schools: list[tuple[str, int]] = []
+    if top_schools:
+        counted = (
+            _received(f, f.period)
+            .add_columns(r.organisation_id, func.count().label("requests"))
+            .group_by(r.organisation_id)
+            .subquery()
+        )
+        schools = [
+            (name, count)
+            for name, count in db.session.execute(
+                select(o.name, counted.c.requests)
+                .join(counted, counted.c.organisation_id == o.id)
+                .where(o.kind == OrganisationKind.SCHOOL)
+                .order_by(counted.c.requests.desc(), o.name, o.id)
+                .limit(TOP_SCHOOLS)
+            )
+        ]
     previous_total = db.session.scalar(_received(f, f.period.previous()).add_columns(func.count())) or 0
     return Demand(
         [DemandMonth(p, {g: counts[i][g] for g in ORGANISATION_GROUPS}) for i, p in enumerate(months)],
@@ -671,27 +710,30 @@ def _no_outcomes() -> dict[Outcome, int]:
 def outcomes(f: Filters) -> OutcomeFigures:
     r = ConsultationRequest
     start, end = utc_bounds(f.period)
-    # One count of the period's closed requests by locality, worker, organisation and outcome (through
-    # ix_consultation_request_closed), then the few names and types looked up by id, as demand() does.
+    # The period's closed requests (from ix_consultation_request_closed alone) counted by locality, worker and
+    # outcome, then by the kind of their organisation (each looked up by key) and outcome: a few rows each.
+    closed = (r.closed_at >= start, r.closed_at < end, r.status == RequestStatus.CLOSED, r.outcome.is_not(None))
     rows = db.session.execute(
         _request_scope(
             f,
             select(
                 r.locality_id,
                 r.worker_id,
-                r.organisation_id,
                 r.outcome,
                 func.count(),
                 func.coalesce(func.sum(r.worker_changes), 0),
                 func.coalesce(func.sum(case((r.worker_changes > 0, 1), else_=0)), 0),
-            ).where(r.closed_at >= start, r.closed_at < end, r.status == RequestStatus.CLOSED, r.outcome.is_not(None)),
-        ).group_by(r.locality_id, r.worker_id, r.organisation_id, r.outcome)
+            ).where(*closed),
+        ).group_by(r.locality_id, r.worker_id, r.outcome)
     ).all()
-    kinds: dict[int, OrganisationKind] = dict(
-        db.session.execute(  # type: ignore[arg-type]
-            select(Organisation.id, Organisation.kind).where(Organisation.id.in_({row[2] for row in rows}))
-        ).all()
-    )
+    by_kind = db.session.execute(
+        _request_scope(
+            f,
+            select(Organisation.kind, r.outcome, func.count())
+            .join(Organisation, Organisation.id == r.organisation_id)
+            .where(*closed),
+        ).group_by(Organisation.kind, r.outcome)
+    ).all()
     worker_ids = {row[1] for row in rows if row[1] is not None}
     names: dict[int, str] = {}
     if worker_ids:
@@ -702,13 +744,14 @@ def outcomes(f: Filters) -> OutcomeFigures:
     by_worker: dict[int | None, dict[Outcome, int]] = defaultdict(_no_outcomes)
     by_group: dict[str, dict[Outcome, int]] = {group: _no_outcomes() for group in ORGANISATION_GROUPS}
     changes = reassigned = 0
-    for locality_id, worker_id, organisation_id, outcome, count, changed, requests_changed in rows:
+    for locality_id, worker_id, outcome, count, changed, requests_changed in rows:
         total[outcome] += count
         by_locality[locality_id][outcome] += count
         by_worker[worker_id][outcome] += count
-        by_group[_GROUP_OF[kinds[organisation_id]]][outcome] += count
         changes += int(changed)
         reassigned += int(requests_changed)
+    for kind, outcome, count in by_kind:
+        by_group[_GROUP_OF[kind]][outcome] += count
     received, repeats = db.session.execute(
         _received(f, f.period).add_columns(func.count(), func.coalesce(func.sum(case((r.is_repeat, 1), else_=0)), 0))
     ).one()
@@ -801,5 +844,16 @@ class Dashboard:
         return request_links(self.filters)
 
 
-def dashboard(f: Filters) -> Dashboard:
-    return Dashboard(f, responsiveness(f), feedback(f), engagement(f), demand(f), outcomes(f), agency_attendance(f))
+def dashboard(f: Filters, *, comparison: bool = False) -> Dashboard:
+    """Every figure of the dashboard for the filters; a `comparison` (the report's quarter before and the same
+    quarter last year) leaves out what is counted today whatever the period (overdue now) and what the report
+    shows for its own quarter only (the schools that asked most, the feedback chart and comments)."""
+    return Dashboard(
+        f,
+        responsiveness(f, count_overdue=not comparison),
+        feedback(f, chart_and_comments=not comparison),
+        engagement(f),
+        demand(f, top_schools=not comparison),
+        outcomes(f),
+        agency_attendance(f),
+    )

@@ -65,12 +65,13 @@ class ReportCommentary(Base):
     __table_args__ = (UniqueConstraint("locality_id", "quarter_start", name="uq_report_commentary_quarter"),)
 
 
-# Demand (requests received per month by organisation type) reads a locality's requests received in a
-# period: this index on the requests' table is the dashboards' own, so it is declared here (and in 0005).
+# Demand (requests received per month by organisation type) and the repeat share read a locality's requests
+# received in a period from this index alone: it is the dashboards' own, so it is declared here (0005, 0024).
 Index(
     "ix_consultation_request_received",
     ConsultationRequest.locality_id,
     ConsultationRequest.received_at,
     ConsultationRequest.organisation_id,
     ConsultationRequest.worker_id,
+    ConsultationRequest.is_repeat,
 )

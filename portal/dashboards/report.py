@@ -241,7 +241,8 @@ def report(f: Filters, *, side_by_side: bool = True) -> Report:
     shows each locality's figures side by side (`side_by_side`)."""
     previous_filters = f.with_period(f.period.previous())
     last_year_filters = f.with_period(f.period.year_before())
-    this, previous, last_year = dashboard(f), dashboard(previous_filters), dashboard(last_year_filters)
+    this = dashboard(f)
+    previous, last_year = dashboard(previous_filters, comparison=True), dashboard(last_year_filters, comparison=True)
     start, end = utc_bounds(f.period)
     ysw = YouSaidWeDid
     you_said = list(

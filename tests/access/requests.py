@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.access import CASEWORK, PARTNERS, PEOPLE, M
+from tests.access import CASEWORK, PARTNERS, PEOPLE
 
 ACCESS: dict[str, frozenset[Any]] = {
     "requests.list_requests": PEOPLE,

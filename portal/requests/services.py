@@ -773,7 +773,9 @@ def respond_to_escalation(escalation: Escalation, *, by: User, response: str) ->
     escalation.responded_at = utcnow()
     escalation.response = response.strip()
     _event(req, EventKind.MANAGER_RESPONDED, by=by, text=escalation.response)
-    audit.record("escalation.responded", obj=req, escalation_id=escalation.id, stage=escalation.stage)
+    # Answered by who covers the manager (not a manager themself): the audit names whom they covered.
+    covering = {"covering_for": req.locality.manager_id} if by.role is not Role.MANAGER else {}
+    audit.record("escalation.responded", obj=req, escalation_id=escalation.id, stage=escalation.stage, **covering)
     _notify(
         escalation.raised_by, req, subject="A manager has responded", what="A manager has answered you on this request."
     )

@@ -205,7 +205,7 @@ def test_while_the_manager_is_away_a_practitioner_covering_them_answers_and_the_
     assert escalation.stage == EscalationStage.MANAGER
     assert event_kinds(req.id)[-1] is EventKind.MANAGER_RESPONDED
     [responded] = audit_rows(req.id, "escalation.responded")
-    assert responded.actor_id == cover.id
+    assert responded.actor_id == cover.id and responded.detail["covering_for"] == world.manager.id
     assert outbox_to(world.partner.email)[-1].subject == f"A manager has responded ({req.reference})"
 
     page = client_for(Role.PARTNER).get(f"/requests/{req.id}")

@@ -113,6 +113,12 @@ def answering_for_ids(user: User, *, on: date) -> list[int]:
     return [user.id, *covered_user_ids(user, on=on)]
 
 
+def covered_manager_locality_ids(user: User, *, on: date) -> Select[tuple[int]]:
+    """The localities whose manager (`Locality.manager_id`) `user` covers on `on`, as a subquery: while the
+    manager is away, their cover answers the partners waiting for a manager there."""
+    return select(Locality.id).where(Locality.manager_id.in_(_covered(user, on=on)))
+
+
 def _led(user: User, *, on: date) -> ColumnElement[bool]:
     """A condition on Locality: `user` is its duty lead or the lead of one of its schools, or covers one of
     them, on `on`."""

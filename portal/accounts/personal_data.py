@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Invitation, PasswordReset, ProviderIdentity, User, UserSession
 from portal.common import audit
@@ -60,7 +61,10 @@ def _row(obj: Any, *fields: str) -> dict[str, Any]:
 def _held(user: User) -> dict[str, Any]:
     """Everything held about `user`, as the models hold it (dates, enums)."""
     requests = db.session.scalars(
-        select(ConsultationRequest).where(ConsultationRequest.created_by_id == user.id).order_by(ConsultationRequest.id)
+        select(ConsultationRequest)
+        .where(ConsultationRequest.created_by_id == user.id)
+        .options(selectinload(ConsultationRequest.need_level))
+        .order_by(ConsultationRequest.id)
     ).all()
     messages = db.session.scalars(
         select(RequestEvent).where(RequestEvent.actor_id == user.id).order_by(RequestEvent.id)
@@ -94,7 +98,8 @@ def _held(user: User) -> dict[str, Any]:
         "requests": [
             {
                 "reference": r.reference,
-                **_row(r, "kind", "status", "received_at", "closed_at", "summary", "help_wanted", "outcome"),
+                **_row(r, "kind", "status", "urgency", "received_at", "closed_at", "summary", "help_wanted", "outcome"),
+                "level_of_need_advised": r.need_level.name if r.need_level is not None else None,
                 "outcome_summary": r.outcome_summary,
                 "promises_made_to_you": [_row(p, "text", "due_on", "kept_at") for p in r.promises],
             }
@@ -164,6 +169,8 @@ LABELS = {
     "summary": "Summary",
     "help_wanted": "Help wanted",
     "outcome": "Outcome",
+    "urgency": "How soon you needed a response",
+    "level_of_need_advised": "Level of need advised",
     "outcome_summary": "What happens next",
     "promises_made_to_you": "Promises made to you",
     "request": "Request",

@@ -139,6 +139,11 @@ class Report:
     def last_year_label(self) -> str:
         return self.last_year_filters.period.label if self.last_year_filters is not None else ""
 
+    @property
+    def suppresses_practitioners(self) -> bool:
+        """Whether the page and the PDF show the mix by practitioner suppressed, as the CSV does."""
+        return "Outcomes by practitioner" in SUPPRESSED_OUTCOME_SECTIONS
+
 
 # The headline measures: key, label, suffix, whether higher is better, and how each is read off a dashboard.
 Reader = Callable[[Dashboard], "int | Decimal | None"]
@@ -387,10 +392,16 @@ def report_csv(rep: Report) -> str:
     return out.getvalue()
 
 
+# The report's outcome tables whose cells of 1 to 4 read "fewer than 5" (services.suppressed), on the page, in
+# the PDF and in the CSV alike: by organisation type (a type can be one organisation) and by practitioner (a
+# practitioner's few requests could point to a child). The page passes the same choice to its macro.
+SUPPRESSED_OUTCOME_SECTIONS = frozenset({"Outcomes by practitioner", "Outcomes by organisation type"})
+
+
 def _outcome_rows(row: Any, figure: Any, rep: Report) -> None:
     """The outcomes section of the CSV: the mix of this quarter and the one before, then this quarter's mix by
-    locality, practitioner and organisation type (cells of 1 to 4 by type as "fewer than 5", as on the page),
-    the repeat-request share and worker changes."""
+    locality, practitioner and organisation type (cells of 1 to 4 by practitioner and by type as "fewer than 5",
+    as on the page), the repeat-request share and worker changes."""
     o, po = rep.this.outcomes, rep.previous.outcomes
     for outcome in Outcome:
         figure("Outcomes", f"{outcome.label}: closed", o.closed.counts[outcome], po.closed.counts[outcome])
@@ -405,11 +416,12 @@ def _outcome_rows(row: Any, figure: Any, rep: Report) -> None:
     figure("Outcomes", "Worker changes per closed request", o.changes_per_request, po.changes_per_request)
     figure("Outcomes", "Closed requests that changed worker", o.reassigned, po.reassigned)
     figure("Outcomes", "Closed requests that kept one worker (%)", o.one_worker_percent, po.one_worker_percent)
-    for section, rows, suppress in (
-        ("Outcomes by locality", o.by_locality, False),
-        ("Outcomes by practitioner", o.by_practitioner, False),
-        ("Outcomes by organisation type", o.by_group, True),
+    for section, rows in (
+        ("Outcomes by locality", o.by_locality),
+        ("Outcomes by practitioner", o.by_practitioner),
+        ("Outcomes by organisation type", o.by_group),
     ):
+        suppress = section in SUPPRESSED_OUTCOME_SECTIONS
         for mix in rows:
             for outcome in Outcome:
                 count = mix.counts[outcome]

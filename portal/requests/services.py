@@ -132,6 +132,13 @@ def visible_to(user: User, query: Select[tuple[ConsultationRequest]]) -> Select[
             r.worker_id.in_(mine),
             and_(r.worker_id.is_(None), r.routed_to_id.in_(mine)),
         ]
+        # Covering for the locality's manager means answering the partners waiting for a manager there.
+        seen.append(
+            and_(
+                r.locality_id.in_(access.covered_manager_locality_ids(user, on=today)),
+                r.id.in_(select(Escalation.request_id).where(Escalation.responded_at.is_(None))),
+            )
+        )
         if user.role is Role.MANAGER and user.is_head_of_service:
             # The head of service answers the escalations that reached them, in any locality.
             seen.append(
@@ -741,19 +748,34 @@ def get_escalation(req: ConsultationRequest, escalation_id: int) -> Escalation:
     return escalation
 
 
+def may_respond(user: User, escalation: Escalation, *, today: date | None = None) -> bool:
+    """Who may answer a partner waiting for a manager: a manager who may see the request (its locality's
+    managers; at the second stage the head of service too), or, while the locality's manager is away, whoever
+    answers for them today (the cover chain: the same person the escalation was told to)."""
+    if user.role is Role.MANAGER:
+        return True
+    if user.role is not Role.PRACTITIONER:
+        return False
+    answering = _manager_answering(escalation.request, on=today or london_today())
+    return answering is not None and answering.id == user.id
+
+
 def respond_to_escalation(escalation: Escalation, *, by: User, response: str) -> Escalation:
-    """A manager (or, at the second stage, the head of service) answers: the answer closes the stage."""
+    """A manager (or, at the second stage, the head of service, or whoever covers the locality's manager
+    today) answers: the answer closes the stage."""
     req = escalation.request
-    if by.role is not Role.MANAGER:
-        raise NotFound
     _ensure_staff_of(by, req)
+    if not may_respond(by, escalation):
+        raise Forbidden
     if escalation.responded_at is not None:
         raise DomainError("A manager has already responded")
     escalation.responded_by_id = by.id
     escalation.responded_at = utcnow()
     escalation.response = response.strip()
     _event(req, EventKind.MANAGER_RESPONDED, by=by, text=escalation.response)
-    audit.record("escalation.responded", obj=req, escalation_id=escalation.id, stage=escalation.stage)
+    # Answered by who covers the manager (not a manager themself): the audit names whom they covered.
+    covering = {"covering_for": req.locality.manager_id} if by.role is not Role.MANAGER else {}
+    audit.record("escalation.responded", obj=req, escalation_id=escalation.id, stage=escalation.stage, **covering)
     _notify(
         escalation.raised_by, req, subject="A manager has responded", what="A manager has answered you on this request."
     )
@@ -906,6 +928,8 @@ class RequestView:
     reassigned: RequestEvent | None = None
     may_reassign: bool = False
     timeline: list[RequestEvent] = field(default_factory=list)
+    # The escalations the viewer may answer (a manager, or who covers the locality's manager today).
+    may_respond_ids: frozenset[int] = frozenset()
 
 
 def request_view(req: ConsultationRequest, *, user: User) -> RequestView:
@@ -915,6 +939,7 @@ def request_view(req: ConsultationRequest, *, user: User) -> RequestView:
     if owner is not None:
         contact, _ = who_is_in(owner, on=today, fallback=req.locality.manager)
     reassigned = next((e for e in reversed(req.events) if e.kind is EventKind.REASSIGNED), None)
+    unanswered = [e for e in req.escalations if e.responded_at is None]
     return RequestView(
         req,
         clocks(req),
@@ -924,6 +949,10 @@ def request_view(req: ConsultationRequest, *, user: User) -> RequestView:
         reassigned,
         may_reassign(user, req, today=today),
         timeline(req, user=user),
+        # Who may answer depends on the request, not on which of its escalations: asked once.
+        frozenset(e.id for e in unanswered)
+        if unanswered and may_respond(user, unanswered[0], today=today)
+        else frozenset(),
     )
 
 

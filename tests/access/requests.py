@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.access import CASEWORK, PARTNERS, PEOPLE, M
+from tests.access import CASEWORK, PARTNERS, PEOPLE
 
 ACCESS: dict[str, frozenset[Any]] = {
     "requests.list_requests": PEOPLE,
@@ -22,7 +22,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "requests.new_promise": CASEWORK,
     "requests.keep_promise": CASEWORK,
     "requests.escalate": PARTNERS,
-    "requests.respond": frozenset({M}),
+    "requests.respond": CASEWORK,  # a practitioner only while covering the manager
     "requests.new_pod_invite": CASEWORK,
     "requests.pod_invite": PEOPLE,
     "requests.respond_to_pod_invite": PARTNERS,
@@ -35,7 +35,9 @@ ACCESS: dict[str, frozenset[Any]] = {
 
 def url_values(world: Any, factories: Any) -> dict[str, Any]:
     """Values for this domain's URL parameters, for objects in the world's first locality: the school's
-    request with a promise, an escalation and a pod invite to which the school's partner is invited."""
+    request with a promise, an escalation and a pod invite to which the school's partner is invited; the
+    locality's manager is away today, covered by the world's practitioner."""
+    from portal.common.times import london_today
     from portal.extensions import db
     from portal.requests.models import PodInvite, PodInvitee
 
@@ -52,5 +54,10 @@ def url_values(world: Any, factories: Any) -> dict[str, Any]:
     )
     invite.invitees.append(PodInvitee(user_id=world.partner.id))
     db.session.add(invite)
+    # The world's practitioner covers the manager today, so may answer the escalation (`requests.respond` is
+    # for practitioners only while they cover the locality's manager; other practitioners get 403 or 404,
+    # proven in tests/integration/requests/test_escalation_stages.py).
+    today = london_today()
+    factories.StaffAbsenceFactory(user=world.manager, cover=world.practitioner, starts_on=today, ends_on=today)
     db.session.commit()
     return {"request_id": req.id, "promise_id": promise.id, "escalation_id": escalation.id, "invite_id": invite.id}

@@ -401,10 +401,12 @@ def escalate(request_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/<int:request_id>/escalations/<int:escalation_id>/respond", methods=["GET", "POST"])
-@role_required(Role.MANAGER)
+@role_required(Role.PRACTITIONER, Role.MANAGER)
 def respond(request_id: int, escalation_id: int) -> ResponseReturnValue:
     req = services.get_request(request_id, user=current_person())
     escalation = services.get_escalation(req, escalation_id)
+    if not services.may_respond(current_person(), escalation):
+        raise Forbidden
     form = EscalationResponseForm()
     if form.validate_on_submit():
         try:

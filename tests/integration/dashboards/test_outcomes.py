@@ -220,9 +220,60 @@ def test_the_csv_carries_the_same_figures(world, known, client_for):
     assert by_measure[("Outcomes", "Worker changes per closed request")] == ["0.3", "3.0", "-2.7"]
     assert by_measure[("Outcomes", "Closed requests that kept one worker (%)")] == ["75", "0", "75"]
     assert by_measure[("Outcomes by locality", "Northfield: Advice given")][0] == "7"
-    assert by_measure[("Outcomes by practitioner", "Nia Newworker: Step down to early help")][0] == "1"
+    # By practitioner, as by type: cells of 1 to 4 suppressed (Nia's one step down; Lee's seven advice given).
+    assert by_measure[("Outcomes by practitioner", "Nia Newworker: Step down to early help")][0] == "fewer than 5"
+    assert by_measure[("Outcomes by practitioner", "Lee Lead: Advice given")][0] == "7"
+    assert by_measure[("Outcomes by practitioner", f"Lee Lead: {Outcome.SIGNPOSTED.label}")][0] == "0"
     assert by_measure[("Outcomes by organisation type", "Education: Advice given")][0] == "8"
     assert by_measure[("Outcomes by organisation type", "Health: No further action")][0] == "fewer than 5"
     headlines = {row[1]: row[2:] for row in table if row and row[0] == "Headline"}
     assert headlines["Worker changes per closed request"][:2] == ["0.3", "3.0"]
     assert headlines["Requests about a child asked about in the 12 months before"][:2] == ["23%", "100%"]
+
+
+# The hand counts by practitioner (the table in the module docstring), in the report's column order (advice,
+# signposted, step down, referral, pod invite, no further action, total), with 1 to 4 as "fewer than 5".
+F = "fewer than 5"
+PRACTITIONERS_IN_THE_REPORT = [
+    ["Eve Eastworker", F, "0", "0", F, "0", "0", F],
+    ["Lee Lead", "7", "0", "0", "0", "0", F, "8"],
+    ["Nia Newworker", "0", "0", F, F, "0", "0", F],
+]
+
+
+def test_the_report_shows_the_mix_by_practitioner_suppressing_small_counts_as_by_type(world, known, client_for):
+    manager = client_for(Role.MANAGER)
+    page = manager.get(f"/dashboards/report?period={QUARTER}")
+    assert page.status_code == 200
+    assert rows_of(page, "report-table-outcomes-practitioner") == PRACTITIONERS_IN_THE_REPORT
+    assert (
+        page.soup.select_one("#report-outcomes-suppression")
+        .get_text(" ", strip=True)
+        .startswith('Counts of 1 to 4 by practitioner and by organisation type are shown as "fewer than 5".')
+    )
+    # The dashboard, read by the practitioners' managers, keeps the counts (Eve's row: 1 advice, 1 referral).
+    dashboard = manager.get(f"/dashboards?period={QUARTER}")
+    assert rows_of(dashboard, "table-outcomes-practitioner")[0] == ["Eve Eastworker", "1", "0", "0", "1", "0", "0", "2"]
+
+    # The CSV carries the same cells as the page, practitioner by practitioner and outcome by outcome.
+    response = manager.get(f"/dashboards/report.csv?period={QUARTER}")
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    in_csv = [row[1:3] for row in table if row and row[0] == "Outcomes by practitioner"]
+    on_page = [
+        [f"{cells[0]}: {outcome.label}", cells[1 + i]]
+        for cells in PRACTITIONERS_IN_THE_REPORT
+        for i, outcome in enumerate(Outcome)
+    ]
+    assert in_csv == on_page
+
+
+def test_the_report_pdf_shows_the_mix_by_practitioner_suppressed(world, known, client_for):
+    from pypdf import PdfReader
+
+    response = client_for(Role.MANAGER).get(f"/dashboards/report.pdf?period={QUARTER}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Outcomes by practitioner" in text
+    assert "Counts of 1 to 4 by practitioner and by organisation type" in text
+    # Lee Lead's row as the page shows it: 7 advice given, no further action suppressed, 8 in all.
+    assert "Lee Lead 7 0 0 0 0 fewer than 5 8" in text

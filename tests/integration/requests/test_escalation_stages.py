@@ -14,7 +14,14 @@ from portal.common.working_days import add_working_days
 from portal.extensions import db
 from portal.requests import services
 from portal.requests.models import Escalation, EscalationStage, EventKind
-from tests.integration.requests.conftest import audit_actions, event_kinds, london_moment, outbox_to, text_of
+from tests.integration.requests.conftest import (
+    audit_actions,
+    audit_rows,
+    event_kinds,
+    london_moment,
+    outbox_to,
+    text_of,
+)
 from tests.support.forms import post
 
 MONDAY = date(2026, 11, 30)  # the escalation is raised; 5 working days later, Monday 7 December, it is due
@@ -157,3 +164,83 @@ def test_only_an_admin_marks_a_head_of_service_and_only_a_manager_can_be_one(cli
     post(admin, f"/users/{world.manager.id}/head-of-service", {})
     db.session.refresh(world.manager)
     assert not world.manager.is_head_of_service
+
+
+def _respond_link(page, req, escalation):
+    return page.soup.find("a", href=f"/requests/{req.id}/escalations/{escalation.id}/respond")
+
+
+def test_while_the_manager_is_away_a_practitioner_covering_them_answers_and_the_stage_closes(
+    client_for, world, factories, clock
+):
+    # The cover works in another locality: covering the manager is what lets them see and answer.
+    cover = factories.UserFactory(role=Role.PRACTITIONER, locality=world.other_locality, name="Cal Cover")
+    factories.StaffAbsenceFactory(user=world.manager, cover=cover, starts_on=MONDAY, ends_on=date(2026, 12, 4))
+    db.session.commit()
+    req, escalation = _raise(client_for, world, factories, clock)
+    url = f"/requests/{req.id}/escalations/{escalation.id}/respond"
+    assert [m.subject for m in outbox_to(cover.email)] == [f"Asked to speak to a manager ({req.reference})"]
+
+    clock.set(london_moment(date(2026, 12, 2), 11))  # Wednesday: the manager is still away
+    # Practitioners who do not cover the manager: the locality's own lead sees the request but may not answer
+    # (403, as before); one of another locality does not see it at all (404).
+    lead = client_for(world.practitioner)
+    assert _respond_link(lead.get(f"/requests/{req.id}"), req, escalation) is None
+    assert lead.get(url).status_code == 403
+    assert post(lead, url, {"response": "Not mine to answer."}).status_code == 403
+    assert client_for(world.other_practitioner).get(url).status_code == 404
+    assert post(client_for(world.other_practitioner), url, {"response": "No."}).status_code == 404
+    db.session.refresh(escalation)
+    assert escalation.responded_at is None
+
+    covering = client_for(cover)
+    page = covering.get(f"/requests/{req.id}")
+    assert page.status_code == 200
+    assert _respond_link(page, req, escalation) is not None
+    assert covering.get(url).status_code == 200
+    answered = post(covering, url, {"response": "I am covering for the manager and will call you today."})
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:1500]
+    db.session.refresh(escalation)
+    assert escalation.responded_by_id == cover.id and escalation.responded_at is not None
+    assert escalation.stage == EscalationStage.MANAGER
+    assert event_kinds(req.id)[-1] is EventKind.MANAGER_RESPONDED
+    [responded] = audit_rows(req.id, "escalation.responded")
+    assert responded.actor_id == cover.id and responded.detail["covering_for"] == world.manager.id
+    assert outbox_to(world.partner.email)[-1].subject == f"A manager has responded ({req.reference})"
+
+    page = client_for(Role.PARTNER).get(f"/requests/{req.id}")
+    assert "Manager's response (Cal Cover," in " ".join(
+        page.soup.select_one("#escalations").find_next("div").get_text().split()
+    )
+    assert not page.soup.select(f"#escalation-{escalation.id}-due")
+    timeline = text_of(page, ".portal-timeline")
+    assert "I am covering for the manager and will call you today." in timeline
+    # Answered: it does not move on to the head of service.
+    clock.set(london_moment(date(2026, 12, 10), 9))
+    assert services.notify_overdue_escalations() == 0
+
+
+def test_once_the_manager_is_back_their_cover_can_no_longer_answer(client_for, world, factories, clock):
+    # The locality's lead covers the manager on Monday and Tuesday only.
+    factories.StaffAbsenceFactory(
+        user=world.manager, cover=world.practitioner, starts_on=MONDAY, ends_on=MONDAY + timedelta(days=1)
+    )
+    db.session.commit()
+    req, escalation = _raise(client_for, world, factories, clock)
+    url = f"/requests/{req.id}/escalations/{escalation.id}/respond"
+    lead = client_for(world.practitioner)
+    assert _respond_link(lead.get(f"/requests/{req.id}"), req, escalation) is not None
+    assert lead.get(url).status_code == 200
+
+    clock.set(london_moment(MONDAY + timedelta(days=2), 9))  # Wednesday: the manager is back
+    assert _respond_link(lead.get(f"/requests/{req.id}"), req, escalation) is None
+    assert lead.get(url).status_code == 403
+    assert post(lead, url, {"response": "Too late."}).status_code == 403
+    db.session.refresh(escalation)
+    assert escalation.responded_at is None
+    assert "escalation.responded" not in audit_actions(req.id)
+    manager = client_for(Role.MANAGER)
+    assert _respond_link(manager.get(f"/requests/{req.id}"), req, escalation) is not None
+    assert post(manager, url, {"response": "I am back and will call you."}).status_code == 302
+    db.session.refresh(escalation)
+    assert escalation.responded_by_id == world.manager.id

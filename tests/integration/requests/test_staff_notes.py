@@ -4,14 +4,17 @@ e-mail, not the partner's own data export."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from sqlalchemy import func, select
 
 from portal.common.models import OutboxMessage
 from portal.common.roles import Role
+from portal.directory.models import NeedLevel
 from portal.extensions import db
-from portal.requests.models import ConsultationRequest, EventKind, RequestEvent
+from portal.requests.models import ConsultationRequest, EventKind, Outcome, RequestEvent, RequestStatus, Urgency
 from tests.access import ANY_SIGNED_IN, EVERYONE, P
 from tests.integration.accounts.test_personal_data import reauthenticate
 from tests.integration.common.test_access import ACCESS, _urls
@@ -66,7 +69,17 @@ def test_no_staff_note_reaches_a_partner_on_any_page_in_any_email_or_in_their_ex
     # Every route with its objects (tests/access), then a note on every request there is, in the middle of
     # a request's life: the partner is e-mailed about the changes before and after it.
     urls = _urls(app, world, factories)
-    req = make_request()
+    req = make_request(urgency=Urgency.TODAY)
+    # A closed request of theirs, with the level of need advised: the export carries it with the outcome.
+    level = NeedLevel(locality=world.locality, name="Level 3: child in need", position=3)
+    db.session.add(level)
+    closed = make_request(
+        status=RequestStatus.CLOSED,
+        urgency=Urgency.WITHIN_A_WORKING_DAY,
+        outcome=Outcome.STEP_DOWN_TO_EARLY_HELP,
+        outcome_summary="The family support team will call.",
+        need_level=level,
+    )
     practitioner = client_for(Role.PRACTITIONER)
     post(practitioner, f"/requests/{req.id}/messages", {"text": "We will call you tomorrow."})
     manager = client_for(Role.MANAGER)
@@ -96,6 +109,33 @@ def test_no_staff_note_reaches_a_partner_on_any_page_in_any_email_or_in_their_ex
     for export in ("/account/your-data", "/account/your-data.json", "/account/your-data.csv"):
         response = partner.get(export)
         assert response.status_code == 200 and NOTE not in response.get_data(as_text=True), export
+    # …while it does carry, for each of their requests, the urgency they chose and the level advised.
+    exported = {r["reference"]: r for r in json.loads(partner.get("/account/your-data.json").get_data())["requests"]}
+    assert exported[req.reference]["urgency"] == "today"
+    assert exported[req.reference]["level_of_need_advised"] is None
+    assert exported[closed.reference]["urgency"] == "within_a_working_day"
+    assert exported[closed.reference]["outcome"] == "step_down_to_early_help"
+    assert exported[closed.reference]["level_of_need_advised"] == level.name
+    readable = partner.get("/account/your-data")
+    [table] = [t for t in readable.soup.select("table") if t.caption.get_text(strip=True) == "Requests you made"]
+    columns = [th.get_text(strip=True) for th in table.select("thead th")]
+    rows = {
+        cells[columns.index("Reference")]: cells
+        for cells in ([td.get_text(strip=True) for td in tr.select("th, td")] for tr in table.select("tbody tr"))
+    }
+    assert rows[req.reference][columns.index("How soon you needed a response")] == "Today"
+    assert rows[closed.reference][columns.index("How soon you needed a response")] == "Within a working day"
+    assert rows[closed.reference][columns.index("Level of need advised")] == level.name
+    csv_rows = list(csv.reader(io.StringIO(partner.get("/account/your-data.csv").get_data(as_text=True))))
+    by_item: dict[str, dict[str, str]] = {}
+    for section, item, detail, value in csv_rows[1:]:
+        if section == "Requests you made":
+            by_item.setdefault(item, {})[detail] = value
+    in_csv = {details["Reference"]: details for details in by_item.values()}
+    assert in_csv[req.reference]["How soon you needed a response"] == "Today"
+    assert in_csv[closed.reference]["How soon you needed a response"] == "Within a working day"
+    assert in_csv[closed.reference]["Level of need advised"] == level.name
+    assert in_csv[closed.reference]["Outcome"] == rows[closed.reference][columns.index("Outcome")] != ""
 
     # Every e-mail, as delivered by real SMTP (and its copy in the notifications).
     deliver()

@@ -39,7 +39,7 @@ from portal.common.periods import Period, PeriodKind, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, london, london_today, when_text, where_text
-from portal.directory.models import Locality, Organisation
+from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, MeetingType, PartnershipMeeting
 from portal.meetings.types import agency_choices, invitees_of
@@ -240,6 +240,20 @@ def meeting_title(locality: Locality, period: Period, meeting_type: MeetingType 
     if meeting_type is None:
         return f"{locality.name} partnership meeting, {period.label}"
     return f"{locality.name} {meeting_type.name[:1].lower()}{meeting_type.name[1:]}, {period.label}"
+
+
+YOURS_BY_KIND = {
+    OrganisationKind.SCHOOL: "your school",
+    OrganisationKind.HEALTH: "your team",
+    OrganisationKind.POLICE: "your unit",
+    OrganisationKind.EARLY_YEARS: "your setting",
+}
+
+
+def yours(kind: OrganisationKind | None) -> str:
+    """How an invitation names whom the reader answers for: "your school", "your team" (health), "your unit"
+    (police), "your setting" (early years), else "your organisation"."""
+    return YOURS_BY_KIND.get(kind, "your organisation") if kind is not None else "your organisation"
 
 
 def meeting_link(meeting: PartnershipMeeting) -> str:
@@ -539,7 +553,7 @@ def change_meeting(
         meeting,
         "REQUEST",
         what="The partnership meeting has changed."
-        + (" Please answer again for your school." if moved else " Your school's answer still stands."),
+        + (" Please answer again for {yours}." if moved else " The answer given for {yours} still stands."),
         subject="Changed",
     )
     db.session.flush()
@@ -609,7 +623,10 @@ def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.Ca
     if meeting.online_link:
         description += f"\n\nJoin online: {meeting.online_link}"
     if meeting.cancelled_at is None:
-        description += "\n\nAnswer for your school in the portal: your calendar's Accept and Decline do not reach it."
+        description += (
+            f"\n\nAnswer for {yours(_kind_of(contact))} in the portal: "
+            "your calendar's Accept and Decline do not reach it."
+        )
     return calendar.CalendarEvent(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -625,12 +642,18 @@ def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.Ca
     )
 
 
+def _kind_of(contact: User) -> OrganisationKind | None:
+    return contact.organisation.kind if contact.organisation is not None else None
+
+
 def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what: str, subject: str = "") -> None:
-    """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event)."""
+    """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event).
+    `what` may name whom the contact answers for as "{yours}" (worded by their organisation's kind)."""
     build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
     contacts = school_contacts(i.organisation_id for i in meeting.invitations)
     heading = f"{subject}: {meeting.title}" if subject else f"Invitation: {meeting.title}"
     for contact in contacts:
+        whose = yours(_kind_of(contact))
         ics = build(calendar_event(meeting, contact=contact))
         attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), ics)
         outbox.enqueue(
@@ -639,7 +662,8 @@ def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what
             template="emails/meeting_invitation.txt",
             attachments=[attachment],
             name=contact.name,
-            what=what,
+            what=what.format(yours=whose),
+            yours=whose,
             title=meeting.title,
             when=when_text(meeting),
             where=where_text(meeting),

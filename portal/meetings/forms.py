@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import (
+    LONG_LIST,
     TIME_HINT,
     ConfirmForm,
     FreeTextArea,
@@ -299,8 +300,10 @@ class ActionForm(IdentifierConfirmation, PortalForm):
     owner = SelectField(
         "Owner",
         widget=GovSelect(),
-        description="A member of the locality's staff or one of its partner organisations",
+        description="A member of the locality's staff, a partner in person, or a partner organisation "
+        "(everyone there can then update it)",
         validate_choice=False,
+        render_kw=LONG_LIST,
     )
     due_on = GovDateField("Due date", what="the due date", example_in=14)
     rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])

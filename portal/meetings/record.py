@@ -95,7 +95,7 @@ def record_register(
         entry = entries[invitation.id]
         who = " ".join(entry.by_whom.split())
         if entry.represented and not who:
-            raise DomainError(f"Enter who represented {invitation.organisation.name}", field=f"by_{invitation.id}")
+            raise DomainError(f"Enter who represented {invitation.invitee_name}", field=f"by_{invitation.id}")
         if len(who) > ATTENDEES_MAX:
             raise DomainError(f"Who came must be {ATTENDEES_MAX} characters or fewer", field=f"by_{invitation.id}")
     for invitation in meeting.invitations:

@@ -152,17 +152,19 @@ def save_minutes(
 
 def owner_choices(meeting: PartnershipMeeting) -> list[tuple[str, str]]:
     """Who may own an action of the meeting: its locality's active staff (portal.access.staff_of, "user:<id>"),
-    the active partner users of its locality's organisations and of those invited from elsewhere, in person
-    ("user:<id>"), and those organisations themselves ("organisation:<id>"): staff, then partners, then
-    organisations."""
+    the active partner users of its locality's organisations and of those invited from elsewhere, and the
+    people invited by name, in person ("user:<id>"), and those organisations themselves ("organisation:<id>"):
+    staff, then partners, then organisations."""
     locality_id = meeting.locality_id
-    invited = [i.organisation_id for i in meeting.invitations]
+    # The organisations invited (not those of people invited by name: their colleagues were not invited).
+    invited = [i.organisation_id for i in meeting.invitations if i.user_id is None]
+    named = [i.user_id for i in meeting.invitations if i.user_id is not None]
     of_meeting = or_(Organisation.locality_id == locality_id, Organisation.id.in_(invited))
     staff = db.session.scalars(select(User).where(access.staff_of([locality_id])).order_by(User.name, User.id))
     partners = db.session.execute(
         select(User, Organisation)
         .join(Organisation, User.organisation_id == Organisation.id)
-        .where(User.role == Role.PARTNER, User.disabled_at.is_(None), of_meeting)
+        .where(User.role == Role.PARTNER, User.disabled_at.is_(None), or_(of_meeting, User.id.in_(named)))
         .order_by(User.name, User.id)
     )
     orgs = db.session.scalars(select(Organisation).where(of_meeting).order_by(Organisation.name, Organisation.id))

@@ -17,7 +17,8 @@ from portal.common.times import london_today
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
-from tests.integration.meetings.conftest import ago, attendees_of, body_of, schedule_data, vevent_of
+from tests.integration.meetings.conftest import ago, attendees_of, body_of, held_meeting, schedule_data, vevent_of
+from tests.meetings_factories import MeetingInvitationFactory
 from tests.support.db import count
 from tests.support.forms import assert_error_page, banner, post
 
@@ -177,3 +178,15 @@ def test_a_person_is_invited_once_and_beside_their_organisation(client_for, worl
     db.session.expire_all()
     answers = {i.user_id: i.answer for i in db.session.scalars(select(MeetingInvitation))}
     assert answers == {None: MeetingAnswer.NOT_ANSWERED, world.partner.id: MeetingAnswer.NOT_ATTENDING}
+
+
+def test_a_person_invited_by_name_may_own_an_action_and_their_organisation_may_not(client_for, world, people):
+    # Invited by name from another locality: offered as an owner in person; their organisation, and so their
+    # colleagues, are not (it was not invited).
+    meeting = held_meeting(world)
+    MeetingInvitationFactory(meeting=meeting, organisation=people["charity"], user=people["volunteer"])
+    page = client_for(Role.MANAGER).get(f"/meetings/{meeting.id}/actions/new")
+    offered = {option["value"] for option in page.soup.select("select[name=owner] option") if option["value"]}
+    assert f"user:{people['volunteer'].id}" in offered
+    assert f"organisation:{people['charity'].id}" not in offered
+    assert f"user:{people['colleague'].id}" not in offered and f"user:{world.other_partner.id}" not in offered

@@ -160,7 +160,7 @@ document.querySelectorAll("[data-portal-filter]").forEach((container, index) => 
     items.forEach((item) => {
       const box = item.querySelector("input");
       const match = (box && box.checked) || words.every((word) => item.textContent.toLowerCase().includes(word));
-      item.hidden = !match;
+      item.classList.toggle("govuk-!-display-none", !match); // the class, as the item's display: flex beats [hidden]
       if (match) shown += 1;
     });
     status.textContent = words.length ? `${shown} of ${items.length} people shown` : "";

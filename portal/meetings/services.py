@@ -616,7 +616,7 @@ def change_meeting(
         meeting,
         "REQUEST",
         what="The partnership meeting has changed."
-        + (" Please answer again for {yours}." if moved else " The answer given for {yours} still stands."),
+        + (" Please answer again{for_yours}." if moved else " The answer given{for_yours} still stands."),
         subject="Changed",
     )
     db.session.flush()
@@ -722,7 +722,8 @@ def _whose(meeting: PartnershipMeeting, contact: User) -> str:
 
 def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what: str, subject: str = "") -> None:
     """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event).
-    `what` may name whom the contact answers for as "{yours}" (worded by their organisation's kind)."""
+    `what` may name whom the contact answers for as "{yours}" (worded by their organisation's kind, "you" when
+    invited by name), or as "{for_yours}" (" for your team", and nothing for "you")."""
     build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
     contacts = meeting_contacts(meeting)
     heading = f"{subject}: {meeting.title}" if subject else f"Invitation: {meeting.title}"
@@ -736,7 +737,7 @@ def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what
             template="emails/meeting_invitation.txt",
             attachments=[attachment],
             name=contact.name,
-            what=what.format(yours=whose),
+            what=what.format(yours=whose, for_yours="" if whose == "you" else f" for {whose}"),
             yours=whose,
             title=meeting.title,
             when=when_text(meeting),

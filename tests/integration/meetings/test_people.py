@@ -17,7 +17,15 @@ from portal.common.times import london_today
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, PartnershipMeeting
-from tests.integration.meetings.conftest import ago, attendees_of, body_of, held_meeting, schedule_data, vevent_of
+from tests.integration.meetings.conftest import (
+    ago,
+    attendees_of,
+    body_of,
+    held_meeting,
+    meeting_day,
+    schedule_data,
+    vevent_of,
+)
 from tests.meetings_factories import MeetingInvitationFactory
 from tests.support.db import count
 from tests.support.forms import assert_error_page, banner, post
@@ -86,6 +94,14 @@ def test_named_people_are_invited_e_mailed_answer_and_are_counted_by_agency(
         _, _, event = vevent_of(by_recipient[email])
         assert attendees_of(event) == [email.lower()]
     assert "tell us whether your school will attend" in " ".join(body_of(by_recipient[world.partner.email]).split())
+    # A new time asks each to answer again, in their own words.
+    inbox.clear()
+    changed = post(manager, f"/meetings/{meeting.id}/change", schedule_data(meeting_day(21)))
+    assert changed.status_code == 302
+    assert send_mail() == (3, 0)
+    again = {m["To"]: " ".join(body_of(m).split()) for m in inbox.wait_for(3)}
+    assert "The partnership meeting has changed. Please answer again. " in again[volunteer.email]
+    assert "Please answer again for your school." in again[world.partner.email]
 
     # They see it (the teacher's school is in another locality) and answer for themselves; their colleague
     # does not see it.

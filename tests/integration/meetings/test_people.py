@@ -138,6 +138,8 @@ def test_named_people_are_invited_e_mailed_answer_and_are_counted_by_agency(
     legends = [" ".join(lg.get_text().split()) for lg in register.soup.select("legend")]
     assert f"Was {volunteer.name} (Shire Young Carers) represented?" in legends
     assert f"Was {teacher.name} ({world.other_school.name}) represented?" in legends
+    hints = " ".join(register.soup.get_text().split())
+    assert "They said they would attend: Vic Volunteer" in hints and "They said they could not attend." in hints
     ids = {i.user_id: i.id for i in held.invitations}
     data = {
         f"represented_{ids[None]}": "yes",

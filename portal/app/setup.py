@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.common.permissions import Forbidden, NotFound
@@ -278,6 +278,10 @@ def register_errors(app: Flask) -> None:
             return render_error(code)
         if code == 400:
             return render_error(400)
+        if isinstance(error, MethodNotAllowed):
+            # A link or bookmark to a form's address: the GOV.UK page, keeping the Allow header (RFC 9110).
+            allow = error.get_headers()
+            return render_template("errors/405.html"), 405, [(k, v) for k, v in allow if k == "Allow"]
         if code >= 500:
             return render_error(500)
         return error

@@ -507,7 +507,8 @@ def engagement(f: Filters) -> Engagement:
             )
             .select_from(m)
             .join(Locality, Locality.id == m.locality_id)
-            .outerjoin(mi, mi.meeting_id == m.id)
+            # The schools' own invitations: a teacher invited by name is counted in the attendance by agency.
+            .outerjoin(mi, and_(mi.meeting_id == m.id, mi.user_id.is_(None)))
             # Schools only: a meeting of every agency also invites health, police and others (agency_attendance).
             .outerjoin(
                 Organisation, and_(Organisation.id == mi.organisation_id, Organisation.kind == OrganisationKind.SCHOOL)
@@ -797,7 +798,8 @@ class AgencyAttendance:
 
 
 def agency_attendance(f: Filters) -> list[AgencyAttendance]:
-    """Invitations to the period's meetings (of every kind) by the invited organisation's group. One query."""
+    """Invitations to the period's meetings (of every kind) by the invited organisation's group, a person
+    invited by name counted by their organisation's. One query."""
     start, end = utc_bounds(f.period)
     m, mi = PartnershipMeeting, MeetingInvitation
     rows = db.session.execute(

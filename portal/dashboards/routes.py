@@ -139,26 +139,56 @@ def report_csv() -> ResponseReturnValue:
     )
 
 
-@bp.route("/report-year.csv")
-@role_required(*services.READERS)
-def report_year_csv() -> ResponseReturnValue:
-    """A financial year's four quarterly reports in one CSV (`period` is the year, e.g. 2026 for 2026–27)."""
+def _year_reports() -> tuple[services.Filters, list[quarterly.Report]]:
+    """The filters of a financial year (`period` is the year, e.g. 2026 for 2026–27) and its four quarterly
+    reports, first to last; NotFound for a period that is not a year."""
     try:
         filters = _filters(kinds=(PeriodKind.FINANCIAL_YEAR,))
     except DomainError:
         raise NotFound from None
-    year = filters.period
-    quarters = [quarter(year.start)]
+    quarters = [quarter(filters.period.start)]
     while len(quarters) < 4:
         quarters.append(quarters[-1].next())
-    reports = [quarterly.report(filters.with_period(q)) for q in quarters]
+    return filters, [quarterly.report(filters.with_period(q)) for q in quarters]
+
+
+def _year_filename(filters: services.Filters, extension: str) -> str:
+    where = f"locality-{filters.locality.id}" if filters.locality else "area"
+    return f"quarterly-reports-{filters.period.key}-{where}.{extension}"
+
+
+@bp.route("/report-year.csv")
+@role_required(*services.READERS)
+def report_year_csv() -> ResponseReturnValue:
+    """A financial year's four quarterly reports in one CSV."""
+    filters, reports = _year_reports()
     data = quarterly.year_csv(reports)
     quarterly.record_export(reports[0], by=current_person(), file_format="csv-year")
-    where = f"locality-{filters.locality.id}" if filters.locality else "area"
     return Response(
         data,
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="quarterly-reports-{year.key}-{where}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{_year_filename(filters, "csv")}"'},
+    )
+
+
+@bp.route("/report-year.pdf")
+@role_required(*services.READERS)
+def report_year_pdf() -> ResponseReturnValue:
+    """A financial year's four quarterly reports in one tagged PDF, each quarter from a new page."""
+    filters, reports = _year_reports()
+    html = render_template(
+        "dashboards/report_year_print.html",
+        title=f"Quarterly reports for {filters.scope_label}: {filters.period.label}",
+        reports=reports,
+        year=filters.period,
+        scope_label=filters.scope_label,
+    )
+    pdf = render_pdf(html)
+    quarterly.record_export(reports[0], by=current_person(), file_format="pdf-year")
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_year_filename(filters, "pdf")}"'},
     )
 
 

@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.common.forms import (
+    LONG_LIST,
     TIME_HINT,
     ConfirmForm,
     FreeTextArea,
@@ -54,6 +55,11 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
     also_invite = IdsField(
         "Also invite these agencies (optional)",
         description="Agencies of any locality, for example a police unit or health team that serves this one.",
+    )
+    also_invite_people = IdsField(
+        "Also invite these people by name (optional)",
+        description="Anyone with a partner account, of any organisation: a school, health, police, voluntary and "
+        "others. Type part of a name or organisation to narrow the list.",
     )
     on = GovDateField(
         "Date",
@@ -93,6 +99,7 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
         localities: Sequence[tuple[int, str]] = (),
         types: Sequence[tuple[str, str]] | None = None,
         agencies: Sequence[tuple[int, str]] = (),
+        people: Sequence[tuple[int, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -102,9 +109,11 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
             if self.meeting_type.data is None:
                 self.meeting_type.data = SCHOOLS
             self.also_invite.choices = list(agencies)
+            self.also_invite_people.choices = list(people)
         else:  # changing a meeting: its kind and invitations stay
             del self.meeting_type
             del self.also_invite
+            del self.also_invite_people
         self.locality_id.choices = list(localities)
         if not localities:
             del self.locality_id
@@ -118,6 +127,13 @@ class MeetingForm(IdentifierConfirmation, StartAndEndTimes, PlaceOrOnlineLink, P
     def validate_also_invite(self, field: IdsField) -> None:
         if not set(field.data or ()) <= {value for value, _ in field.choices or []}:
             raise ValidationError("Select agencies from the list")
+
+    def validate_also_invite_people(self, field: IdsField) -> None:
+        if not set(field.data or ()) <= {value for value, _ in field.choices or []}:
+            raise ValidationError("Select people from the list")
+
+    def people_ids(self) -> list[int]:
+        return list(self.also_invite_people.data or ()) if self.also_invite_people is not None else []
 
     def agency_ids(self) -> list[int]:
         return list(self.also_invite.data or ()) if self.also_invite is not None else []
@@ -186,14 +202,24 @@ class MeetingAnswerForm(PortalForm):
     )
     submit = SubmitField("Send your school's answer", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, personal: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # `personal`: the partner was invited by name, and answers for themselves.
+        self.personal = personal
         self.answer.choices = [
-            (MeetingAnswer.ATTENDING.value, "Yes, we will attend"),
-            (MeetingAnswer.NOT_ATTENDING.value, "No, we cannot attend"),
+            (MeetingAnswer.ATTENDING.value, "Yes, I will attend" if personal else "Yes, we will attend"),
+            (MeetingAnswer.NOT_ATTENDING.value, "No, I cannot attend" if personal else "No, we cannot attend"),
         ]
+        if personal:
+            self.answer.label.text = "Will you attend?"
+            self.answer.validators = [InputRequired(message="Select whether you will attend")]
+            self.attendees.label.text = "Who else will come? (optional)"
+            self.attendees.description = "If a colleague will come with you or instead of you: names and roles"
+            self.submit.label.text = "Send your answer"
 
     def validate_attendees(self, field: StringField) -> None:
+        if self.personal:
+            return
         if self.answer.data == MeetingAnswer.ATTENDING.value and not (field.data or "").strip():
             raise ValidationError("Enter who will come from your school")
 
@@ -217,7 +243,7 @@ class RegisterFormBase(PortalForm):
         valid = super().validate(extra_validators)
         for invitation, represented, by_whom in self.rows():
             if represented.data == "yes" and not (by_whom.data or "").strip():
-                by_whom.errors = [*by_whom.errors, f"Enter who represented {invitation.organisation.name}"]
+                by_whom.errors = [*by_whom.errors, f"Enter who represented {invitation.invitee_name}"]
                 valid = False
         return valid
 
@@ -242,7 +268,7 @@ def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> Re
     """A register form with a yes/no question and a "who came" box for each invited school."""
     fields: dict[str, Any] = {"invitations": tuple(invitations)}
     for invitation in invitations:
-        name = invitation.organisation.name
+        name = invitation.invitee_name
         fields[f"represented_{invitation.id}"] = RadioField(
             f"Was {name} represented?",
             widget=GovRadioInput(),
@@ -251,7 +277,9 @@ def register_form(invitations: Sequence[MeetingInvitation], **kwargs: Any) -> Re
         fields[f"by_{invitation.id}"] = StringField(
             f"Who came from {name}?",
             widget=GovTextInput(),
-            description="If the school was represented: names and roles",
+            description="If the school was represented: names and roles"
+            if invitation.user_id is None
+            else "If they came, or someone came for them: names and roles",
             validators=[Length(max=ATTENDEES_MAX, message=f"This must be {ATTENDEES_MAX} characters or fewer")],
         )
     form_class = type("RegisterForm", (RegisterFormBase,), fields)
@@ -299,8 +327,10 @@ class ActionForm(IdentifierConfirmation, PortalForm):
     owner = SelectField(
         "Owner",
         widget=GovSelect(),
-        description="A member of the locality's staff or one of its partner organisations",
+        description="A member of the locality's staff, a partner in person, or a partner organisation "
+        "(everyone there can then update it)",
         validate_choice=False,
+        render_kw=LONG_LIST,
     )
     due_on = GovDateField("Due date", what="the due date", example_in=14)
     rag = RagField("What is its RAG status?", validators=[InputRequired(message="Select the RAG status")])

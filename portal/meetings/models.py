@@ -106,14 +106,17 @@ class MeetingAnswer(enum.StrEnum):
 
 
 class MeetingInvitation(Base):
-    """A school's invitation to a meeting, its answer (and who will come), and the register: whether the
-    school was represented on the day. Coverage counts `represented`."""
+    """An organisation's invitation to a meeting, or a named person's (`user_id`; the organisation is then
+    theirs when invited, by which the attendance by agency counts them), its answer (and who will come), and
+    the register: whether the invitee was represented on the day. Coverage counts `represented`."""
 
     __tablename__ = "meeting_invitation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("partnership_meeting.id", ondelete="CASCADE"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # A person invited by name (any partner account of any organisation); empty for an organisation's invitation.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     answer: Mapped[MeetingAnswer] = mapped_column(str_enum(MeetingAnswer, 20), default=MeetingAnswer.NOT_ANSWERED)
     # Who will come (names and roles, as the school gives them), and who answered.
     attendees: Mapped[str] = mapped_column(String(500), default="")
@@ -125,9 +128,29 @@ class MeetingInvitation(Base):
 
     meeting: Mapped[PartnershipMeeting] = relationship(back_populates="invitations")
     organisation: Mapped[Organisation] = relationship()
-    answered_by: Mapped[User | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
-    __table_args__ = (UniqueConstraint("meeting_id", "organisation_id"),)
+    __table_args__ = (
+        # One invitation per organisation and one per named person (NULLs are distinct in a unique index,
+        # hence the partial index for the organisations' invitations).
+        Index(
+            "uq_meeting_invitation_organisation",
+            "meeting_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=text("user_id IS NULL"),
+            postgresql_where=text("user_id IS NULL"),
+        ),
+        UniqueConstraint("meeting_id", "user_id", name="uq_meeting_invitation_person"),
+    )
+
+    @property
+    def invitee_name(self) -> str:
+        """The organisation, or the person invited by name and their organisation."""
+        if self.user is not None:
+            return f"{self.user.name} ({self.organisation.name})"
+        return self.organisation.name
 
 
 class Rag(enum.StrEnum):

@@ -24,6 +24,7 @@ from portal.common import audit
 from portal.common.errors import DomainError
 from portal.common.identifiers import check_free_text
 from portal.common.permissions import NotFound
+from portal.common.roles import Role
 from portal.directory.models import Organisation
 from portal.extensions import db
 from portal.meetings import owners
@@ -94,7 +95,7 @@ def record_register(
         entry = entries[invitation.id]
         who = " ".join(entry.by_whom.split())
         if entry.represented and not who:
-            raise DomainError(f"Enter who represented {invitation.organisation.name}", field=f"by_{invitation.id}")
+            raise DomainError(f"Enter who represented {invitation.invitee_name}", field=f"by_{invitation.id}")
         if len(who) > ATTENDEES_MAX:
             raise DomainError(f"Who came must be {ATTENDEES_MAX} characters or fewer", field=f"by_{invitation.id}")
     for invitation in meeting.invitations:
@@ -151,17 +152,24 @@ def save_minutes(
 
 def owner_choices(meeting: PartnershipMeeting) -> list[tuple[str, str]]:
     """Who may own an action of the meeting: its locality's active staff (portal.access.staff_of, "user:<id>"),
-    its locality's partner organisations and the organisations invited from elsewhere ("organisation:<id>"),
-    staff first."""
+    the active partner users of its locality's organisations and of those invited from elsewhere, and the
+    people invited by name, in person ("user:<id>"), and those organisations themselves ("organisation:<id>"):
+    staff, then partners, then organisations."""
     locality_id = meeting.locality_id
-    invited = [i.organisation_id for i in meeting.invitations]
+    # The organisations invited (not those of people invited by name: their colleagues were not invited).
+    invited = [i.organisation_id for i in meeting.invitations if i.user_id is None]
+    named = [i.user_id for i in meeting.invitations if i.user_id is not None]
+    of_meeting = or_(Organisation.locality_id == locality_id, Organisation.id.in_(invited))
     staff = db.session.scalars(select(User).where(access.staff_of([locality_id])).order_by(User.name, User.id))
-    orgs = db.session.scalars(
-        select(Organisation)
-        .where(or_(Organisation.locality_id == locality_id, Organisation.id.in_(invited)))
-        .order_by(Organisation.name, Organisation.id)
+    partners = db.session.execute(
+        select(User, Organisation)
+        .join(Organisation, User.organisation_id == Organisation.id)
+        .where(User.role == Role.PARTNER, User.disabled_at.is_(None), or_(of_meeting, User.id.in_(named)))
+        .order_by(User.name, User.id)
     )
+    orgs = db.session.scalars(select(Organisation).where(of_meeting).order_by(Organisation.name, Organisation.id))
     choices = [(f"user:{u.id}", f"{u.name}, {u.job_title}" if u.job_title else u.name) for u in staff]
+    choices += [(f"user:{u.id}", f"{u.name}, {o.name}") for u, o in partners]
     choices += [(f"organisation:{o.id}", f"{o.name} ({o.kind.label.lower()})") for o in orgs]
     return choices
 
@@ -184,10 +192,10 @@ def add_action(
     rag: Rag,
     confirmed: bool,
 ) -> MeetingAction:
-    """Log an action agreed at the meeting: the action, its owner (a member of the locality's staff or one
-    of its partner organisations), the due date and RAG status. It stays open, carried forward to every
-    later meeting of the locality, until it is marked done. Partners of the locality read the action log, so
-    the text is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`)."""
+    """Log an action agreed at the meeting: the action, its owner (a member of the locality's staff, a partner
+    in person or a partner organisation: `owner_choices`), the due date and RAG status. It stays open, carried
+    forward to every later meeting of the locality, until it is marked done. Partners of the locality read the
+    action log, so the text is checked for a child's identifiers first (IdentifiersFound, unless `confirmed`)."""
     ensure_manager_of(by, meeting)
     _ensure_held(meeting)
     text = text.strip()

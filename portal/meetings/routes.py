@@ -85,6 +85,7 @@ def schedule_meeting() -> ResponseReturnValue:
         localities=[(loc.id, loc.name) for loc in localities],
         types=[(str(t.id), t.name) for t in types.meeting_types()],
         agencies=types.agency_choices(),
+        people=types.person_choices(),
     )
     if request.method == "GET" and request.args.get("locality_id", type=int) in {loc.id for loc in localities}:
         form.locality_id.data = request.args.get("locality_id", type=int)
@@ -103,6 +104,7 @@ def schedule_meeting() -> ResponseReturnValue:
                 confirmed=bool(form.confirm_identifiers.data),
                 meeting_type_id=form.meeting_type_id(),
                 also_invite=form.agency_ids(),
+                also_invite_people=form.people_ids(),
             )
         except DomainError as error:
             show_domain_error(form, error, fallback="on")
@@ -123,7 +125,9 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
     invitation = services.invitation_of(meeting, me)
     manages = services.is_manager_of(me, meeting)
     if answer_form is None:
-        answer_form = MeetingAnswerForm(formdata=None)
+        answer_form = MeetingAnswerForm(
+            formdata=None, personal=invitation is not None and invitation.user_id is not None
+        )
         if invitation is not None and invitation.answer is not MeetingAnswer.NOT_ANSWERED:
             answer_form.answer.data = invitation.answer.value
             answer_form.attendees.data = invitation.attendees
@@ -231,9 +235,10 @@ def cancel_meeting(meeting_id: int) -> ResponseReturnValue:
 def answer_meeting(meeting_id: int) -> ResponseReturnValue:
     me = current_person()
     meeting = services.get_meeting(meeting_id, user=me)
-    if services.invitation_of(meeting, me) is None:
+    invitation = services.invitation_of(meeting, me)
+    if invitation is None:
         raise NotFound
-    form = MeetingAnswerForm()
+    form = MeetingAnswerForm(personal=invitation.user_id is not None)
     if form.validate_on_submit():
         try:
             services.answer_invitation(
@@ -245,7 +250,7 @@ def answer_meeting(meeting_id: int) -> ResponseReturnValue:
                 return redirect(_meeting_url(meeting))
             show_domain_error(form, error, fallback="answer")
         else:
-            flash("Your school's answer has been saved.", "success")
+            flash(f"The answer for {services.whose_answer(invitation)} has been saved.", "success")
             return redirect(_meeting_url(meeting, "your-answer"))
     return _meeting_page(meeting, form)
 

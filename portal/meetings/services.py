@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -39,10 +39,10 @@ from portal.common.periods import Period, PeriodKind, quarter
 from portal.common.permissions import NotFound
 from portal.common.roles import Role
 from portal.common.times import ONLINE_LINK, london, london_today, when_text, where_text
-from portal.directory.models import Locality, Organisation
+from portal.directory.models import Locality, Organisation, OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, MeetingType, PartnershipMeeting
-from portal.meetings.types import agency_choices, invitees_of
+from portal.meetings.types import agency_choices, invitees_of, person_choices
 from portal.models_base import utcnow
 
 LOCATION_MAX = 300
@@ -66,6 +66,7 @@ def _load(meeting_id: int) -> PartnershipMeeting | None:
         .options(
             selectinload(PartnershipMeeting.invitations).selectinload(MeetingInvitation.organisation),
             selectinload(PartnershipMeeting.invitations).selectinload(MeetingInvitation.answered_by),
+            selectinload(PartnershipMeeting.invitations).selectinload(MeetingInvitation.user),
             selectinload(PartnershipMeeting.locality),
             selectinload(PartnershipMeeting.organiser),
             selectinload(PartnershipMeeting.meeting_type),
@@ -74,18 +75,24 @@ def _load(meeting_id: int) -> PartnershipMeeting | None:
 
 
 def _invited_meeting_ids(user: User) -> Select[tuple[int]]:
-    """The meetings a partner's organisation is invited to, as a subquery (none for staff)."""
-    return select(MeetingInvitation.meeting_id).where(
-        MeetingInvitation.organisation_id.in_(access.partner_organisation_ids(user))
+    """The meetings a partner's organisation, or the partner by name, is invited to, as a subquery (none for
+    staff)."""
+    mi = MeetingInvitation
+    return select(mi.meeting_id).where(
+        or_(
+            and_(mi.user_id.is_(None), mi.organisation_id.in_(access.partner_organisation_ids(user))),
+            mi.user_id == user.id,
+        )
     )
 
 
 def may_see(user: User, meeting: PartnershipMeeting) -> bool:
-    """A meeting of the person's own localities, or (partners) one their organisation is invited to: a police
-    unit or health team serves several localities, and is invited to their multi-agency meetings."""
+    """A meeting of the person's own localities, or (partners) one their organisation or they by name are
+    invited to: a police unit or health team serves several localities, and is invited to their multi-agency
+    meetings."""
     if meeting.locality_id in visible_locality_ids(user):
         return True
-    return any(access.is_partner_of(user, i.organisation_id) for i in meeting.invitations)
+    return invitation_of(meeting, user) is not None
 
 
 def get_meeting(meeting_id: int, *, user: User) -> PartnershipMeeting:
@@ -198,13 +205,26 @@ def list_meetings(user: User, filters: MeetingFilters | None = None) -> MeetingL
     return MeetingListing(upcoming, past, unscheduled, current, localities, quarters)
 
 
+def _answers_for(invitation: MeetingInvitation, user: User) -> bool:
+    """`user` answers this invitation: it names them, or it is their organisation's (a partner of it)."""
+    if invitation.user_id is not None:
+        return invitation.user_id == user.id and user.role is Role.PARTNER
+    return access.is_partner_of(user, invitation.organisation_id)
+
+
 def invitation_of(meeting: PartnershipMeeting, user: User) -> MeetingInvitation | None:
-    """The invitation of `user`'s school, if `user` is a partner of an invited school."""
-    return next((i for i in meeting.invitations if access.is_partner_of(user, i.organisation_id)), None)
+    """The invitation `user` answers: theirs by name first, else their organisation's (a partner of an invited
+    organisation answers for it); None when neither is invited."""
+    mine = [i for i in meeting.invitations if _answers_for(i, user)]
+    return next((i for i in mine if i.user_id is not None), mine[0] if mine else None)
 
 
 def invitations_by_school(meeting: PartnershipMeeting) -> list[MeetingInvitation]:
-    return sorted(meeting.invitations, key=lambda i: (i.organisation.name.lower(), i.id))
+    """By organisation name; the people invited by name after their organisation's own invitation."""
+    return sorted(
+        meeting.invitations,
+        key=lambda i: (i.organisation.name.lower(), i.user is not None, i.user.name.lower() if i.user else "", i.id),
+    )
 
 
 # --- state and wording ----------------------------------------------------------------------------
@@ -240,6 +260,20 @@ def meeting_title(locality: Locality, period: Period, meeting_type: MeetingType 
     if meeting_type is None:
         return f"{locality.name} partnership meeting, {period.label}"
     return f"{locality.name} {meeting_type.name[:1].lower()}{meeting_type.name[1:]}, {period.label}"
+
+
+YOURS_BY_KIND = {
+    OrganisationKind.SCHOOL: "your school",
+    OrganisationKind.HEALTH: "your team",
+    OrganisationKind.POLICE: "your unit",
+    OrganisationKind.EARLY_YEARS: "your setting",
+}
+
+
+def yours(kind: OrganisationKind | None) -> str:
+    """How an invitation names whom the reader answers for: "your school", "your team" (health), "your unit"
+    (police), "your setting" (early years), else "your organisation"."""
+    return YOURS_BY_KIND.get(kind, "your organisation") if kind is not None else "your organisation"
 
 
 def meeting_link(meeting: PartnershipMeeting) -> str:
@@ -335,17 +369,43 @@ def school_contacts(organisation_ids: Iterable[int]) -> list[User]:
     )
 
 
+def _organisation_invitations(meeting: PartnershipMeeting) -> list[MeetingInvitation]:
+    return [i for i in meeting.invitations if i.user_id is None]
+
+
+def meeting_contacts(meeting: PartnershipMeeting) -> list[User]:
+    """Who is sent the meeting's e-mails: the active partner users of the invited organisations and the people
+    invited by name (while their account is active), each once, by name."""
+    contacts = {u.id: u for u in school_contacts(i.organisation_id for i in _organisation_invitations(meeting))}
+    for invitation in meeting.invitations:
+        person = invitation.user
+        if person is not None and person.disabled_at is None:
+            contacts[person.id] = person
+    return sorted(contacts.values(), key=lambda u: (u.name, u.id))
+
+
 def schools_without_contacts(meeting: PartnershipMeeting) -> list[Organisation]:
-    """The invited schools with no active partner user, by name: nobody there is e-mailed the invitation."""
-    reached = {user.organisation_id for user in school_contacts(i.organisation_id for i in meeting.invitations)}
-    return [i.organisation for i in invitations_by_school(meeting) if i.organisation_id not in reached]
+    """The invited organisations with no active partner user, by name: nobody there is e-mailed the invitation."""
+    invited = _organisation_invitations(meeting)
+    reached = {user.organisation_id for user in school_contacts(i.organisation_id for i in invited)}
+    return [
+        i.organisation for i in invitations_by_school(meeting) if i.user_id is None and i.organisation_id not in reached
+    ]
 
 
 def invitation_summary(meeting: PartnershipMeeting) -> str:
     """How many schools have been invited, and which of them nobody could be e-mailed at (no active contact),
     for the manager to follow up, e.g. "3 schools have been invited. 1 of them has no active contact in the
-    portal, so nobody there has been e-mailed: Hall Orchard." """
-    schools = len(meeting.invitations)
+    portal, so nobody there has been e-mailed: Hall Orchard.", then how many people were invited by name."""
+    people = sum(1 for i in meeting.invitations if i.user_id is not None)
+    by_name = (
+        "" if not people else (" 1 person has" if people == 1 else f" {people} people have") + " been invited by name."
+    )
+    return _organisation_summary(meeting) + by_name
+
+
+def _organisation_summary(meeting: PartnershipMeeting) -> str:
+    schools = len(_organisation_invitations(meeting))
     if meeting.meeting_type_id is not None:
         if not schools:
             return "No organisation has been invited: the locality has none of the kinds this meeting invites."
@@ -377,10 +437,12 @@ def schedule_meeting(
     confirmed: bool = False,
     meeting_type_id: int | None = None,
     also_invite: Iterable[int] = (),
+    also_invite_people: Iterable[int] = (),
 ) -> PartnershipMeeting:
     """Schedule a locality's meeting of a series (the school partnership meeting, or a MeetingType) for the
     quarter holding its date: one per locality, series and quarter. The series' invitees (`invitees_of`) and
-    the agencies of `also_invite` are invited, and each one's partner users get an e-mail with the
+    the agencies of `also_invite` and the people of `also_invite_people` (any active partner account, by name)
+    are invited, and each one's partner users (and each person) get an e-mail with the
     iCalendar invitation (METHOD:REQUEST, SEQUENCE 0). Scheduling a quarter whose meeting was cancelled
     arranges that meeting again: the same UID, a higher SEQUENCE, answers and invitations afresh."""
     if not access.manages(by, locality_id):
@@ -395,6 +457,9 @@ def schedule_meeting(
     agencies = {agency_id for agency_id, _ in agency_choices()}
     if not extra_ids <= agencies:
         raise DomainError("Select agencies from the list", field="also_invite")
+    people_ids = set(also_invite_people)
+    if not people_ids <= {person_id for person_id, _ in person_choices()}:
+        raise DomainError("Select people from the list", field="also_invite_people")
     location, online_link, agenda = location.strip(), online_link.strip(), agenda.strip()
     _check_details(starts_at, ends_at, location, online_link, agenda)
     # The agenda is shown to every school of the locality: checked for a child's identifiers first.
@@ -410,6 +475,7 @@ def schedule_meeting(
         )
         if org.id not in {s.id for s in schools}
     ]
+    people = list(db.session.scalars(select(User).where(User.id.in_(people_ids)).order_by(User.name, User.id)))
     meeting = db.session.scalar(
         select(PartnershipMeeting).where(
             PartnershipMeeting.locality_id == locality.id,
@@ -443,6 +509,16 @@ def schedule_meeting(
             meeting.organiser = by
             for school in schools:
                 meeting.invitations.append(MeetingInvitation(organisation_id=school.id, organisation=school))
+            for person in people:
+                assert person.organisation is not None  # noqa: S101 (person_choices offers partners of an organisation)
+                meeting.invitations.append(
+                    MeetingInvitation(
+                        organisation_id=person.organisation.id,
+                        organisation=person.organisation,
+                        user_id=person.id,
+                        user=person,
+                    )
+                )
             db.session.flush()  # the UID is made from the id
     except IntegrityError:
         _quarter_taken(
@@ -455,7 +531,8 @@ def schedule_meeting(
         locality_id=locality.id,
         quarter=period.key,
         meeting_type_id=meeting_type_id,
-        schools=len(meeting.invitations),
+        schools=len(meeting.invitations) - len(people),
+        people=len(people),
         sequence=meeting.sequence,
         again=again,
         identifiers_confirmed=confirmed,
@@ -539,7 +616,7 @@ def change_meeting(
         meeting,
         "REQUEST",
         what="The partnership meeting has changed."
-        + (" Please answer again for your school." if moved else " Your school's answer still stands."),
+        + (" Please answer again{for_yours}." if moved else " The answer given{for_yours} still stands."),
         subject="Changed",
     )
     db.session.flush()
@@ -572,12 +649,14 @@ def answer_invitation(
     _ensure_open(meeting)
     attendees = " ".join(attendees.split())
     if answer is MeetingAnswer.NOT_ANSWERED:
-        raise DomainError("Select whether your school will attend", field="answer")
-    if answer is MeetingAnswer.ATTENDING and not attendees:
-        raise DomainError("Enter who will come from your school", field="attendees")
+        raise DomainError(f"Select whether {whose_answer(invitation)} will attend", field="answer")
+    if answer is MeetingAnswer.ATTENDING and not attendees and invitation.user_id is None:
+        raise DomainError(f"Enter who will come from {yours(invitation.organisation.kind)}", field="attendees")
     if len(attendees) > ATTENDEES_MAX:
         raise DomainError(f"Who will come must be {ATTENDEES_MAX} characters or fewer", field="attendees")
     previous = invitation.answer
+    if invitation.user_id is not None and answer is MeetingAnswer.ATTENDING and not attendees:
+        attendees = by.name  # invited by name: they come themselves unless they say who else
     invitation.answer = answer
     invitation.attendees = attendees if answer is MeetingAnswer.ATTENDING else ""
     invitation.answered_by_id = by.id
@@ -609,7 +688,9 @@ def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.Ca
     if meeting.online_link:
         description += f"\n\nJoin online: {meeting.online_link}"
     if meeting.cancelled_at is None:
-        description += "\n\nAnswer for your school in the portal: your calendar's Accept and Decline do not reach it."
+        whose = _whose(meeting, contact)
+        answer = "Answer" if whose == "you" else f"Answer for {whose}"
+        description += f"\n\n{answer} in the portal: your calendar's Accept and Decline do not reach it."
     return calendar.CalendarEvent(
         uid=meeting.uid,
         sequence=meeting.sequence,
@@ -625,12 +706,29 @@ def calendar_event(meeting: PartnershipMeeting, *, contact: User) -> calendar.Ca
     )
 
 
+def _kind_of(contact: User) -> OrganisationKind | None:
+    return contact.organisation.kind if contact.organisation is not None else None
+
+
+def whose_answer(invitation: MeetingInvitation) -> str:
+    """Whom an invitation's answer is for: "you" (invited by name), else "your school", "your team" ..."""
+    return "you" if invitation.user_id is not None else yours(invitation.organisation.kind)
+
+
+def _whose(meeting: PartnershipMeeting, contact: User) -> str:
+    invitation = invitation_of(meeting, contact)
+    return whose_answer(invitation) if invitation is not None else yours(_kind_of(contact))
+
+
 def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what: str, subject: str = "") -> None:
-    """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event)."""
+    """One e-mail per contact of each invited school, each with its own calendar file (see calendar_event).
+    `what` may name whom the contact answers for as "{yours}" (worded by their organisation's kind, "you" when
+    invited by name), or as "{for_yours}" (" for your team", and nothing for "you")."""
     build = calendar.build_request if method == "REQUEST" else calendar.build_cancel
-    contacts = school_contacts(i.organisation_id for i in meeting.invitations)
+    contacts = meeting_contacts(meeting)
     heading = f"{subject}: {meeting.title}" if subject else f"Invitation: {meeting.title}"
     for contact in contacts:
+        whose = _whose(meeting, contact)
         ics = build(calendar_event(meeting, contact=contact))
         attachment = outbox.Attachment(calendar.ICS_FILENAME, calendar.content_type(method), ics)
         outbox.enqueue(
@@ -639,7 +737,8 @@ def _send_calendar(meeting: PartnershipMeeting, method: calendar.Method, *, what
             template="emails/meeting_invitation.txt",
             attachments=[attachment],
             name=contact.name,
-            what=what,
+            what=what.format(yours=whose, for_yours="" if whose == "you" else f" for {whose}"),
+            yours=whose,
             title=meeting.title,
             when=when_text(meeting),
             where=where_text(meeting),

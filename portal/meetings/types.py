@@ -1,6 +1,7 @@
 """Meeting types beyond the school partnership meeting: an admin names each and the organisation kinds of the
 locality it invites (the multi-agency locality meeting, made by migration 0016, invites every kind). A meeting
-may also invite agencies of any locality (a police unit or health team serves several).
+may also invite agencies of any locality (a police unit or health team serves several), and people by name
+(any partner account of any organisation).
 
 Only admins name types (they run the system); managers choose one when they schedule a meeting
 (portal.meetings.services.schedule_meeting). Like every service here: checks first, then changes and audit
@@ -59,6 +60,21 @@ def agency_choices() -> list[tuple[int, str]]:
         .order_by(Organisation.name, Organisation.id)
     )
     return [(o.id, f"{o.name} ({o.kind.label.lower()})") for o in agencies]
+
+
+def person_choices() -> list[tuple[int, str]]:
+    """The people a meeting may invite by name: every active partner account of any organisation (school,
+    health, police, voluntary ...), by name, each with their organisation and its kind."""
+    people = db.session.execute(
+        select(User.id, User.name, Organisation.name, Organisation.kind)
+        .join(Organisation, Organisation.id == User.organisation_id)
+        .where(User.role == Role.PARTNER, User.disabled_at.is_(None))
+        .order_by(User.name, User.id)
+    )
+    return [
+        (user_id, f"{name}, {organisation} ({OrganisationKind(kind).label.lower()})")
+        for user_id, name, organisation, kind in people
+    ]
 
 
 def meeting_types() -> list[MeetingType]:

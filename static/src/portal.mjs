@@ -128,3 +128,41 @@ if (searches.length || selects.length) {
     selects.forEach((select) => enhanceSelect(autocomplete, select));
   });
 }
+
+// A long list of checkboxes (the people a meeting may invite by name): a box to type in narrows it. Ticked
+// boxes always stay in view, and how many are shown is said politely to screen readers. The box has no name,
+// so it is never sent with the form.
+document.querySelectorAll("[data-portal-filter]").forEach((container, index) => {
+  const items = [...container.querySelectorAll(".govuk-checkboxes__item")];
+  if (!items.length) return;
+  const group = document.createElement("div");
+  group.className = "govuk-form-group";
+  const label = document.createElement("label");
+  label.className = "govuk-label govuk-label--s";
+  label.htmlFor = `portal-filter-${index}`;
+  label.textContent = container.dataset.portalFilter;
+  const input = document.createElement("input");
+  input.className = "govuk-input govuk-!-width-two-thirds";
+  input.id = `portal-filter-${index}`;
+  input.type = "search";
+  input.autocomplete = "off";
+  input.spellcheck = false;
+  const status = document.createElement("p");
+  status.className = "govuk-body-s govuk-!-margin-top-1";
+  status.id = `portal-filter-${index}-status`;
+  status.setAttribute("aria-live", "polite");
+  input.setAttribute("aria-describedby", status.id);
+  group.append(label, input, status);
+  container.prepend(group);
+  input.addEventListener("input", () => {
+    const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+    let shown = 0;
+    items.forEach((item) => {
+      const box = item.querySelector("input");
+      const match = (box && box.checked) || words.every((word) => item.textContent.toLowerCase().includes(word));
+      item.classList.toggle("govuk-!-display-none", !match); // the class, as the item's display: flex beats [hidden]
+      if (match) shown += 1;
+    });
+    status.textContent = words.length ? `${shown} of ${items.length} people shown` : "";
+  });
+});

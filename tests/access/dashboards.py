@@ -13,6 +13,7 @@ ACCESS: dict[str, frozenset[Any]] = {
     "dashboards.report_pdf": READERS,
     "dashboards.report_csv": READERS,
     "dashboards.report_year_csv": READERS,
+    "dashboards.report_year_pdf": READERS,
     "dashboards.targets": frozenset({A}),
     "dashboards.commentary": frozenset({M}),
 }

@@ -116,3 +116,30 @@ def test_the_admin_is_not_among_the_cover_choices(visitor):
     names = page.locator("#cover_id-select option").all_inner_texts()
     assert any(name.startswith("Dev Sandhu") for name in names), names
     assert not any("Ade Admin" in name for name in names), names
+
+
+def test_the_people_to_invite_by_name_narrow_as_the_manager_types(visitor):
+    """The schedule form's long list of people (checkboxes): a box to type in narrows it, by keyboard; a ticked
+    person stays in view; axe on each state."""
+    visitor.sign_in("joanna.keele@example.org")
+    page = visitor.goto("/meetings/schedule")
+    people = page.locator("input[name=also_invite_people]")
+    total = people.count()
+    assert total > 2, total
+    _tab_to(page, "#portal-filter-0")
+    page.keyboard.type("rowan tate")
+    shown = page.locator(".govuk-checkboxes__item:has(input[name=also_invite_people]):visible")
+    expect(shown).to_have_count(1)
+    expect(shown.first).to_contain_text("Rowan Tate")
+    expect(page.locator("#portal-filter-0-status")).to_have_text(f"1 of {total} people shown")
+    visitor.check("narrowed")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("Rowan Tate", exact=False).and_(people)).to_be_checked()
+    # Another search: the ticked person stays in view beside the new matches.
+    page.locator("#portal-filter-0").fill("no such person at all")
+    expect(shown).to_have_count(1)
+    expect(shown.first).to_contain_text("Rowan Tate")
+    page.locator("#portal-filter-0").fill("")
+    expect(shown).to_have_count(total)
+    visitor.check("cleared")

@@ -27,6 +27,7 @@ NOT_PAGES = {
     "dashboards.report_csv",
     "dashboards.report_pdf",
     "dashboards.report_year_csv",
+    "dashboards.report_year_pdf",
     "pages.favicon",
 }
 

@@ -70,6 +70,23 @@ def test_not_found_is_a_govuk_page(client):
     assert response.soup.h1.get_text(strip=True) == "Page not found"
 
 
+@pytest.mark.parametrize("signed_in", [False, True])
+@pytest.mark.parametrize("path", ["/sign-out", "/notifications/read"])
+def test_a_get_on_a_post_only_route_is_a_govuk_405_page(client, client_for, world, path, signed_in):
+    # A link or bookmark to a form's address must not show Werkzeug's bare page. The client runs the page
+    # checks on it (valid HTML, one h1, the title starting with it, CSP nonces).
+    browser = client_for(Role.PARTNER) if signed_in else client
+    response = browser.get(path)
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert response.soup.h1.get_text(strip=True) == "You cannot open this page directly"
+    assert response.soup.title.get_text(strip=True).startswith("You cannot open this page directly –")
+    assert "POST" in response.headers["Allow"].split(", ")
+    assert "GET" not in response.headers["Allow"].split(", ")
+    # Signed in, the page is the signed-in layout (the GET changed nothing: still signed in).
+    assert (browser.get("/account").status_code == 200) is signed_in
+
+
 def test_an_unexpected_error_shows_the_plain_sorry_page_without_a_traceback(database_url, make_app):
     app = make_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
 

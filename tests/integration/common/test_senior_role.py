@@ -19,6 +19,7 @@ READS = {
     "dashboards.report",
     "dashboards.report_pdf",
     "dashboards.report_csv",
+    "dashboards.report_year_pdf",
     "feedback.you_said_we_did",
 }
 

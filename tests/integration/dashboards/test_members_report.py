@@ -197,6 +197,57 @@ def test_the_pdf_names_the_area_and_prints_the_commentary_and_figures(client_for
     assert "Police 1 1 1 0 0%" in text
 
 
+def test_the_years_pdf_has_the_four_quarters_each_with_its_figures_and_commentary(client_for, world, known):
+    from pypdf import PdfReader
+
+    _set_targets(client_for(Role.ADMIN), world)
+    manager = client_for(Role.MANAGER)
+    first_quarter = "Q1 had no requests: schools were told of the new front door in June."
+    for period, key_messages in (("2025-Q1", first_quarter), (QUARTER, KEY_MESSAGES)):
+        response = post(
+            manager,
+            f"/dashboards/commentary?period={period}&locality={world.locality.id}",
+            {"key_messages": key_messages, "next_steps": NEXT_STEPS if period == QUARTER else ""},
+        )
+        assert response.status_code == 302, period
+    report = manager.get(f"/dashboards/report?period={QUARTER}&locality={world.locality.id}")
+    link = report.soup.find("a", string="Download the four quarters of 2025–26 (PDF)")
+    assert link is not None and link["href"] == f"/dashboards/report-year.pdf?period=2025&locality={world.locality.id}"
+
+    response = client_for(Role.SENIOR).get(link["href"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert 'filename="quarterly-reports-2025-locality-' in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    assert "/StructTreeRoot" in reader.trailer["/Root"]  # tagged
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert text.startswith("Quarterly reports for Northfield: 2025–26")
+    # Each quarter's section, from its heading to the next: its own figures and commentary, not another's.
+    headings = [f"Quarterly report for Northfield: Q{n} 2025–26" for n in (1, 2, 3, 4)]
+    starts = [text.index(heading) for heading in headings]
+    assert starts == sorted(starts)
+    sections = [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
+    # Requests received, the quarter before, the trend and the same quarter a year before, counted by hand:
+    # none in Q1, one in September (Q2), nine in Q3 (two in Q3 a year before), none in Q4.
+    received = [
+        "Requests received 0 0 No change 0",
+        "Requests received 1 0 1 more 0",
+        "Requests received 9 1 8 more 2",
+        "Requests received 0 9 9 fewer 0",
+    ]
+    for section, row in zip(sections, received, strict=True):
+        assert row in section, row
+    q1, q2, q3, q4 = sections
+    assert first_quarter in q1 and first_quarter not in q3
+    assert "Acknowledgements slipped in December: two practitioners left." in q3
+    assert "Recruit two practitioners by March" in q3
+    assert "Acknowledged within the service level 50% 100% 50 percentage points worse 50% 55% Amber" in q3
+    assert "Police 1 1 1 0 0%" in q3
+    for section in (q2, q4):
+        assert "No commentary has been written for this quarter." in section
+    # A quarter is not a year.
+    assert client_for(Role.SENIOR).get("/dashboards/report-year.pdf?period=2025-Q3").status_code == 404
+
+
 def test_every_locality_side_by_side_and_a_years_four_quarters(client_for, world, known):
     senior = client_for(Role.SENIOR)
     page = senior.get(f"/dashboards/report?period={QUARTER}")

@@ -28,23 +28,32 @@ def _action_data(owner: str, **changes: Any) -> dict[str, Any]:
     return data
 
 
-def test_the_owner_is_a_member_of_the_localitys_staff_or_one_of_its_organisations(client_for, world, factories):
+def test_the_owner_is_a_member_of_the_localitys_staff_a_partner_or_one_of_its_organisations(
+    client_for, world, factories
+):
     meeting = held_meeting(world)
     agency = factories.OrganisationFactory(name="Shire Police", kind=OrganisationKind.POLICE, locality=world.locality)
+    gone = factories.UserFactory(role=Role.PARTNER, organisation=world.school, disabled_at=datetime.now(UTC))
     client = client_for(Role.MANAGER)
     page = client.get(f"/meetings/{meeting.id}/actions/new")
-    offered = {option["value"] for option in page.soup.select("select[name=owner] option") if option["value"]}
+    select_box = page.soup.select_one("select[name=owner]")
+    assert select_box.has_attr("data-portal-autocomplete")  # a long list: narrowed as the manager types
+    offered = {option["value"] for option in select_box.select("option") if option["value"]}
     assert offered == {
         f"user:{world.practitioner.id}",
         f"user:{world.manager.id}",
+        f"user:{world.partner.id}",  # a partner of the locality's school, in person
         f"organisation:{world.school.id}",
         f"organisation:{agency.id}",
     }
+    labels = {option["value"]: option.get_text() for option in select_box.select("option")}
+    assert labels[f"user:{world.partner.id}"] == f"{world.partner.name}, {world.school.name}"
 
     for owner in (
         f"user:{world.other_practitioner.id}",
         f"organisation:{world.other_school.id}",
-        f"user:{world.partner.id}",
+        f"user:{world.other_partner.id}",  # a partner of another locality's school, not invited
+        f"user:{gone.id}",  # a disabled account
     ):
         assert_error_page(
             post(client, f"/meetings/{meeting.id}/actions/new", _action_data(owner)), "Select an owner from the list"

@@ -16,7 +16,14 @@ from portal.common.roles import Role
 from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.meetings.models import MeetingAnswer, MeetingInvitation, MeetingType, PartnershipMeeting
-from tests.integration.meetings.conftest import audit_actions, held_meeting, meeting_day, schedule_data
+from tests.integration.meetings.conftest import (
+    audit_actions,
+    body_of,
+    held_meeting,
+    ics_of,
+    meeting_day,
+    schedule_data,
+)
 from tests.meetings_factories import MeetingTypeFactory
 from tests.support.db import count
 from tests.support.forms import assert_error_page, post
@@ -133,3 +140,41 @@ def test_the_type_and_the_agencies_must_come_from_the_lists(client_for, world, a
         "Select agencies from the list",
     )
     assert count(PartnershipMeeting) == 0
+
+
+def test_the_invitation_is_worded_for_the_school_the_health_team_and_the_police_unit(
+    client_for, world, agencies, send_mail, inbox
+):
+    manager = client_for(Role.MANAGER)
+    response = post(
+        manager,
+        "/meetings/schedule",
+        schedule_data(meeting_type=str(agencies["multi"].id), also_invite=[str(agencies["police"].id)]),
+    )
+    assert response.status_code == 302
+    assert send_mail() == (3, 0)
+    by_recipient = {m["To"]: m for m in inbox.wait_for(3)}
+    expected = {
+        world.partner.email: "your school",
+        agencies["nurse"].email: "your team",
+        agencies["officer"].email: "your unit",
+    }
+    assert set(by_recipient) == set(expected)
+    for email, yours in expected.items():
+        body = " ".join(body_of(by_recipient[email]).split())
+        assert f"tell us whether {yours} will attend, and who will come" in body
+        others = {"your school", "your team", "your unit"} - {yours}
+        assert [other for other in others if other in body] == []
+        calendar_text = " ".join(ics_of(by_recipient[email])[1].decode().replace("\r\n ", "").split())
+        assert f"Answer for {yours} in the portal" in calendar_text
+
+    # A change of time asks each to answer again, worded the same way.
+    inbox.clear()
+    meeting = db.session.scalars(select(PartnershipMeeting)).one()
+    day = meeting_day(21)
+    changed = post(manager, f"/meetings/{meeting.id}/change", schedule_data(day))
+    assert changed.status_code == 302, changed.soup.select_one(".govuk-error-summary")
+    assert send_mail() == (3, 0)
+    for message in inbox.wait_for(3):
+        body = " ".join(body_of(message).split())
+        assert f"Please answer again for {expected[message['To']]}." in body

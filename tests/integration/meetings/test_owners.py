@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.common.models import OutboxMessage
 from portal.common.roles import Role
+from portal.directory.models import OrganisationKind
 from portal.extensions import db
 from portal.meetings import owners
 from portal.meetings.cli import run_jobs
@@ -87,6 +88,69 @@ def test_a_named_owner_updates_their_own_action(client_for, world):
     response = post(client_for(Role.PRACTITIONER), f"/meetings/actions/{action.id}", _update(rag="red", note=""))
     assert response.status_code == 302
     assert fresh(MeetingAction, action.id).rag is Rag.RED
+
+
+def test_a_partner_named_as_the_owner_keeps_the_action_and_nobody_else_of_a_partner_organisation_may(
+    client_for, world, factories
+):
+    meeting = held_meeting(world)
+    manager = client_for(Role.MANAGER)
+    response = post(
+        manager,
+        f"/meetings/{meeting.id}/actions/new",
+        {
+            "text": "Share the attendance figures with the governors",
+            "owner": f"user:{world.partner.id}",
+            "due_on": [str(d) for d in _day_parts(date.today() + timedelta(days=10))],
+            "rag": "amber",
+        },
+    )
+    assert response.status_code == 302, response.soup.select_one(".govuk-error-summary")
+    [action] = db.session.scalars(select(MeetingAction)).all()
+    assert (action.owner_user_id, action.owner_organisation_id) == (world.partner.id, None)
+
+    partner = client_for(Role.PARTNER)
+    mine = partner.get("/meetings/actions")
+    assert [a["href"] for a in mine.soup.select("#open-actions tbody tr th a")] == [f"/meetings/actions/{action.id}"]
+
+    assert (
+        post(partner, f"/meetings/actions/{action.id}", _update(rag="red", note="Governors meet in May")).status_code
+        == 302
+    )
+    assert (
+        post(partner, f"/meetings/actions/{action.id}", _update(rag="green", note="Shared on 2 May")).status_code == 302
+    )
+    saved = fresh(MeetingAction, action.id)
+    assert (saved.rag, saved.update_note, saved.done_at) == (Rag.GREEN, "Shared on 2 May", None)
+    changes = db.session.scalars(select(MeetingActionChange).order_by(MeetingActionChange.id)).all()
+    assert [(c.changed_by_id, c.previous_rag, c.rag, c.note) for c in changes] == [
+        (world.partner.id, Rag.AMBER, Rag.RED, "Governors meet in May"),
+        (world.partner.id, Rag.RED, Rag.GREEN, "Shared on 2 May"),
+    ]
+    assert all(c.changed_at is not None for c in changes)
+    page = partner.get(f"/meetings/actions/{action.id}")
+    rows = [[" ".join(td.get_text().split()) for td in tr.select("td")] for tr in page.soup.select("#history tbody tr")]
+    assert [row[1:] for row in rows] == [
+        ["Pat Partner", "Amber to Red", "Open", "Governors meet in May"],
+        ["Pat Partner", "Red to Green", "Open", "Shared on 2 May"],
+    ]
+
+    # Owned in person: a partner of another organisation (of this locality or another), and even a colleague
+    # at the same school, may neither open nor update it; it is not in their "My actions".
+    same_locality_agency = factories.OrganisationFactory(kind=OrganisationKind.HEALTH, locality=world.locality)
+    agency_partner = factories.UserFactory(role=Role.PARTNER, organisation=same_locality_agency)
+    colleague = factories.UserFactory(role=Role.PARTNER, organisation=world.school)
+    for who in (world.other_partner, agency_partner, colleague):
+        other = client_for(who)
+        assert other.get(f"/meetings/actions/{action.id}").status_code == 404
+        assert post(other, f"/meetings/actions/{action.id}", _update(rag="red", note="Not mine")).status_code == 404
+        assert other.get("/meetings/actions").soup.select("#open-actions tbody tr") == []
+    assert count(MeetingActionChange) == 2
+    assert fresh(MeetingAction, action.id).rag is Rag.GREEN
+
+
+def _day_parts(day: date) -> tuple[int, int, int]:
+    return day.day, day.month, day.year
 
 
 def test_an_update_that_changes_nothing_is_an_error(client_for, world):

@@ -40,7 +40,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, func, literal, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -178,18 +178,35 @@ def request_links(f: Filters) -> dict[str, dict[str, Any]]:
     return {name: request_list_filters(f, **chosen).as_args() for name, chosen in figures.items()}
 
 
-def responsiveness(f: Filters, *, count_overdue: bool = True) -> Responsiveness:
-    """The period's step timings, promises and escalations; and the requests overdue today, unless
-    `count_overdue` is False (the report's comparison periods: overdue is counted today, whatever the period,
-    so their figure would be this period's again)."""
+StepCount = tuple[int, Step, int, bool, int]  # locality, step, working days, on time, how many
+
+
+def step_counts(f: Filters, *, by_locality: bool = True) -> list[StepCount]:
+    """The period's step timings in the scope of the filters, counted by locality (or, not `by_locality`, all
+    as locality 0), step, working days and whether on time: what the dashboard's responsiveness sums, and the
+    report's localities side by side (portal.dashboards.localities) reads per locality, so the report counts
+    its quarter's once."""
     t = StepTiming
+    group = [t.step, t.working_days, t.on_time]
+    locality = t.locality_id if by_locality else literal(0)
+    return [
+        (locality_id, step, days, in_time, count)
+        for locality_id, step, days, in_time, count in db.session.execute(
+            select(locality, *group, func.count())
+            .where(*_timing_filter(f))
+            .group_by(*([t.locality_id] if by_locality else []), *group)
+        )
+    ]
+
+
+def responsiveness(f: Filters, *, comparison: bool = False, counted: list[StepCount] | None = None) -> Responsiveness:
+    """The period's step timings, promises and escalations; and the requests overdue today and those holding a
+    missed promise (the figures that link to the request list), unless for a `comparison` (the report's
+    quarter before and same quarter last year: overdue is counted today, whatever the period, and the report
+    links this quarter's requests only)."""
     histograms: dict[Step, Counter[int]] = {step: Counter() for step in Step}
     on_time: Counter[Step] = Counter()
-    for step, days, in_time, count in db.session.execute(
-        select(t.step, t.working_days, t.on_time, func.count())
-        .where(*_timing_filter(f))
-        .group_by(t.step, t.working_days, t.on_time)
-    ):
+    for _, step, days, in_time, count in step_counts(f, by_locality=False) if counted is None else counted:
         histograms[step][days] += count
         if in_time:
             on_time[step] += count
@@ -206,7 +223,7 @@ def responsiveness(f: Filters, *, count_overdue: bool = True) -> Responsiveness:
     ]
     r = ConsultationRequest
     overdue = 0
-    if count_overdue:
+    if not comparison:
         overdue = (
             db.session.scalar(_request_scope(f, select(func.count()).select_from(r)).where(overdue_condition(f.today)))
             or 0
@@ -237,7 +254,7 @@ def responsiveness(f: Filters, *, count_overdue: bool = True) -> Responsiveness:
     )
     if f.worker_ids is not None:
         missed_query = missed_query.join(r, r.id == p.request_id).where(r.worker_id.in_(f.worker_ids))
-    missed_requests = db.session.scalar(missed_query) or 0
+    missed_requests = 0 if comparison else db.session.scalar(missed_query) or 0
     e = Escalation
     escalations: Counter[EscalationKind] = Counter()
     escalated: Counter[EscalationKind] = Counter()
@@ -708,7 +725,10 @@ def _no_outcomes() -> dict[Outcome, int]:
     return dict.fromkeys(Outcome, 0)
 
 
-def outcomes(f: Filters) -> OutcomeFigures:
+def outcomes(f: Filters, *, by_kind: bool = True) -> OutcomeFigures:
+    """The period's closed requests by outcome (all, by locality, by practitioner) with worker changes, the
+    repeat share of the requests received; and, `by_kind`, the mix by organisation type (else `by_group` is
+    empty: the report shows it for its own quarter only)."""
     r = ConsultationRequest
     start, end = utc_bounds(f.period)
     # The period's closed requests (from ix_consultation_request_closed alone) counted by locality, worker and
@@ -727,14 +747,18 @@ def outcomes(f: Filters) -> OutcomeFigures:
             ).where(*closed),
         ).group_by(r.locality_id, r.worker_id, r.outcome)
     ).all()
-    by_kind = db.session.execute(
-        _request_scope(
-            f,
-            select(Organisation.kind, r.outcome, func.count())
-            .join(Organisation, Organisation.id == r.organisation_id)
-            .where(*closed),
-        ).group_by(Organisation.kind, r.outcome)
-    ).all()
+    kinds = (
+        db.session.execute(
+            _request_scope(
+                f,
+                select(Organisation.kind, r.outcome, func.count())
+                .join(Organisation, Organisation.id == r.organisation_id)
+                .where(*closed),
+            ).group_by(Organisation.kind, r.outcome)
+        ).all()
+        if by_kind
+        else []
+    )
     worker_ids = {row[1] for row in rows if row[1] is not None}
     names: dict[int, str] = {}
     if worker_ids:
@@ -751,7 +775,7 @@ def outcomes(f: Filters) -> OutcomeFigures:
         by_worker[worker_id][outcome] += count
         changes += int(changed)
         reassigned += int(requests_changed)
-    for kind, outcome, count in by_kind:
+    for kind, outcome, count in kinds:
         by_group[_GROUP_OF[kind]][outcome] += count
     received, repeats = db.session.execute(
         _received(f, f.period).add_columns(func.count(), func.coalesce(func.sum(case((r.is_repeat, 1), else_=0)), 0))
@@ -769,7 +793,7 @@ def outcomes(f: Filters) -> OutcomeFigures:
             ),
             key=lambda row: (row.label == "No worker", row.label),
         ),
-        [OutcomeRow(group, by_group[group]) for group in ORGANISATION_GROUPS],
+        [OutcomeRow(group, by_group[group]) for group in ORGANISATION_GROUPS] if by_kind else [],
         changes,
         reassigned,
         received,
@@ -846,16 +870,17 @@ class Dashboard:
         return request_links(self.filters)
 
 
-def dashboard(f: Filters, *, comparison: bool = False) -> Dashboard:
+def dashboard(f: Filters, *, comparison: bool = False, counted: list[StepCount] | None = None) -> Dashboard:
     """Every figure of the dashboard for the filters; a `comparison` (the report's quarter before and the same
     quarter last year) leaves out what is counted today whatever the period (overdue now) and what the report
-    shows for its own quarter only (the schools that asked most, the feedback chart and comments)."""
+    shows for its own quarter only (the schools that asked most, the feedback chart and comments, the outcomes
+    by organisation type). `counted`: the period's step_counts(f), when the caller has them already."""
     return Dashboard(
         f,
-        responsiveness(f, count_overdue=not comparison),
+        responsiveness(f, comparison=comparison, counted=counted),
         feedback(f, chart_and_comments=not comparison),
         engagement(f),
         demand(f, top_schools=not comparison),
-        outcomes(f),
+        outcomes(f, by_kind=not comparison),
         agency_attendance(f),
     )

@@ -13,10 +13,11 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from portal.common.arithmetic import nearest_rank, percent
+from portal.dashboards.figures import StepCount, step_counts
 from portal.dashboards.services import Filters, utc_bounds
 from portal.extensions import db
 from portal.requests.filters import promise_kept_late
-from portal.requests.models import ConsultationRequest, Escalation, EscalationKind, Promise, Step, StepTiming
+from portal.requests.models import ConsultationRequest, Escalation, EscalationKind, Promise, Step
 
 # The headline measures the side-by-side table shows (keys of portal.dashboards.report.HEADLINES).
 KEYS = (
@@ -33,20 +34,14 @@ KEYS = (
 Value = int | Decimal | None
 
 
-def by_locality(f: Filters) -> dict[int, dict[str, Value]]:
-    """Per locality of `f` (its own period, no pod or practitioner), the values of KEYS."""
+def by_locality(f: Filters, counted: list[StepCount] | None = None) -> dict[int, dict[str, Value]]:
+    """Per locality of `f` (its own period, no pod or practitioner), the values of KEYS. `counted`: the
+    period's portal.dashboards.figures.step_counts(f), when the caller has them already."""
     ids = f.locality_ids
     start, end = utc_bounds(f.period)
-    t = StepTiming
     histograms: dict[tuple[int, Step], Counter[int]] = defaultdict(Counter)
     on_time: Counter[tuple[int, Step]] = Counter()
-    for locality_id, step, days, in_time, count in db.session.execute(
-        select(t.locality_id, t.step, t.working_days, t.on_time, func.count())
-        .where(
-            t.locality_id.in_(ids), t.done_at >= start, t.done_at < end, t.step.in_([Step.ACKNOWLEDGE, Step.OUTCOME])
-        )
-        .group_by(t.locality_id, t.step, t.working_days, t.on_time)
-    ):
+    for locality_id, step, days, in_time, count in step_counts(f) if counted is None else counted:
         histograms[(locality_id, step)][days] += count
         if in_time:
             on_time[(locality_id, step)] += count

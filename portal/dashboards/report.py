@@ -25,6 +25,7 @@ from portal.dashboards.figures import (
     FeedbackFigures,
     agencies_represented_percent,
     dashboard,
+    step_counts,
 )
 from portal.dashboards.models import ReportCommentary
 from portal.dashboards.services import Filters, suppressed, utc_bounds
@@ -246,7 +247,8 @@ def report(f: Filters, *, side_by_side: bool = True) -> Report:
     shows each locality's figures side by side (`side_by_side`)."""
     previous_filters = f.with_period(f.period.previous())
     last_year_filters = f.with_period(f.period.year_before())
-    this = dashboard(f)
+    counted = step_counts(f)  # this quarter's step timings, read by its dashboard and the localities side by side
+    this = dashboard(f, counted=counted)
     previous, last_year = dashboard(previous_filters, comparison=True), dashboard(last_year_filters, comparison=True)
     start, end = utc_bounds(f.period)
     ysw = YouSaidWeDid
@@ -263,7 +265,7 @@ def report(f: Filters, *, side_by_side: bool = True) -> Report:
     )
     columns: list[LocalityColumn] = []
     if side_by_side and f.locality is None and not f.narrowed and len(f.area.localities) > 1:
-        values = localities.by_locality(f)
+        values = localities.by_locality(f, counted)
         columns = [
             LocalityColumn(loc.name, values[loc.id]) for loc in sorted(f.area.localities, key=lambda loc: loc.name)
         ]

@@ -258,6 +258,10 @@ def main(argv: list[str] | None = None) -> int:
             db.create_all()
             with db.engine.begin() as conn:
                 world = load_world(conn, rng, now, organisations=args.organisations, localities=args.localities)
+                if args.postgres:
+                    # The world's users were given their ids: move the sequence past them before adding one.
+                    sequence = "pg_get_serial_sequence('user_account', 'id')"
+                    conn.execute(text(f"SELECT setval({sequence}, max(id)) FROM user_account"))  # noqa: S608
         lead, _, manager = world.staff[world.busy_locality]
         with app.app_context():
             from portal.accounts.models import User

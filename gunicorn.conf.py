@@ -6,6 +6,7 @@ comes from the environment (the systemd unit reads /etc/partner-portal/env), so 
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from typing import Any
@@ -69,6 +70,16 @@ preload_app = False
 # No gunicornc control socket (gunicorn 25.1+ opens one in $HOME by default): systemd manages the process
 # (reload = SIGHUP, stop = SIGTERM), and the service user has no home directory to put it in.
 control_socket_disable = True
+
+
+def post_worker_init(worker: Any) -> None:
+    """Once the worker has built the app: move everything it holds (modules, the app, templates, the search
+    index: about 180,000 objects) out of the garbage collector's sight. A full collection otherwise walks them
+    all, about 90 ms on the request that happens to trigger it (the financial-year dashboard's p95 on
+    PostgreSQL, 256 ms against a median of 107). Objects made by requests are collected as before."""
+    gc.collect()
+    gc.freeze()
+
 
 # Password-reset and invitation links carry a single-use token in the path, and the next page's
 # requests carry it in the Referer: keep it out of the access log, which more people can read than the

@@ -113,10 +113,12 @@ def answering_for_ids(user: User, *, on: date) -> list[int]:
     return [user.id, *covered_user_ids(user, on=on)]
 
 
-def covered_manager_locality_ids(user: User, *, on: date) -> Select[tuple[int]]:
-    """The localities whose manager (`Locality.manager_id`) `user` covers on `on`, as a subquery: while the
-    manager is away, their cover answers the partners waiting for a manager there."""
-    return select(Locality.id).where(Locality.manager_id.in_(_covered(user, on=on)))
+def localities_managed_by(manager_ids: list[int]) -> list[int]:
+    """The localities managed (`Locality.manager_id`) by any of `manager_ids`: those whose manager a cover
+    answers for while the manager is away. No query for an empty list (a person who covers nobody today)."""
+    if not manager_ids:
+        return []
+    return list(db.session.scalars(select(Locality.id).where(Locality.manager_id.in_(manager_ids))))
 
 
 def _led(user: User, *, on: date) -> ColumnElement[bool]:

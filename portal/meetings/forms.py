@@ -202,10 +202,12 @@ class MeetingAnswerForm(PortalForm):
     )
     submit = SubmitField("Send your school's answer", widget=GovSubmitInput())
 
-    def __init__(self, *args: Any, personal: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, personal: bool = False, yours: str = "your school", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # `personal`: the partner was invited by name, and answers for themselves.
+        # `personal`: the partner was invited by name, and answers for themselves; else for `yours`, their
+        # organisation worded by its kind ("your school", "your team", "your unit": meetings.services.yours).
         self.personal = personal
+        self.yours = yours
         self.answer.choices = [
             (MeetingAnswer.ATTENDING.value, "Yes, I will attend" if personal else "Yes, we will attend"),
             (MeetingAnswer.NOT_ATTENDING.value, "No, I cannot attend" if personal else "No, we cannot attend"),
@@ -216,12 +218,17 @@ class MeetingAnswerForm(PortalForm):
             self.attendees.label.text = "Who else will come? (optional)"
             self.attendees.description = "If a colleague will come with you or instead of you: names and roles"
             self.submit.label.text = "Send your answer"
+        else:
+            self.answer.label.text = f"Will {yours} attend?"
+            self.answer.validators = [InputRequired(message=f"Select whether {yours} will attend")]
+            self.attendees.description = f"If {yours} will attend: names and roles, for example Pat Ellison, SENCO"
+            self.submit.label.text = f"Send {yours}'s answer"
 
     def validate_attendees(self, field: StringField) -> None:
         if self.personal:
             return
         if self.answer.data == MeetingAnswer.ATTENDING.value and not (field.data or "").strip():
-            raise ValidationError("Enter who will come from your school")
+            raise ValidationError(f"Enter who will come from {self.yours}")
 
 
 class RegisterFormBase(PortalForm):

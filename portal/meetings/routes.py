@@ -126,7 +126,9 @@ def _meeting_page(meeting: PartnershipMeeting, answer_form: MeetingAnswerForm | 
     manages = services.is_manager_of(me, meeting)
     if answer_form is None:
         answer_form = MeetingAnswerForm(
-            formdata=None, personal=invitation is not None and invitation.user_id is not None
+            formdata=None,
+            personal=invitation is not None and invitation.user_id is not None,
+            yours=services.whose_answer(invitation) if invitation is not None else "your school",
         )
         if invitation is not None and invitation.answer is not MeetingAnswer.NOT_ANSWERED:
             answer_form.answer.data = invitation.answer.value
@@ -238,7 +240,7 @@ def answer_meeting(meeting_id: int) -> ResponseReturnValue:
     invitation = services.invitation_of(meeting, me)
     if invitation is None:
         raise NotFound
-    form = MeetingAnswerForm(personal=invitation.user_id is not None)
+    form = MeetingAnswerForm(personal=invitation.user_id is not None, yours=services.whose_answer(invitation))
     if form.validate_on_submit():
         try:
             services.answer_invitation(

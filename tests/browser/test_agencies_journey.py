@@ -62,7 +62,7 @@ def test_a_multi_agency_meeting_an_action_the_police_keep_and_the_report_members
     assert police.page.url.endswith(meeting_path)
     police.page.get_by_label("Yes, we will attend").check()
     police.page.get_by_label("Who will come?").fill("DS Rowan Tate")
-    police.submit("Send your school's answer", exact=False)
+    police.submit("Send your unit's answer")
     expect(police.page.locator("#current-answer")).to_contain_text("Attending (DS Rowan Tate")
 
     # The day comes: the meeting started an hour ago (the forms only take times to come).

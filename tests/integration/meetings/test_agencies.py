@@ -178,3 +178,29 @@ def test_the_invitation_is_worded_for_the_school_the_health_team_and_the_police_
     for message in inbox.wait_for(3):
         body = " ".join(body_of(message).split())
         assert f"Please answer again for {expected[message['To']]}." in body
+
+
+def test_the_answer_form_asks_each_partner_about_their_own_organisation(client_for, world, agencies):
+    """The form on the meeting page and its errors speak of the school, the health team or the police unit."""
+    manager = client_for(Role.MANAGER)
+    post(
+        manager,
+        "/meetings/schedule",
+        schedule_data(meeting_type=str(agencies["multi"].id), also_invite=[str(agencies["police"].id)]),
+    )
+    meeting = db.session.scalars(select(PartnershipMeeting)).one()
+    for person, yours in (
+        (world.partner, "your school"),
+        (agencies["nurse"], "your team"),
+        (agencies["officer"], "your unit"),
+    ):
+        partner = client_for(person)
+        page = " ".join(partner.get(f"/meetings/{meeting.id}").soup.get_text().split())
+        assert f"Will {yours} attend?" in page
+        assert f"Send {yours}'s answer" in page
+        others = {"your school", "your team", "your unit"} - {yours}
+        assert [other for other in others if f"Will {other} attend?" in page] == []
+        unanswered = post(partner, f"/meetings/{meeting.id}/answer", {"attendees": ""})
+        assert_error_page(unanswered, f"Select whether {yours} will attend")
+        nobody = post(partner, f"/meetings/{meeting.id}/answer", {"answer": "attending", "attendees": " "})
+        assert_error_page(nobody, f"Enter who will come from {yours}")
